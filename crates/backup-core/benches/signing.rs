@@ -1,0 +1,2 @@
+//! Placeholder until the signing benchmarks land.
+fn main() {}

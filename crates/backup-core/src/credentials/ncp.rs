@@ -1,0 +1,4 @@
+//! (Being implemented.)
+/// Provider.
+#[derive(Debug)]
+pub struct NcpDefaultChain;

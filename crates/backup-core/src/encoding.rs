@@ -1,0 +1,200 @@
+//! Percent-encoding, base64 and hex: the few byte encodings signing and request building need.
+
+/// Whether `b` is an RFC 3986 unreserved character (`A-Z a-z 0-9 - . _ ~`).
+#[inline]
+pub fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
+const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Percent-encodes every byte of `input` that is not unreserved, with upper-case hex
+/// (`/` becomes `%2F`, space `%20`). This is the encoding of a single path segment or
+/// query key/value: the output never contains `/ ? # & = + %` unescaped.
+pub fn percent_encode(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + 8);
+    percent_encode_into(input, &mut out);
+    out
+}
+
+/// [`percent_encode`], appending to `out`.
+pub fn percent_encode_into(input: &str, out: &mut String) {
+    for &b in input.as_bytes() {
+        if is_unreserved(b) {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(UPPER_HEX[(b >> 4) as usize] as char);
+            out.push(UPPER_HEX[(b & 0x0f) as usize] as char);
+        }
+    }
+}
+
+/// Encodes `pairs` as `k1=v1&k2=v2` in the given order, each key and value through
+/// [`percent_encode`]. Used for query strings and `application/x-www-form-urlencoded` bodies.
+pub fn encode_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        percent_encode_into(k.as_ref(), &mut out);
+        out.push('=');
+        percent_encode_into(v.as_ref(), &mut out);
+    }
+    out
+}
+
+/// Decodes `%XX` escapes (and, when `plus_as_space`, `+` as a space). Returns `None` for a
+/// malformed escape or bytes that are not UTF-8.
+pub fn percent_decode(input: &str, plus_as_space: bool) -> Option<String> {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hi = hex_value(*bytes.get(i + 1)?)?;
+                let lo = hex_value(*bytes.get(i + 2)?)?;
+                out.push(hi << 4 | lo);
+                i += 3;
+            }
+            b'+' if plus_as_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex_lower(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(LOWER_HEX[(b >> 4) as usize] as char);
+        out.push(LOWER_HEX[(b & 0x0f) as usize] as char);
+    }
+    out
+}
+
+/// Upper-case hex of `bytes`.
+pub fn hex_upper(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(UPPER_HEX[(b >> 4) as usize] as char);
+        out.push(UPPER_HEX[(b & 0x0f) as usize] as char);
+    }
+    out
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 (RFC 4648 section 4) with `=` padding.
+pub fn base64_encode(input: &[u8]) -> String {
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        out.push(B64[(n >> 18) as usize & 63] as char);
+        out.push(B64[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 { B64[(n >> 6) as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 2 { B64[n as usize & 63] as char } else { '=' });
+    }
+    out
+}
+
+/// Decodes standard, padded base64. Returns `None` on any malformed input.
+pub fn base64_decode(input: &str) -> Option<Vec<u8>> {
+    let bytes = input.as_bytes();
+    if bytes.len() % 4 != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    for (index, chunk) in bytes.chunks(4).enumerate() {
+        let last = index + 1 == bytes.len() / 4;
+        let mut n = 0u32;
+        let mut pad = 0;
+        for (i, &c) in chunk.iter().enumerate() {
+            let v = match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                b'=' if last && i >= 2 => {
+                    pad += 1;
+                    0
+                }
+                _ => return None,
+            };
+            if pad > 0 && c != b'=' {
+                return None;
+            }
+            n = n << 6 | u32::from(v);
+        }
+        out.push((n >> 16) as u8);
+        if pad < 2 {
+            out.push((n >> 8) as u8);
+        }
+        if pad < 1 {
+            out.push(n as u8);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encoding_matches_rfc3986() {
+        assert_eq!(percent_encode("a b/c?d#e&f=g+h%i~j"), "a%20b%2Fc%3Fd%23e%26f%3Dg%2Bh%25i~j");
+        assert_eq!(percent_encode("一"), "%E4%B8%80");
+        assert_eq!(percent_decode("a%20b+c", true).as_deref(), Some("a b c"));
+        assert_eq!(percent_decode("%zz", false), None);
+    }
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64_encode(plain.as_bytes()), encoded);
+            assert_eq!(base64_decode(encoded).as_deref(), Some(plain.as_bytes()));
+        }
+        assert_eq!(base64_decode("Zm9=v"), None);
+        assert_eq!(base64_decode("Zm9"), None);
+    }
+
+    #[test]
+    fn hex_both_cases() {
+        assert_eq!(hex_lower(&[0x0a, 0xff]), "0aff");
+        assert_eq!(hex_upper(&[0x0a, 0xff]), "0AFF");
+    }
+}

@@ -1,0 +1,608 @@
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+/// The longest body excerpt an error keeps, in bytes.
+pub(crate) const EXCERPT_LIMIT: usize = 512;
+
+/// Every way an SDK call can fail.
+///
+/// The variants separate what a caller handles differently: bad input (fix the call),
+/// missing credentials (fix the environment), a dispatch failure (network; see
+/// [`Error::may_have_been_sent`]), a service error (the vendor said no), an unparseable
+/// response, an ambiguous outcome (a non-idempotent operation may or may not have taken
+/// effect: check before trying again), and the outcomes of waiting for a backup.
+///
+/// `Display` is one line and never contains a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input was rejected before anything was sent.
+    #[error(transparent)]
+    InvalidInput(#[from] InvalidInput),
+    /// No credentials could be found.
+    #[error(transparent)]
+    MissingCredentials(#[from] CredentialsError),
+    /// The client was configured in a way that cannot work (bad endpoint, refused plain HTTP).
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+    /// No response was received.
+    #[error(transparent)]
+    Dispatch(Box<DispatchError>),
+    /// The vendor answered with an error.
+    #[error(transparent)]
+    Service(Box<ServiceError>),
+    /// A response arrived but could not be understood.
+    #[error(transparent)]
+    UnparseableResponse(Box<ResponseError>),
+    /// A non-idempotent operation failed in a way that may have reached the server.
+    #[error(transparent)]
+    AmbiguousOutcome(Box<AmbiguousOutcome>),
+    /// A waiter gave up at its deadline.
+    #[error(transparent)]
+    WaitTimedOut(Box<WaitTimedOut>),
+    /// A backup job reached a failed end state.
+    #[error(transparent)]
+    JobFailed(Box<JobFailed>),
+}
+
+impl Error {
+    /// The vendor's error code, for service errors (and ambiguous outcomes caused by one).
+    pub fn code(&self) -> Option<&str> {
+        self.service_error().and_then(|e| e.code.as_deref())
+    }
+
+    /// The vendor's error message, for service errors.
+    pub fn message(&self) -> Option<&str> {
+        self.service_error().and_then(|e| e.message.as_deref())
+    }
+
+    /// The request id the vendor assigned, when a response carried one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Service(e) => e.request_id.as_deref(),
+            Error::UnparseableResponse(e) => e.request_id.as_deref(),
+            Error::AmbiguousOutcome(e) => e.cause.request_id(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the response, when there was one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Service(e) => Some(e.http_status),
+            Error::UnparseableResponse(e) => Some(e.http_status),
+            Error::AmbiguousOutcome(e) => e.cause.http_status(),
+            _ => None,
+        }
+    }
+
+    /// The service error, if this is one (or an ambiguous outcome caused by one).
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match self {
+            Error::Service(e) => Some(e),
+            Error::AmbiguousOutcome(e) => e.cause.service_error(),
+            _ => None,
+        }
+    }
+
+    /// The kind of service error, if this is one.
+    pub fn service_error_kind(&self) -> Option<&ServiceErrorKind> {
+        self.service_error().map(|e| &e.kind)
+    }
+
+    /// Whether the vendor asked us to slow down.
+    pub fn is_throttling(&self) -> bool {
+        matches!(self.service_error_kind(), Some(ServiceErrorKind::Throttling))
+    }
+
+    /// Whether trying the same call again later can succeed without changing it.
+    ///
+    /// This is false for an [`Error::AmbiguousOutcome`]: the first call may have worked, so
+    /// check before repeating it.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Dispatch(e) => !e.may_have_been_sent || e.kind == DispatchKind::Connect,
+            Error::Service(e) => e.retryability != Retryability::No,
+            Error::UnparseableResponse(e) => e.http_status >= 500,
+            _ => false,
+        }
+    }
+
+    /// Whether the request may have reached the server: false only when it certainly did not.
+    pub fn may_have_been_sent(&self) -> bool {
+        match self {
+            Error::InvalidInput(_) | Error::MissingCredentials(_) | Error::Config(_) => false,
+            Error::Dispatch(e) => e.may_have_been_sent,
+            _ => true,
+        }
+    }
+
+    /// Whether this is an ambiguous outcome of a non-idempotent operation.
+    pub fn is_ambiguous_outcome(&self) -> bool {
+        matches!(self, Error::AmbiguousOutcome(_))
+    }
+
+    /// A convenience for building [`Error::InvalidInput`].
+    pub fn invalid_input(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Error::InvalidInput(InvalidInput::new(field, problem))
+    }
+}
+
+impl From<ServiceError> for Error {
+    fn from(e: ServiceError) -> Self {
+        Error::Service(Box::new(e))
+    }
+}
+
+impl From<ResponseError> for Error {
+    fn from(e: ResponseError) -> Self {
+        Error::UnparseableResponse(Box::new(e))
+    }
+}
+
+impl From<DispatchError> for Error {
+    fn from(e: DispatchError) -> Self {
+        Error::Dispatch(Box::new(e))
+    }
+}
+
+impl From<JobFailed> for Error {
+    fn from(e: JobFailed) -> Self {
+        Error::JobFailed(Box::new(e))
+    }
+}
+
+impl From<WaitTimedOut> for Error {
+    fn from(e: WaitTimedOut) -> Self {
+        Error::WaitTimedOut(Box::new(e))
+    }
+}
+
+/// Input rejected before sending: which field, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid input: `{field}` {problem}")]
+#[non_exhaustive]
+pub struct InvalidInput {
+    /// The parameter's name as the vendor spells it.
+    pub field: String,
+    /// What is wrong, phrased to follow the field name ("must not be empty").
+    pub problem: String,
+}
+
+impl InvalidInput {
+    /// A new validation error.
+    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// No credentials were found; names every place that was looked at.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub struct CredentialsError {
+    /// Which vendor's credentials were looked for.
+    pub vendor: &'static str,
+    /// Every source consulted, in order (environment variables, files).
+    pub looked_in: Vec<String>,
+    /// A problem found on the way, such as a file that exists but lacks a key.
+    pub detail: Option<String>,
+}
+
+impl CredentialsError {
+    /// A new error for `vendor` after consulting `looked_in`.
+    pub fn new(vendor: &'static str, looked_in: Vec<String>) -> Self {
+        Self {
+            vendor,
+            looked_in,
+            detail: None,
+        }
+    }
+
+    /// Adds a detail.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "no {} credentials found; looked in: {}",
+            self.vendor,
+            self.looked_in.join(", ")
+        )?;
+        if let Some(detail) = &self.detail {
+            write!(f, " ({detail})")?;
+        }
+        Ok(())
+    }
+}
+
+/// How a request failed to get a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DispatchKind {
+    /// The connection could not be established (refused, DNS, TLS handshake): nothing was sent.
+    Connect,
+    /// A timeout after the connection was made.
+    Timeout,
+    /// The connection broke while sending or receiving.
+    Io,
+    /// The response body exceeded the client's size cap.
+    BodyTooLarge,
+    /// Anything else.
+    Other,
+}
+
+/// No usable response was received.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub struct DispatchError {
+    /// The vendor.
+    pub vendor: &'static str,
+    /// The operation.
+    pub operation: &'static str,
+    /// What went wrong.
+    pub kind: DispatchKind,
+    /// Whether the request may have reached the server.
+    pub may_have_been_sent: bool,
+    /// How many attempts were made.
+    pub attempts: u32,
+    /// The underlying transport error.
+    #[source]
+    pub source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl fmt::Display for DispatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            DispatchKind::Connect => "could not connect",
+            DispatchKind::Timeout => "timed out",
+            DispatchKind::Io => "connection failed",
+            DispatchKind::BodyTooLarge => "response body too large",
+            DispatchKind::Other => "request failed",
+        };
+        write!(
+            f,
+            "{} {}: {what} after {} attempt(s)",
+            self.vendor, self.operation, self.attempts
+        )?;
+        if let Some(source) = &self.source {
+            write!(f, ": {}", one_line(&source.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+/// What a service error means, so that callers can match on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServiceErrorKind {
+    /// The credentials or signature were rejected (bad key, bad signature, skewed clock).
+    Authentication,
+    /// Authenticated, but not allowed to do this.
+    PermissionDenied,
+    /// Too many requests.
+    Throttling,
+    /// The resource does not exist.
+    NotFound,
+    /// The request was invalid (missing or bad parameter).
+    InvalidRequest,
+    /// A backup of this resource is already running.
+    BackupInProgress,
+    /// The backup quota of this resource is used up.
+    BackupQuotaExceeded,
+    /// A temporary failure on the vendor's side.
+    Unavailable,
+    /// An error on the vendor's side.
+    Server,
+    /// Anything else.
+    Other,
+}
+
+/// Whether a service error may be retried, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Retryability {
+    /// Never retried: repeating cannot help (auth, bad input, not found).
+    No,
+    /// The vendor documents that the request was not processed (throttling, "try again"):
+    /// retried for every operation.
+    Safe,
+    /// The request may have been processed (most 5xx): retried only for idempotent operations.
+    IfIdempotent,
+}
+
+/// An error the vendor returned.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub struct ServiceError {
+    /// The vendor.
+    pub vendor: &'static str,
+    /// The operation.
+    pub operation: &'static str,
+    /// The HTTP status.
+    pub http_status: u16,
+    /// The vendor's error code (`APIGW.0308`, `5001017`, ...).
+    pub code: Option<String>,
+    /// The vendor's message.
+    pub message: Option<String>,
+    /// The vendor's request id.
+    pub request_id: Option<String>,
+    /// What the error means.
+    pub kind: ServiceErrorKind,
+    /// Whether it may be retried.
+    pub retryability: Retryability,
+    /// How long the server asked us to wait (`Retry-After`, `RateLimit-Reset`).
+    pub retry_after: Option<Duration>,
+    /// The start of the response body, for diagnosis.
+    pub excerpt: String,
+}
+
+impl ServiceError {
+    /// A service error with the given status and classification; the operation is filled
+    /// in by the client.
+    pub fn new(http_status: u16, kind: ServiceErrorKind, retryability: Retryability) -> Self {
+        Self {
+            vendor: "",
+            operation: "",
+            http_status,
+            code: None,
+            message: None,
+            request_id: None,
+            kind,
+            retryability,
+            retry_after: None,
+            excerpt: String::new(),
+        }
+    }
+
+    /// Sets the vendor code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets the vendor message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Sets the request id.
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    /// Sets the server's requested delay.
+    pub fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
+
+    /// Keeps a bounded excerpt of `body`.
+    pub fn with_excerpt(mut self, body: &[u8]) -> Self {
+        self.excerpt = excerpt(body);
+        self
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} failed: HTTP {}",
+            self.vendor, self.operation, self.http_status
+        )?;
+        if let Some(code) = &self.code {
+            write!(f, ", code {code}")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {}", one_line(message))?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A response that could not be understood.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub struct ResponseError {
+    /// The vendor.
+    pub vendor: &'static str,
+    /// The operation.
+    pub operation: &'static str,
+    /// The HTTP status.
+    pub http_status: u16,
+    /// The request id, if a header carried one.
+    pub request_id: Option<String>,
+    /// Why it could not be parsed.
+    pub reason: String,
+    /// The start of the body.
+    pub excerpt: String,
+}
+
+impl ResponseError {
+    /// A new parse error for a response with `http_status` and `body`; the vendor and
+    /// operation are filled in by the client.
+    pub fn new(http_status: u16, reason: impl Into<String>, body: &[u8]) -> Self {
+        Self {
+            vendor: "",
+            operation: "",
+            http_status,
+            request_id: None,
+            reason: reason.into(),
+            excerpt: excerpt(body),
+        }
+    }
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: unparseable response (HTTP {}): {}; body starts: {:?}",
+            self.vendor,
+            self.operation,
+            self.http_status,
+            one_line(&self.reason),
+            self.excerpt
+        )?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A non-idempotent operation failed after its request may have reached the server: it may
+/// or may not have taken effect. Check (list the backups) before trying again.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub struct AmbiguousOutcome {
+    /// The vendor.
+    pub vendor: &'static str,
+    /// The operation.
+    pub operation: &'static str,
+    /// The failure that made the outcome unknown.
+    #[source]
+    pub cause: Error,
+}
+
+impl fmt::Display for AmbiguousOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: outcome unknown, the request may have taken effect; check before retrying ({})",
+            self.vendor, self.operation, self.cause
+        )
+    }
+}
+
+/// A waiter reached its deadline before the job finished.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("gave up waiting for {what} after {waited:?}; last state: {}", last_state.as_deref().unwrap_or("unknown"))]
+#[non_exhaustive]
+pub struct WaitTimedOut {
+    /// What was waited for.
+    pub what: String,
+    /// How long.
+    pub waited: Duration,
+    /// The last state observed.
+    pub last_state: Option<String>,
+}
+
+impl WaitTimedOut {
+    /// A new timeout error.
+    pub fn new(what: impl Into<String>, waited: Duration, last_state: Option<String>) -> Self {
+        Self {
+            what: what.into(),
+            waited,
+            last_state,
+        }
+    }
+}
+
+/// A backup job ended in a failed state.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{vendor} job {job_id} ended {state}{}", reason.as_deref().map(|r| format!(": {}", one_line(r))).unwrap_or_default())]
+#[non_exhaustive]
+pub struct JobFailed {
+    /// The vendor.
+    pub vendor: &'static str,
+    /// The job, task or backup id.
+    pub job_id: String,
+    /// The final state as the vendor names it.
+    pub state: String,
+    /// The vendor's reason, with the failed step when known.
+    pub reason: Option<String>,
+}
+
+impl JobFailed {
+    /// A new job failure.
+    pub fn new(
+        vendor: &'static str,
+        job_id: impl Into<String>,
+        state: impl Into<String>,
+        reason: Option<String>,
+    ) -> Self {
+        Self {
+            vendor,
+            job_id: job_id.into(),
+            state: state.into(),
+            reason,
+        }
+    }
+}
+
+/// A bounded, printable excerpt of a body.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let cut = body.len().min(EXCERPT_LIMIT);
+    let mut out = String::from_utf8_lossy(&body[..cut]).into_owned();
+    if body.len() > cut {
+        out.push('…');
+    }
+    out
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_error_display_is_one_line_with_code_message_and_id() {
+        let mut e = ServiceError::new(429, ServiceErrorKind::Throttling, Retryability::Safe)
+            .with_code("APIGW.0308")
+            .with_message("The throttling threshold\nhas been reached")
+            .with_request_id(Some("req-1".into()));
+        e.vendor = "huawei-ges";
+        e.operation = "CreateBackup";
+        let err = Error::from(e);
+        let shown = err.to_string();
+        assert_eq!(
+            shown,
+            "huawei-ges CreateBackup failed: HTTP 429, code APIGW.0308: The throttling threshold has been reached (request id req-1)"
+        );
+        assert!(err.is_throttling());
+        assert!(err.is_retryable());
+        assert_eq!(err.code(), Some("APIGW.0308"));
+        assert_eq!(err.request_id(), Some("req-1"));
+        assert_eq!(err.http_status(), Some(429));
+    }
+
+    #[test]
+    fn excerpt_is_bounded() {
+        let body = vec![b'x'; 10_000];
+        let e = excerpt(&body);
+        assert!(e.len() <= EXCERPT_LIMIT + '…'.len_utf8());
+    }
+
+    #[test]
+    fn ambiguous_outcome_is_not_retryable_and_keeps_cause_details() {
+        let mut inner = ServiceError::new(500, ServiceErrorKind::Server, Retryability::IfIdempotent);
+        inner.request_id = Some("r-9".into());
+        let err = Error::AmbiguousOutcome(Box::new(AmbiguousOutcome {
+            vendor: "ocp",
+            operation: "backupNow",
+            cause: inner.into(),
+        }));
+        assert!(!err.is_retryable());
+        assert!(err.is_ambiguous_outcome());
+        assert_eq!(err.request_id(), Some("r-9"));
+        assert!(err.to_string().contains("check before retrying"));
+    }
+}

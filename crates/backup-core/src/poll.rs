@@ -1,0 +1,1 @@
+//! Waiting for long-running backups. (Being implemented.)

@@ -1,0 +1,326 @@
+//! Request signing for every vendor: pure functions over a request description (no I/O, the
+//! time passed in), and the [`Sign`] implementations the client calls before each attempt.
+//!
+//! | scheme | module | signer |
+//! |---|---|---|
+//! | NCP API Gateway v2 (`x-ncp-apigw-signature-v2`) | [`ncp`] | [`NcpSigner`] |
+//! | Huawei `SDK-HMAC-SHA256` (APIG AK/SK) | [`huawei`] | [`HuaweiAkSkSigner`] |
+//! | Huawei IAM token (`X-Auth-Token`) | — | [`HuaweiTokenAuth`] |
+//! | OCP HTTP Basic and `OCP-ACCESS-KEY-HMACSHA1` | [`ocp`] | [`OcpSigner`] |
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::credentials::{
+    BoxFuture, HuaweiCredentials, NcpCredentials, OcpCredentials, ProvideCredentials,
+    SecretString, SharedProvider,
+};
+use crate::{Error, HttpRequest};
+
+pub mod huawei;
+pub mod ncp;
+pub mod ocp;
+
+/// A view of a request for the pure signing functions. `path` and `query` are the encoded
+/// forms that are sent; header names are lower case.
+#[derive(Debug, Clone, Copy)]
+pub struct SignableRequest<'a> {
+    /// `GET`, `POST`, ...
+    pub method: &'a str,
+    /// The encoded path.
+    pub path: &'a str,
+    /// The encoded query, without `?`.
+    pub query: &'a str,
+    /// The headers that will be sent (lower-case names).
+    pub headers: &'a [(String, String)],
+    /// The exact body bytes.
+    pub body: &'a [u8],
+}
+
+impl<'a> From<&'a HttpRequest> for SignableRequest<'a> {
+    fn from(r: &'a HttpRequest) -> Self {
+        Self {
+            method: r.method.as_str(),
+            path: &r.path,
+            query: &r.query,
+            headers: &r.headers,
+            body: &r.body,
+        }
+    }
+}
+
+/// What a signer knows about the attempt besides the request.
+#[derive(Debug, Clone)]
+pub struct SigningContext {
+    /// The signing time; the client takes a fresh one for every attempt.
+    pub now: SystemTime,
+    /// The `Host` header as it will be sent: host, plus `:port` when the port is not the
+    /// scheme's default.
+    pub host: String,
+}
+
+/// Adds authentication to a request. Called once per attempt, so every retry carries a
+/// fresh timestamp and signature.
+pub trait Sign: Send + Sync + fmt::Debug {
+    /// Signs `request` in place.
+    fn sign<'a>(
+        &'a self,
+        request: &'a mut HttpRequest,
+        context: &'a SigningContext,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+/// Sends requests unauthenticated; for endpoints that need no credentials.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAuth;
+
+impl Sign for NoAuth {
+    fn sign<'a>(
+        &'a self,
+        _request: &'a mut HttpRequest,
+        _context: &'a SigningContext,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// Signs with NCP API Gateway v2: `x-ncp-apigw-timestamp`, `x-ncp-iam-access-key` and
+/// `x-ncp-apigw-signature-v2` over `METHOD request-target`, the timestamp and the key.
+#[derive(Clone)]
+pub struct NcpSigner {
+    credentials: SharedProvider<NcpCredentials>,
+}
+
+impl NcpSigner {
+    /// A signer with fixed credentials or any provider.
+    pub fn new(credentials: impl ProvideCredentials<Credentials = NcpCredentials> + 'static) -> Self {
+        Self {
+            credentials: Arc::new(credentials),
+        }
+    }
+
+    /// A signer over an already shared provider.
+    pub fn from_shared(credentials: SharedProvider<NcpCredentials>) -> Self {
+        Self { credentials }
+    }
+}
+
+impl fmt::Debug for NcpSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NcpSigner")
+            .field("credentials", &self.credentials)
+            .finish()
+    }
+}
+
+impl Sign for NcpSigner {
+    fn sign<'a>(
+        &'a self,
+        request: &'a mut HttpRequest,
+        context: &'a SigningContext,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let credentials = self.credentials.provide_credentials().await?;
+            let timestamp = crate::clock::unix_millis(context.now);
+            let signature = ncp::signature(
+                credentials.secret_key.expose_secret().as_bytes(),
+                request.method.as_str(),
+                &request.request_target(),
+                timestamp,
+                &credentials.access_key_id,
+            );
+            request.set_header(ncp::TIMESTAMP_HEADER, timestamp.to_string());
+            request.set_header(ncp::ACCESS_KEY_HEADER, credentials.access_key_id.clone());
+            request.set_header(ncp::SIGNATURE_HEADER, signature);
+            Ok(())
+        })
+    }
+}
+
+/// Signs with Huawei Cloud APIG `SDK-HMAC-SHA256`. Adds `X-Sdk-Date`, `X-Project-Id` (when
+/// the credentials name a project) and `X-Security-Token` (temporary credentials), then
+/// signs every header of the request plus `host`.
+#[derive(Clone)]
+pub struct HuaweiAkSkSigner {
+    credentials: SharedProvider<HuaweiCredentials>,
+}
+
+impl HuaweiAkSkSigner {
+    /// A signer with fixed credentials or any provider.
+    pub fn new(
+        credentials: impl ProvideCredentials<Credentials = HuaweiCredentials> + 'static,
+    ) -> Self {
+        Self {
+            credentials: Arc::new(credentials),
+        }
+    }
+
+    /// A signer over an already shared provider.
+    pub fn from_shared(credentials: SharedProvider<HuaweiCredentials>) -> Self {
+        Self { credentials }
+    }
+}
+
+impl fmt::Debug for HuaweiAkSkSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HuaweiAkSkSigner")
+            .field("credentials", &self.credentials)
+            .finish()
+    }
+}
+
+impl Sign for HuaweiAkSkSigner {
+    fn sign<'a>(
+        &'a self,
+        request: &'a mut HttpRequest,
+        context: &'a SigningContext,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let credentials = self.credentials.provide_credentials().await?;
+            request.remove_header("authorization");
+            request.set_header(huawei::DATE_HEADER, huawei::format_sdk_date(context.now));
+            if let Some(project_id) = &credentials.project_id {
+                request.set_header(huawei::PROJECT_ID_HEADER, project_id.clone());
+            }
+            match &credentials.security_token {
+                Some(token) => request.set_header(
+                    huawei::SECURITY_TOKEN_HEADER,
+                    token.expose_secret().to_owned(),
+                ),
+                None => request.remove_header(huawei::SECURITY_TOKEN_HEADER),
+            }
+            let authorization = huawei::authorization(
+                &SignableRequest::from(&*request),
+                Some(&context.host),
+                &credentials.access_key_id,
+                credentials.secret_access_key.expose_secret().as_bytes(),
+            );
+            request.set_header("authorization", authorization);
+            Ok(())
+        })
+    }
+}
+
+/// A source of Huawei IAM tokens for [`HuaweiTokenAuth`].
+pub trait ProvideToken: Send + Sync + fmt::Debug {
+    /// A currently valid token.
+    fn token(&self) -> BoxFuture<'_, Result<SecretString, Error>>;
+}
+
+impl ProvideToken for SecretString {
+    fn token(&self) -> BoxFuture<'_, Result<SecretString, Error>> {
+        let token = self.clone();
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+/// Authenticates Huawei requests with an IAM token in `X-Auth-Token` instead of signing.
+#[derive(Clone)]
+pub struct HuaweiTokenAuth {
+    token: Arc<dyn ProvideToken>,
+    project_id: Option<String>,
+}
+
+impl HuaweiTokenAuth {
+    /// Sends `token` (a fixed token, or a provider that renews it).
+    pub fn new(token: impl ProvideToken + 'static) -> Self {
+        Self {
+            token: Arc::new(token),
+            project_id: None,
+        }
+    }
+
+    /// Also sends `X-Project-Id`.
+    pub fn with_project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+}
+
+impl fmt::Debug for HuaweiTokenAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HuaweiTokenAuth")
+            .field("token", &self.token)
+            .field("project_id", &self.project_id)
+            .finish()
+    }
+}
+
+impl Sign for HuaweiTokenAuth {
+    fn sign<'a>(
+        &'a self,
+        request: &'a mut HttpRequest,
+        _context: &'a SigningContext,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let token = self.token.token().await?;
+            request.set_header("x-auth-token", token.expose_secret().to_owned());
+            if let Some(project_id) = &self.project_id {
+                request.set_header(huawei::PROJECT_ID_HEADER, project_id.clone());
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Authenticates OCP requests: HTTP Basic, or `OCP-ACCESS-KEY-HMACSHA1` with a `Date` header.
+#[derive(Clone)]
+pub struct OcpSigner {
+    credentials: SharedProvider<OcpCredentials>,
+}
+
+impl OcpSigner {
+    /// A signer with fixed credentials or any provider.
+    pub fn new(credentials: impl ProvideCredentials<Credentials = OcpCredentials> + 'static) -> Self {
+        Self {
+            credentials: Arc::new(credentials),
+        }
+    }
+
+    /// A signer over an already shared provider.
+    pub fn from_shared(credentials: SharedProvider<OcpCredentials>) -> Self {
+        Self { credentials }
+    }
+}
+
+impl fmt::Debug for OcpSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OcpSigner")
+            .field("credentials", &self.credentials)
+            .finish()
+    }
+}
+
+impl Sign for OcpSigner {
+    fn sign<'a>(
+        &'a self,
+        request: &'a mut HttpRequest,
+        context: &'a SigningContext,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            match self.credentials.provide_credentials().await? {
+                OcpCredentials::Basic { username, password } => {
+                    request.set_header(
+                        "authorization",
+                        ocp::basic_authorization(&username, password.expose_secret()),
+                    );
+                }
+                OcpCredentials::AccessKey {
+                    access_key_id,
+                    access_key_secret,
+                } => {
+                    request.set_header("date", ocp::format_date(context.now));
+                    let authorization = ocp::authorization(
+                        &SignableRequest::from(&*request),
+                        &context.host,
+                        &access_key_id,
+                        access_key_secret.expose_secret().as_bytes(),
+                    );
+                    request.set_header("authorization", authorization);
+                }
+            }
+            Ok(())
+        })
+    }
+}
