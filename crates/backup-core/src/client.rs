@@ -1,32 +1,724 @@
-//! (Being implemented.)
-use crate::{Error, HttpResponse, OperationInfo, ServiceError};
+//! The HTTP transport and the retry loop: the only place in the workspace that sends a request.
 
-/// Turns a response into a service error when it is one.
-pub trait ClassifyResponse: Send + Sync + std::fmt::Debug {
-    /// `Some` when `response` is an error.
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use tracing::Instrument;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::excerpt;
+use crate::retry::{AttemptFailure, RetryBudget, RetryConfig, SUCCESS_REFUND, Verdict, verdict};
+use crate::sign::{NoAuth, Sign, SigningContext};
+use crate::{
+    AmbiguousOutcome, DispatchError, DispatchKind, Error, HttpRequest, HttpResponse, Method,
+    OperationInfo, Retryability, ServiceError, ServiceErrorKind,
+};
+
+/// The default cap on a response body: vendor responses are small JSON or XML documents.
+const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Turns a vendor response into a [`ServiceError`] when it is one.
+///
+/// Each vendor crate implements this for its error bodies and codes; the classification it
+/// returns (kind and [`Retryability`]) is what the retry loop acts on.
+pub trait ClassifyResponse: Send + Sync + fmt::Debug {
+    /// `Some` when `response` is an error. The client fills in the vendor, the operation and,
+    /// when missing, the request id and `Retry-After`.
     fn classify(&self, operation: &OperationInfo, response: &HttpResponse) -> Option<ServiceError>;
+
+    /// The vendor's request id in `response`, for traces and errors. The default reads
+    /// `X-Request-Id`.
+    fn request_id(&self, response: &HttpResponse) -> Option<String> {
+        response.header("x-request-id").map(str::to_owned)
+    }
 }
-/// Default classifier.
-#[derive(Debug)]
+
+/// Classifies by HTTP status alone: what a vendor classifier falls back to.
+///
+/// 429 is throttling (always retried); 408, 500, 502, 503 and 504 are server failures that
+/// may have been processed (retried only for idempotent operations); other 4xx are final.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultClassifier;
-/// Client.
-#[derive(Debug, Clone)]
-pub struct ServiceClient;
-/// Builder.
-#[derive(Debug)]
-pub struct ServiceClientBuilder;
-/// Timeouts.
-#[derive(Debug)]
-pub struct Timeouts;
-impl ServiceClient {
-    /// Builder.
-    pub fn builder(_vendor: &'static str) -> ServiceClientBuilder { ServiceClientBuilder }
+
+impl DefaultClassifier {
+    /// The classification of a failed `status`, without code or message.
+    pub fn by_status(status: u16) -> (ServiceErrorKind, Retryability) {
+        match status {
+            401 => (ServiceErrorKind::Authentication, Retryability::No),
+            403 => (ServiceErrorKind::PermissionDenied, Retryability::No),
+            404 => (ServiceErrorKind::NotFound, Retryability::No),
+            408 => (ServiceErrorKind::Unavailable, Retryability::IfIdempotent),
+            429 => (ServiceErrorKind::Throttling, Retryability::Safe),
+            400..=499 => (ServiceErrorKind::InvalidRequest, Retryability::No),
+            502..=504 => (ServiceErrorKind::Unavailable, Retryability::IfIdempotent),
+            _ => (ServiceErrorKind::Server, Retryability::IfIdempotent),
+        }
+    }
 }
+
+impl ClassifyResponse for DefaultClassifier {
+    fn classify(
+        &self,
+        _operation: &OperationInfo,
+        response: &HttpResponse,
+    ) -> Option<ServiceError> {
+        if response.status < 400 {
+            return None;
+        }
+        let (kind, retryability) = Self::by_status(response.status);
+        Some(ServiceError::new(response.status, kind, retryability).with_excerpt(&response.body))
+    }
+}
+
+/// How long to wait for a connection and for each attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Timeouts {
+    /// Establishing the TCP and TLS connection. Default 5 s.
+    pub connect: Duration,
+    /// One attempt, from connecting until the response body is read. Default 30 s.
+    pub attempt: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            attempt: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Timeouts {
+    /// Timeouts with the given connect and per-attempt limits.
+    pub fn new(connect: Duration, attempt: Duration) -> Self {
+        Self { connect, attempt }
+    }
+}
+
+/// A configured connection to one vendor endpoint: signs, sends, retries and classifies.
+///
+/// Cheap to clone (one `Arc`), `Send + Sync`; clones share the connection pool and the
+/// retry budget.
+#[derive(Clone)]
+pub struct ServiceClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    vendor: &'static str,
+    http: reqwest::Client,
+    /// Scheme, host and port, without a trailing slash: `https://host:8443`.
+    origin: String,
+    /// A path prefix from the endpoint (`/gateway`), prepended to every request path.
+    path_prefix: String,
+    /// `Host` as sent: host plus a non-default port.
+    host: String,
+    signer: Arc<dyn Sign>,
+    classifier: Arc<dyn ClassifyResponse>,
+    retry: RetryConfig,
+    budget: RetryBudget,
+    clock: Arc<dyn Clock>,
+    max_body_bytes: usize,
+}
+
+impl fmt::Debug for ServiceClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceClient")
+            .field("vendor", &self.inner.vendor)
+            .field(
+                "endpoint",
+                &format_args!("{}{}", self.inner.origin, self.inner.path_prefix),
+            )
+            .field("signer", &self.inner.signer)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServiceClient {
+    /// Starts configuring a client for `vendor` (a short name used in errors and traces).
+    pub fn builder(vendor: &'static str) -> ServiceClientBuilder {
+        ServiceClientBuilder {
+            vendor,
+            endpoint: None,
+            signer: Arc::new(NoAuth),
+            classifier: Arc::new(DefaultClassifier),
+            retry: RetryConfig::default(),
+            timeouts: Timeouts::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            user_agent: None,
+            allow_insecure_http: false,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The vendor name this client was built for.
+    pub fn vendor(&self) -> &'static str {
+        self.inner.vendor
+    }
+
+    /// The endpoint requests go to (scheme, host, port and path prefix).
+    pub fn endpoint(&self) -> String {
+        format!("{}{}", self.inner.origin, self.inner.path_prefix)
+    }
+
+    /// Tokens left in this client's retry budget.
+    pub fn retry_budget_available(&self) -> u32 {
+        self.inner.budget.available()
+    }
+
+    /// Sends `request` for `operation`: signs each attempt anew, retries what the rules in
+    /// [`crate::retry`] allow, and returns the response, which the classifier found to be
+    /// a success, or the error.
+    pub async fn send(
+        &self,
+        operation: &OperationInfo,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, Error> {
+        let inner = &*self.inner;
+        let mut request = request;
+        if !inner.path_prefix.is_empty() {
+            request.path.insert_str(0, &inner.path_prefix);
+        }
+        let url = self.url_for(&request)?;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut signed = request.clone();
+            let context = SigningContext {
+                now: inner.clock.now(),
+                host: inner.host.clone(),
+            };
+            inner.signer.sign(&mut signed, &context).await?;
+
+            let span = tracing::info_span!(
+                "attempt",
+                vendor = inner.vendor,
+                operation = operation.name,
+                attempt,
+                request_id = tracing::field::Empty,
+                http_status = tracing::field::Empty,
+                latency_ms = tracing::field::Empty,
+            );
+            let started = Instant::now();
+            let outcome = self.dispatch(&url, signed).instrument(span.clone()).await;
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+
+            let failure = match outcome {
+                Ok(response) => {
+                    span.record("http_status", response.status);
+                    let request_id = inner.classifier.request_id(&response);
+                    if let Some(id) = &request_id {
+                        span.record("request_id", id.as_str());
+                    }
+                    match inner.classifier.classify(operation, &response) {
+                        None => {
+                            inner.budget.refund(SUCCESS_REFUND);
+                            tracing::debug!(parent: &span, "succeeded");
+                            return Ok(response);
+                        }
+                        Some(mut error) => {
+                            error.vendor = inner.vendor;
+                            error.operation = operation.name;
+                            if error.request_id.is_none() {
+                                error.request_id = request_id;
+                            }
+                            if error.retry_after.is_none() {
+                                error.retry_after = retry_after(&response, SystemTime::now());
+                            }
+                            if error.excerpt.is_empty() {
+                                error.excerpt = excerpt(&response.body);
+                            }
+                            Failed::Service(error)
+                        }
+                    }
+                }
+                Err(dispatch) => Failed::Dispatch(dispatch),
+            };
+
+            let attempt_failure = match &failure {
+                Failed::Service(e) => AttemptFailure::Service(e),
+                Failed::Dispatch(d) if d.kind == DispatchKind::BodyTooLarge => {
+                    // Retrying cannot make the body smaller.
+                    return Err(self.finish(operation, failure, attempt, false));
+                }
+                Failed::Dispatch(d) if !d.may_have_been_sent => AttemptFailure::NotSent,
+                Failed::Dispatch(d) => AttemptFailure::MaybeSent {
+                    timeout: d.kind == DispatchKind::Timeout,
+                },
+            };
+            let decision = verdict(attempt_failure, operation.idempotent);
+            tracing::debug!(parent: &span, ?decision, "attempt failed");
+            match decision {
+                Verdict::Fail => return Err(self.finish(operation, failure, attempt, false)),
+                Verdict::Ambiguous => return Err(self.finish(operation, failure, attempt, true)),
+                Verdict::Retry { cost, throttled } => {
+                    if attempt >= inner.retry.max_attempts {
+                        return Err(self.finish(operation, failure, attempt, false));
+                    }
+                    let hint = match &failure {
+                        Failed::Service(e) => e.retry_after,
+                        Failed::Dispatch(_) => None,
+                    };
+                    let Some(delay) = inner.retry.delay(attempt, throttled, hint) else {
+                        return Err(self.finish(operation, failure, attempt, false));
+                    };
+                    if !inner.budget.try_acquire(cost) {
+                        tracing::warn!(parent: &span, "retry budget exhausted; not retrying");
+                        return Err(self.finish(operation, failure, attempt, false));
+                    }
+                    tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, "retrying");
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    /// The final error for a failed call.
+    fn finish(
+        &self,
+        operation: &OperationInfo,
+        failure: Failed,
+        attempts: u32,
+        ambiguous: bool,
+    ) -> Error {
+        let error = match failure {
+            Failed::Service(e) => Error::Service(Box::new(e)),
+            Failed::Dispatch(mut d) => {
+                d.vendor = self.inner.vendor;
+                d.operation = operation.name;
+                d.attempts = attempts;
+                Error::Dispatch(d)
+            }
+        };
+        let ambiguous = ambiguous
+            || (!operation.idempotent
+                && error.may_have_been_sent()
+                && !matches!(error, Error::Service(_)));
+        if ambiguous {
+            Error::AmbiguousOutcome(Box::new(AmbiguousOutcome {
+                vendor: self.inner.vendor,
+                operation: operation.name,
+                cause: error,
+            }))
+        } else {
+            error
+        }
+    }
+
+    /// The URL for `request`, checked to carry exactly the signed path and query.
+    fn url_for(&self, request: &HttpRequest) -> Result<reqwest::Url, Error> {
+        let target = request.request_target();
+        if !target.starts_with('/') {
+            return Err(Error::invalid_input("path", "must start with `/`"));
+        }
+        let url = reqwest::Url::parse(&format!("{}{}", self.inner.origin, target))
+            .map_err(|e| Error::invalid_input("path", format!("does not form a valid URL: {e}")))?;
+        // URL parsing normalises `.`/`..` segments and escapes some bytes. Either would make
+        // the server see a request-target other than the one that was signed, or reach
+        // another resource: refuse before sending.
+        if url.path() != request.path || url.query().unwrap_or("") != request.query {
+            return Err(Error::invalid_input(
+                "path",
+                "would be rewritten by URL normalisation (a `.` or `..` segment, or an unencoded byte)",
+            ));
+        }
+        Ok(url)
+    }
+
+    async fn dispatch(
+        &self,
+        url: &reqwest::Url,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, Box<DispatchError>> {
+        let inner = &*self.inner;
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = inner.http.request(method, url.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if !request.body.is_empty() {
+            builder = builder.body(request.body);
+        }
+        tracing::trace!(method = %request.method, path = %request.path, "sending");
+        let mut response = builder.send().await.map_err(dispatch_error)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            let mut d = dispatch_error(e);
+            // The server answered, so it certainly received the request.
+            d.may_have_been_sent = true;
+            if d.kind == DispatchKind::Connect {
+                d.kind = DispatchKind::Io;
+            }
+            d
+        })? {
+            if body.len() + chunk.len() > inner.max_body_bytes {
+                return Err(Box::new(DispatchError {
+                    vendor: "",
+                    operation: "",
+                    kind: DispatchKind::BodyTooLarge,
+                    may_have_been_sent: true,
+                    attempts: 0,
+                    source: Some(
+                        format!(
+                            "response body exceeds {} bytes (HTTP {status})",
+                            inner.max_body_bytes
+                        )
+                        .into(),
+                    ),
+                }));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+enum Failed {
+    Service(ServiceError),
+    Dispatch(Box<DispatchError>),
+}
+
+fn dispatch_error(error: reqwest::Error) -> Box<DispatchError> {
+    // reqwest marks failures to establish the connection (refused, DNS, TLS handshake,
+    // connect timeout) with is_connect: nothing was written. Anything later may have been.
+    let (kind, may_have_been_sent) = if error.is_connect() {
+        (DispatchKind::Connect, false)
+    } else if error.is_timeout() {
+        (DispatchKind::Timeout, true)
+    } else if error.is_builder() {
+        (DispatchKind::Other, false)
+    } else {
+        (DispatchKind::Io, true)
+    };
+    Box::new(DispatchError {
+        vendor: "",
+        operation: "",
+        kind,
+        may_have_been_sent,
+        attempts: 0,
+        source: Some(Box::new(error.without_url())),
+    })
+}
+
+/// The server's requested delay: `Retry-After` (seconds or an HTTP date) or
+/// `RateLimit-Reset` (seconds).
+pub(crate) fn retry_after(response: &HttpResponse, now: SystemTime) -> Option<Duration> {
+    if let Some(value) = response.header("retry-after").map(str::trim) {
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        if let Ok(at) = httpdate::parse_http_date(value) {
+            return Some(at.duration_since(now).unwrap_or_default());
+        }
+    }
+    response
+        .header("ratelimit-reset")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// Configures a [`ServiceClient`].
+pub struct ServiceClientBuilder {
+    vendor: &'static str,
+    endpoint: Option<String>,
+    signer: Arc<dyn Sign>,
+    classifier: Arc<dyn ClassifyResponse>,
+    retry: RetryConfig,
+    timeouts: Timeouts,
+    max_body_bytes: usize,
+    user_agent: Option<String>,
+    allow_insecure_http: bool,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for ServiceClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceClientBuilder")
+            .field("vendor", &self.vendor)
+            .field("endpoint", &self.endpoint)
+            .field("signer", &self.signer)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .finish_non_exhaustive()
+    }
+}
+
 impl ServiceClientBuilder {
-    /// Endpoint.
-    pub fn endpoint(self, _e: &str) -> Self { self }
-    /// Signer.
-    pub fn signer(self, _s: impl crate::sign::Sign + 'static) -> Self { self }
-    /// Build.
-    pub fn build(self) -> Result<ServiceClient, Error> { Ok(ServiceClient) }
+    /// The endpoint: `https://host[:port][/prefix]`. Required.
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// How requests are authenticated. Default: not at all.
+    pub fn signer(mut self, signer: impl Sign + 'static) -> Self {
+        self.signer = Arc::new(signer);
+        self
+    }
+
+    /// A shared signer.
+    pub fn shared_signer(mut self, signer: Arc<dyn Sign>) -> Self {
+        self.signer = signer;
+        self
+    }
+
+    /// How responses are classified. Default: [`DefaultClassifier`].
+    pub fn classifier(mut self, classifier: impl ClassifyResponse + 'static) -> Self {
+        self.classifier = Arc::new(classifier);
+        self
+    }
+
+    /// The retry policy. Default: [`RetryConfig::standard`].
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Connect and per-attempt timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The largest response body accepted. Default 8 MiB.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// The `User-Agent`. Default `backup-core/<version>`; vendor crates prepend their own name.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Allows plain `http://` to a host that is not loopback. Off by default: credentials
+    /// (an OCP password, say) would cross the network unencrypted.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// The clock used for signing times. Default: the system clock.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Checks the configuration and builds the client with its connection pool.
+    pub fn build(self) -> Result<ServiceClient, Error> {
+        let endpoint = self
+            .endpoint
+            .ok_or_else(|| Error::Config(format!("{}: no endpoint configured", self.vendor)))?;
+        let url = reqwest::Url::parse(endpoint.trim())
+            .map_err(|e| Error::Config(format!("endpoint {endpoint:?} is not a URL: {e}")))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| Error::Config(format!("endpoint {endpoint:?} has no host")))?
+            .to_owned();
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allow_insecure_http || is_loopback(&host) => {}
+            "http" => {
+                return Err(Error::Config(format!(
+                    "refusing plain http:// to non-loopback host {host}: use https, or allow insecure HTTP explicitly"
+                )));
+            }
+            other => return Err(Error::Config(format!("unsupported URL scheme {other:?}"))),
+        }
+        if url.query().is_some()
+            || url.fragment().is_some()
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
+            return Err(Error::Config(
+                "the endpoint must not carry a query, fragment or user info".into(),
+            ));
+        }
+        let host_header = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.clone(),
+        };
+        let origin = format!("{}://{}", url.scheme(), host_header);
+        let path_prefix = url.path().trim_end_matches('/').to_owned();
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| concat!("backup-core/", env!("CARGO_PKG_VERSION")).to_owned());
+        let http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .connect_timeout(self.timeouts.connect)
+            .timeout(self.timeouts.attempt)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
+        Ok(ServiceClient {
+            inner: Arc::new(Inner {
+                vendor: self.vendor,
+                http,
+                origin,
+                path_prefix,
+                host: host_header,
+                signer: self.signer,
+                classifier: self.classifier,
+                budget: RetryBudget::new(self.retry.budget_capacity),
+                retry: self.retry,
+                clock: self.clock,
+                max_body_bytes: self.max_body_bytes,
+            }),
+        })
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::encoding::encode_pairs;
+    use proptest::prelude::*;
+
+    fn client(endpoint: &str) -> ServiceClient {
+        ServiceClient::builder("test")
+            .endpoint(endpoint)
+            .build()
+            .unwrap()
+    }
+
+    proptest! {
+        /// Whatever the query values, the URL that is sent carries byte for byte the
+        /// request-target that is signed.
+        #[test]
+        fn sent_target_equals_signed_target(
+            key in "[a-zA-Z][a-zA-Z0-9]{0,10}",
+            values in proptest::collection::vec(any::<String>(), 1..4),
+            special in proptest::sample::select(vec!["&", "=", "+", "%", "/", "?", "#", " ", "一", "%2F", "a b"]),
+        ) {
+            let c = client("https://ncloud.apigw.ntruss.com");
+            let mut pairs: Vec<(String, String)> = values.iter().map(|v| (key.clone(), v.clone())).collect();
+            pairs.push(("special".into(), format!("x{special}y")));
+            let mut request = HttpRequest::new(Method::Get, "/vcache/v2/getCloudCacheBackupList");
+            request.query = encode_pairs(&pairs);
+            let url = c.url_for(&request).unwrap();
+            let sent = &url.as_str()[url.origin().ascii_serialization().len()..];
+            prop_assert_eq!(sent, request.request_target());
+        }
+    }
+
+    #[test]
+    fn dot_segments_are_refused_before_sending() {
+        let c = client("https://example.com");
+        for path in [
+            "/v2/p/graphs/../backups",
+            "/v2/p/graphs/./backups",
+            "/v2/p/graphs/%2E%2E/backups",
+        ] {
+            let request = HttpRequest::new(Method::Get, path);
+            let err = c.url_for(&request).unwrap_err();
+            assert!(matches!(err, Error::InvalidInput(_)), "{path}: {err}");
+        }
+        let fine = HttpRequest::new(Method::Get, "/v2/p/graphs/..%2Fx/backups");
+        assert!(c.url_for(&fine).is_ok());
+    }
+
+    #[test]
+    fn plain_http_is_refused_for_remote_hosts_only() {
+        let remote = ServiceClient::builder("ocp")
+            .endpoint("http://ocp.example.com:8080")
+            .build();
+        assert!(matches!(remote, Err(Error::Config(ref m)) if m.contains("ocp.example.com")));
+        let allowed = ServiceClient::builder("ocp")
+            .endpoint("http://ocp.example.com:8080")
+            .allow_insecure_http(true)
+            .build();
+        assert!(allowed.is_ok());
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
+            assert!(
+                ServiceClient::builder("x").endpoint(local).build().is_ok(),
+                "{local}"
+            );
+        }
+        assert!(
+            ServiceClient::builder("x")
+                .endpoint("ftp://example.com")
+                .build()
+                .is_err()
+        );
+        assert!(ServiceClient::builder("x").build().is_err());
+    }
+
+    #[test]
+    fn host_and_prefix_come_from_the_endpoint() {
+        let c = client("https://example.com:8443/gateway/");
+        assert_eq!(c.inner.host, "example.com:8443");
+        assert_eq!(c.inner.path_prefix, "/gateway");
+        let c = client("https://example.com:443");
+        assert_eq!(c.inner.host, "example.com");
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_dates_and_ratelimit_reset() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let response = |name: &str, value: &str| HttpResponse {
+            status: 429,
+            headers: vec![(name.to_owned(), value.to_owned())],
+            body: Vec::new(),
+        };
+        assert_eq!(
+            retry_after(&response("retry-after", "7"), now),
+            Some(Duration::from_secs(7))
+        );
+        let date = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(
+            retry_after(&response("retry-after", &date), now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            retry_after(&response("ratelimit-reset", "12"), now),
+            Some(Duration::from_secs(12))
+        );
+        assert_eq!(retry_after(&response("retry-after", "soon"), now), None);
+    }
+
+    #[test]
+    fn client_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<ServiceClient>();
+    }
 }

@@ -48,7 +48,10 @@ impl SteppingClock {
 
 impl Clock for SteppingClock {
     fn now(&self) -> SystemTime {
-        let mut next = self.next.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut next = self
+            .next
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let now = *next;
         *next = now + self.step;
         now

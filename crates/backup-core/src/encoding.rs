@@ -116,8 +116,16 @@ pub fn base64_encode(input: &[u8]) -> String {
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         out.push(B64[(n >> 18) as usize & 63] as char);
         out.push(B64[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { B64[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { B64[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            B64[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            B64[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -168,7 +176,10 @@ mod tests {
 
     #[test]
     fn percent_encoding_matches_rfc3986() {
-        assert_eq!(percent_encode("a b/c?d#e&f=g+h%i~j"), "a%20b%2Fc%3Fd%23e%26f%3Dg%2Bh%25i~j");
+        assert_eq!(
+            percent_encode("a b/c?d#e&f=g+h%i~j"),
+            "a%20b%2Fc%3Fd%23e%26f%3Dg%2Bh%25i~j"
+        );
         assert_eq!(percent_encode("一"), "%E4%B8%80");
         assert_eq!(percent_decode("a%20b+c", true).as_deref(), Some("a b c"));
         assert_eq!(percent_decode("%zz", false), None);

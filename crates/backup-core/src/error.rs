@@ -93,7 +93,10 @@ impl Error {
 
     /// Whether the vendor asked us to slow down.
     pub fn is_throttling(&self) -> bool {
-        matches!(self.service_error_kind(), Some(ServiceErrorKind::Throttling))
+        matches!(
+            self.service_error_kind(),
+            Some(ServiceErrorKind::Throttling)
+        )
     }
 
     /// Whether trying the same call again later can succeed without changing it.
@@ -593,7 +596,8 @@ mod tests {
 
     #[test]
     fn ambiguous_outcome_is_not_retryable_and_keeps_cause_details() {
-        let mut inner = ServiceError::new(500, ServiceErrorKind::Server, Retryability::IfIdempotent);
+        let mut inner =
+            ServiceError::new(500, ServiceErrorKind::Server, Retryability::IfIdempotent);
         inner.request_id = Some("r-9".into());
         let err = Error::AmbiguousOutcome(Box::new(AmbiguousOutcome {
             vendor: "ocp",

@@ -21,11 +21,12 @@
 //! # }
 //! ```
 
-pub mod clock;
 mod client;
+pub mod clock;
 pub mod credentials;
 pub mod encoding;
 mod error;
+pub mod operation;
 pub mod poll;
 mod request;
 pub mod retry;
@@ -38,4 +39,6 @@ pub use error::{
     AmbiguousOutcome, CredentialsError, DispatchError, DispatchKind, Error, InvalidInput,
     JobFailed, ResponseError, Retryability, ServiceError, ServiceErrorKind, WaitTimedOut,
 };
+pub use poll::{PollState, Progress, WaitConfig};
 pub use request::{HttpRequest, HttpResponse, Method, OperationInfo};
+pub use retry::RetryConfig;

@@ -154,7 +154,11 @@ impl fmt::Debug for RedactedHeaders<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
             .entries(self.0.iter().map(|(n, v)| {
-                let shown: &str = if is_sensitive_header(n) { "[redacted]" } else { v };
+                let shown: &str = if is_sensitive_header(n) {
+                    "[redacted]"
+                } else {
+                    v
+                };
                 (n, shown)
             }))
             .finish()
