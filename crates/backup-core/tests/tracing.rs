@@ -2,16 +2,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use backup_core::credentials::HuaweiCredentials;
 use backup_core::sign::HuaweiAkSkSigner;
+use backup_core::test_util::{ScriptedServer, Step};
 use backup_core::{HttpRequest, Method, OperationInfo, RetryConfig, ServiceClient};
-use support::{ScriptedServer, Step};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 

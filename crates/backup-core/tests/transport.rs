@@ -2,19 +2,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use backup_core::clock::SteppingClock;
 use backup_core::credentials::NcpCredentials;
 use backup_core::sign::{NcpSigner, ncp};
+use backup_core::test_util::{ScriptedServer, Step, closed_port};
 use backup_core::{
     DispatchKind, Error, HttpRequest, Method, OperationInfo, RetryConfig, ServiceClient,
     ServiceErrorKind, Timeouts,
 };
-use support::{ScriptedServer, Step, closed_port};
 
 const CREATE: OperationInfo = OperationInfo::non_idempotent("createCloudCacheManualBackup");
 const LIST: OperationInfo = OperationInfo::idempotent("getCloudCacheBackupList");

@@ -1,7 +1,10 @@
-//! A scripted HTTP/1.1 server on 127.0.0.1 for transport tests: each accepted connection
-//! plays the next step of the script and records the raw request it read.
-
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! Test helpers for crates built on backup-core (feature `test-util`; never enable it in
+//! production builds).
+//!
+//! [`ScriptedServer`] is an HTTP/1.1 server on 127.0.0.1: each accepted connection plays the
+//! next [`Step`] of a script (answer, drop the connection after reading the request, or
+//! stall) and records the raw request it read, so a test can assert the exact bytes a client
+//! sent, signature included, and prove how many requests reached the server.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,12 +13,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// What the server does with one connection.
+/// What the server does with one connection.
 #[derive(Clone, Debug)]
 pub enum Step {
     /// Reads the request and answers.
     Respond {
+        /// The status code.
         status: u16,
+        /// Extra headers.
         headers: Vec<(&'static str, String)>,
+        /// The body.
         body: String,
     },
     /// Reads the request, then closes the connection without answering.
@@ -25,6 +32,7 @@ pub enum Step {
 }
 
 impl Step {
+    /// A 200 with a JSON content type and `body`.
     pub fn ok(body: &str) -> Self {
         Step::Respond {
             status: 200,
@@ -33,6 +41,7 @@ impl Step {
         }
     }
 
+    /// An answer with `status` and `body`.
     pub fn status(status: u16, body: &str) -> Self {
         Step::Respond {
             status,
@@ -41,6 +50,7 @@ impl Step {
         }
     }
 
+    /// Adds a header to an answer.
     pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
         if let Step::Respond { headers, .. } = &mut self {
             headers.push((name, value.into()));
@@ -52,13 +62,18 @@ impl Step {
 /// A request as the server read it off the wire.
 #[derive(Clone, Debug)]
 pub struct Recorded {
+    /// The method.
     pub method: String,
+    /// The request-target, exactly as on the request line.
     pub target: String,
+    /// Headers, names in lower case, in the order received.
     pub headers: Vec<(String, String)>,
+    /// The body bytes.
     pub body: Vec<u8>,
 }
 
 impl Recorded {
+    /// The value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -67,9 +82,11 @@ impl Recorded {
     }
 }
 
+/// A scripted server; stops when dropped.
 pub struct ScriptedServer {
+    /// `http://127.0.0.1:PORT`.
     pub base_url: String,
-    pub requests: Arc<Mutex<Vec<Recorded>>>,
+    requests: Arc<Mutex<Vec<Recorded>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -81,13 +98,20 @@ impl Drop for ScriptedServer {
 
 impl ScriptedServer {
     /// Serves `script`, one step per connection; when it runs out, repeats the last step.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound, or `script` is empty.
     pub async fn start(script: Vec<Step>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        assert!(!script.is_empty(), "a script needs at least one step");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
         Self::serve(listener, script)
     }
 
+    /// Serves `script` on an already bound listener.
     pub fn serve(listener: TcpListener, script: Vec<Step>) -> Self {
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let base_url = format!("http://{}", listener.local_addr().expect("local address"));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let recorded = requests.clone();
         let task = tokio::spawn(async move {
@@ -109,8 +133,12 @@ impl ScriptedServer {
         }
     }
 
+    /// The requests received so far, in order.
     pub fn requests(&self) -> Vec<Recorded> {
-        self.requests.lock().unwrap().clone()
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -118,7 +146,10 @@ async fn handle(mut stream: TcpStream, step: Step, recorded: Arc<Mutex<Vec<Recor
     let Some(request) = read_request(&mut stream).await else {
         return;
     };
-    recorded.lock().unwrap().push(request);
+    recorded
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(request);
     match step {
         Step::Respond {
             status,
@@ -194,8 +225,10 @@ async fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
 
 /// A loopback port with nothing listening on it.
 pub async fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let port = listener.local_addr().expect("local address").port();
     drop(listener);
     port
 }
