@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod encoding;
 mod error;
 pub mod poll;
+pub mod protocol;
 mod request;
 pub mod retry;
 pub mod sign;

@@ -1,0 +1,1 @@
+//! NCP API Gateway protocol. (Being implemented.)
