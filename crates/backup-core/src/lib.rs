@@ -5,6 +5,7 @@ mod client;
 pub mod credentials;
 pub mod encoding;
 mod error;
+pub mod operation;
 pub mod poll;
 pub mod protocol;
 mod request;

@@ -1,0 +1,619 @@
+//! The contract between generated operation code and the hand-written vendor clients.
+//!
+//! `cargo xtask codegen` turns each vendor crate's API description (`api/*.json`) into
+//! input types with fluent builders, output types and enums. That generated code knows
+//! nothing about signing, envelopes or wire formats: for every call it validates the input,
+//! flattens it into [`RequestParts`] and hands those, together with the operation's static
+//! [`OperationSpec`], to the client's [`Invoke`] implementation, which is written by hand in
+//! each vendor crate and does the protocol work (encoding, signing, unwrapping the response
+//! envelope, parsing JSON or XML).
+//!
+//! The module also holds the validation helpers generated code calls before anything is
+//! sent (every failure is an [`Error::InvalidInput`]) and lenient deserializers ([`de`])
+//! used by generated output types.
+
+use crate::credentials::BoxFuture;
+use crate::{Error, Method, OperationInfo};
+use serde::de::DeserializeOwned;
+use std::fmt;
+
+/// Where an operation's non-path parameters go according to its description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ParamsIn {
+    /// The operation has no query or form parameters.
+    None,
+    /// The description declares them as query parameters.
+    Query,
+    /// The description declares them as an `application/x-www-form-urlencoded` body.
+    Form,
+}
+
+/// The body the description declares for an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BodyKind {
+    /// No body, or only a form body (see [`ParamsIn::Form`]).
+    None,
+    /// An `application/json` body, carried in [`RequestParts::json_body`].
+    Json,
+}
+
+/// Everything static about one operation, generated from its description.
+///
+/// Generated code declares one `static` per operation; vendor clients read it to pick the
+/// method, fill the path, decide about retries (`info.idempotent`) and unwrap responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OperationSpec {
+    /// The operation's name and idempotency (feeds the retry policy).
+    pub info: OperationInfo,
+    /// The HTTP method the description gives. A vendor protocol may legitimately send
+    /// another one (NCP accepts GET and POST for every operation).
+    pub method: Method,
+    /// The path with `{name}` placeholders, as written in the description.
+    pub path_template: &'static str,
+    /// Whether a successful call starts a backup (`x-creates-backup`).
+    pub creates_backup: bool,
+    /// Where the description puts the non-path parameters.
+    pub params_in: ParamsIn,
+    /// Whether the operation has a JSON body.
+    pub body: BodyKind,
+    /// The name of the object that wraps the response (`x-response-wrapper`, or NCP's
+    /// `<operation>Response` via `x-ncp-envelope`); the output type describes what is inside.
+    pub response_wrapper: Option<&'static str>,
+}
+
+impl OperationSpec {
+    /// A spec with no parameters location, no body, no wrapper and `creates_backup` false.
+    pub const fn new(info: OperationInfo, method: Method, path_template: &'static str) -> Self {
+        Self {
+            info,
+            method,
+            path_template,
+            creates_backup: false,
+            params_in: ParamsIn::None,
+            body: BodyKind::None,
+            response_wrapper: None,
+        }
+    }
+
+    /// Sets whether a successful call starts a backup.
+    pub const fn with_creates_backup(mut self, creates_backup: bool) -> Self {
+        self.creates_backup = creates_backup;
+        self
+    }
+
+    /// Sets where the non-path parameters go.
+    pub const fn with_params_in(mut self, params_in: ParamsIn) -> Self {
+        self.params_in = params_in;
+        self
+    }
+
+    /// Sets the body kind.
+    pub const fn with_body(mut self, body: BodyKind) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// Sets the response wrapper's name.
+    pub const fn with_response_wrapper(mut self, wrapper: &'static str) -> Self {
+        self.response_wrapper = Some(wrapper);
+        self
+    }
+
+    /// The operation's name.
+    pub const fn name(&self) -> &'static str {
+        self.info.name
+    }
+}
+
+/// One call's validated input, flattened for the protocol layer.
+///
+/// Values are raw (not percent-encoded); the vendor client encodes them as its protocol
+/// requires. `Debug` shows parameter names but not their values, which may be secrets.
+#[derive(Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct RequestParts {
+    /// Path parameters by placeholder name, in the order the description lists them.
+    pub path_params: Vec<(&'static str, String)>,
+    /// Query or form parameters (see [`OperationSpec::params_in`]) in a deterministic
+    /// order: declared parameters in description order, then form fields sorted by name.
+    /// Arrays appear as repeated names or as `name.1`, `name.2`, ... (description's choice).
+    pub params: Vec<(String, String)>,
+    /// The JSON body, for [`BodyKind::Json`] operations.
+    pub json_body: Option<serde_json::Value>,
+}
+
+impl RequestParts {
+    /// Empty parts.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The value of path parameter `name`.
+    pub fn path_param(&self, name: &str) -> Option<&str> {
+        self.path_params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of parameter `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Fills `template`'s `{name}` placeholders with the path parameters, each
+    /// percent-encoded as one segment (so `a/b` or `..` can never change the path).
+    ///
+    /// Fails with [`Error::InvalidInput`] on a placeholder with no value, an empty value, a
+    /// value of `.` or `..` (a segment the server would resolve), or an unclosed brace.
+    pub fn render_path(&self, template: &str) -> Result<String, Error> {
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let close = after.find('}').ok_or_else(|| {
+                Error::invalid_input(template.to_owned(), "has an unclosed `{` in its path")
+            })?;
+            let name = &after[..close];
+            let value = self.path_param(name).ok_or_else(|| {
+                Error::invalid_input(name.to_owned(), "is required (path parameter)")
+            })?;
+            match value {
+                "" => return Err(Error::invalid_input(name.to_owned(), "must not be empty")),
+                "." | ".." => {
+                    return Err(Error::invalid_input(
+                        name.to_owned(),
+                        "must not be `.` or `..` (path parameter)",
+                    ));
+                }
+                _ => crate::encoding::percent_encode_into(value, &mut out),
+            }
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+impl fmt::Debug for RequestParts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.params.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("RequestParts")
+            .field("path_params", &self.path_params)
+            .field("param_names", &names)
+            .field("has_json_body", &self.json_body.is_some())
+            .finish()
+    }
+}
+
+/// Sends one operation. Implemented by hand by each vendor client; called by generated code.
+///
+/// The implementation owns the protocol: building the request from `spec` and `parts`,
+/// signing, retrying according to `spec.info.idempotent`, checking the vendor's envelope,
+/// and deserializing the (unwrapped) response body into `O`.
+pub trait Invoke {
+    /// Sends the operation and parses its output.
+    fn invoke<O>(
+        &self,
+        spec: &'static OperationSpec,
+        parts: RequestParts,
+    ) -> BoxFuture<'_, Result<O, Error>>
+    where
+        O: DeserializeOwned + Send + 'static;
+}
+
+/// Joins a parent field path and a member name for error messages (`a.b`, `a[0].b`).
+pub fn field_path(parent: &str, member: &str) -> String {
+    if parent.is_empty() {
+        member.to_owned()
+    } else {
+        format!("{parent}.{member}")
+    }
+}
+
+/// Fails with "is required" when `value` is `None`.
+pub fn require<'a, T>(field: &str, value: Option<&'a T>) -> Result<&'a T, Error> {
+    value.ok_or_else(|| Error::invalid_input(field, "is required"))
+}
+
+/// Fails with "must not be empty" when `value` is empty.
+pub fn non_empty(field: &str, value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        Err(Error::invalid_input(field, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Fails when `value` contains a control character (`\0`-`\x1f`, `\x7f`, C1 controls).
+pub fn no_control_chars(field: &str, value: &str) -> Result<(), Error> {
+    match value.chars().find(|c| c.is_control()) {
+        Some(c) => Err(Error::invalid_input(
+            field,
+            format!(
+                "must not contain control characters (found U+{:04X})",
+                c as u32
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Checks the length of `value` in characters against the optional bounds.
+pub fn length(
+    field: &str,
+    value: &str,
+    min: Option<usize>,
+    max: Option<usize>,
+) -> Result<(), Error> {
+    let n = value.chars().count();
+    if let Some(min) = min
+        && n < min
+    {
+        return Err(Error::invalid_input(
+            field,
+            format!("must be at least {min} characters long (got {n})"),
+        ));
+    }
+    if let Some(max) = max
+        && n > max
+    {
+        return Err(Error::invalid_input(
+            field,
+            format!("must be at most {max} characters long (got {n})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an integer against the optional inclusive bounds.
+pub fn range_i64(field: &str, value: i64, min: Option<i64>, max: Option<i64>) -> Result<(), Error> {
+    if let Some(min) = min
+        && value < min
+    {
+        return Err(Error::invalid_input(
+            field,
+            format!("must be at least {min} (got {value})"),
+        ));
+    }
+    if let Some(max) = max
+        && value > max
+    {
+        return Err(Error::invalid_input(
+            field,
+            format!("must be at most {max} (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a number against the optional inclusive bounds; NaN is rejected.
+pub fn range_f64(field: &str, value: f64, min: Option<f64>, max: Option<f64>) -> Result<(), Error> {
+    if value.is_nan() {
+        return Err(Error::invalid_input(field, "must be a number (got NaN)"));
+    }
+    if let Some(min) = min
+        && value < min
+    {
+        return Err(Error::invalid_input(
+            field,
+            format!("must be at least {min} (got {value})"),
+        ));
+    }
+    if let Some(max) = max
+        && value > max
+    {
+        return Err(Error::invalid_input(
+            field,
+            format!("must be at most {max} (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that every character of `value` lies in one of the inclusive `ranges`;
+/// `shown` is the class as the description wrote it (`A-Za-z0-9_-`), for the message.
+pub fn allowed_chars(
+    field: &str,
+    value: &str,
+    ranges: &[(char, char)],
+    shown: &str,
+) -> Result<(), Error> {
+    match value
+        .chars()
+        .find(|c| !ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(c)))
+    {
+        Some(_) => Err(Error::invalid_input(
+            field,
+            format!("must contain only the characters [{shown}]"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Checks the number of items of an array against the optional bounds.
+pub fn item_count(
+    field: &str,
+    len: usize,
+    min: Option<usize>,
+    max: Option<usize>,
+) -> Result<(), Error> {
+    if let Some(min) = min
+        && len < min
+    {
+        return Err(Error::invalid_input(
+            field,
+            format!("must have at least {min} items (got {len})"),
+        ));
+    }
+    if let Some(max) = max
+        && len > max
+    {
+        return Err(Error::invalid_input(
+            field,
+            format!("must have at most {max} items (got {len})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Serializes a body member into JSON; a failure (only possible for exotic map keys)
+/// becomes an [`Error::InvalidInput`] on `field`.
+pub fn to_json<T: serde::Serialize>(field: &str, value: &T) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(value)
+        .map_err(|e| Error::invalid_input(field, format!("could not be serialized: {e}")))
+}
+
+/// Appends parameter `name` with each of `values`: repeated (`name=a&name=b`) or indexed
+/// from 1 (`name.1=a&name.2=b`, NCP's convention).
+pub fn push_array_param(
+    params: &mut Vec<(String, String)>,
+    name: &str,
+    values: impl IntoIterator<Item = String>,
+    indexed: bool,
+) {
+    for (i, value) in values.into_iter().enumerate() {
+        if indexed {
+            params.push((format!("{name}.{}", i + 1), value));
+        } else {
+            params.push((name.to_owned(), value));
+        }
+    }
+}
+
+/// Lenient deserialization for generated output types.
+///
+/// Vendors are inconsistent: NCP sends numbers as strings, XML has no types at all, and
+/// lists arrive as arrays, as a single object, or wrapped in an element named after the
+/// item. Generated fields use `#[serde(deserialize_with = "...::de::lenient")]`, which
+/// accepts:
+///
+/// - `null` for any field (it becomes the default);
+/// - numbers and booleans written as strings (`"42"`, `"true"`), and strings written as
+///   numbers or booleans;
+/// - for lists: an array, an empty string, a single item, or an object with exactly one
+///   member whose value is an array or an item (an XML wrapper such as
+///   `{"backupList": {"backup": [...]}}`).
+///
+/// A vendor client that reads XML can therefore turn the document into a
+/// [`serde_json::Value`] (elements become objects, text becomes strings, repeated elements
+/// become arrays) and deserialize the generated types from that.
+pub mod de {
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    /// A type that can be built leniently from a JSON value.
+    pub trait Lenient: Sized {
+        /// Builds the value; the error is a human-readable reason.
+        fn from_lenient(value: Value) -> Result<Self, String>;
+    }
+
+    /// The `deserialize_with` function generated output fields use.
+    pub fn lenient<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Lenient,
+    {
+        let value = Value::deserialize(deserializer)?;
+        T::from_lenient(value).map_err(serde::de::Error::custom)
+    }
+
+    /// Deserializes `value` with `T`'s own `Deserialize` (for generated structs and enums).
+    pub fn strict<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
+        serde_json::from_value(value).map_err(|e| e.to_string())
+    }
+
+    impl Lenient for String {
+        fn from_lenient(value: Value) -> Result<Self, String> {
+            match value {
+                Value::Null => Ok(String::new()),
+                Value::String(s) => Ok(s),
+                Value::Number(n) => Ok(n.to_string()),
+                Value::Bool(b) => Ok(b.to_string()),
+                other => Err(format!("expected a string, found {other}")),
+            }
+        }
+    }
+
+    impl Lenient for bool {
+        fn from_lenient(value: Value) -> Result<Self, String> {
+            match value {
+                Value::Null => Ok(false),
+                Value::Bool(b) => Ok(b),
+                Value::String(s) => match s.trim() {
+                    "true" | "TRUE" | "True" => Ok(true),
+                    "false" | "FALSE" | "False" | "" => Ok(false),
+                    other => Err(format!("expected a boolean, found {other:?}")),
+                },
+                other => Err(format!("expected a boolean, found {other}")),
+            }
+        }
+    }
+
+    macro_rules! lenient_int {
+        ($($t:ty),*) => {$(
+            impl Lenient for $t {
+                fn from_lenient(value: Value) -> Result<Self, String> {
+                    match value {
+                        Value::Null => Ok(0),
+                        Value::Number(n) => n
+                            .as_i64()
+                            .and_then(|v| <$t>::try_from(v).ok())
+                            .ok_or_else(|| format!("expected an integer, found {n}")),
+                        Value::String(s) if s.trim().is_empty() => Ok(0),
+                        Value::String(s) => s
+                            .trim()
+                            .parse::<$t>()
+                            .map_err(|_| format!("expected an integer, found {s:?}")),
+                        other => Err(format!("expected an integer, found {other}")),
+                    }
+                }
+            }
+        )*};
+    }
+    lenient_int!(i32, i64);
+
+    impl Lenient for f64 {
+        fn from_lenient(value: Value) -> Result<Self, String> {
+            match value {
+                Value::Null => Ok(0.0),
+                Value::Number(n) => n
+                    .as_f64()
+                    .ok_or_else(|| format!("expected a number, found {n}")),
+                Value::String(s) if s.trim().is_empty() => Ok(0.0),
+                Value::String(s) => s
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("expected a number, found {s:?}")),
+                other => Err(format!("expected a number, found {other}")),
+            }
+        }
+    }
+
+    impl Lenient for Value {
+        fn from_lenient(value: Value) -> Result<Self, String> {
+            Ok(value)
+        }
+    }
+
+    impl<T: Lenient> Lenient for Option<T> {
+        fn from_lenient(value: Value) -> Result<Self, String> {
+            match value {
+                Value::Null => Ok(None),
+                other => T::from_lenient(other).map(Some),
+            }
+        }
+    }
+
+    impl<T: Lenient> Lenient for Vec<T> {
+        fn from_lenient(value: Value) -> Result<Self, String> {
+            match value {
+                Value::Null => Ok(Vec::new()),
+                Value::String(s) if s.trim().is_empty() => Ok(Vec::new()),
+                Value::Array(items) => items.into_iter().map(T::from_lenient).collect(),
+                Value::Object(map) if map.len() == 1 => {
+                    let Some((_, inner)) = map.into_iter().next() else {
+                        return Ok(Vec::new());
+                    };
+                    match inner {
+                        Value::Array(items) => items.into_iter().map(T::from_lenient).collect(),
+                        Value::Object(_) => Ok(vec![T::from_lenient(inner)?]),
+                        other => Ok(vec![T::from_lenient(other)?]),
+                    }
+                }
+                other => Ok(vec![T::from_lenient(other)?]),
+            }
+        }
+    }
+
+    impl<T: Lenient> Lenient for std::collections::BTreeMap<String, T> {
+        fn from_lenient(value: Value) -> Result<Self, String> {
+            match value {
+                Value::Null => Ok(Self::new()),
+                Value::Object(map) => map
+                    .into_iter()
+                    .map(|(k, v)| T::from_lenient(v).map(|v| (k, v)))
+                    .collect(),
+                other => Err(format!("expected an object, found {other}")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::de::Lenient;
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn render_path_encodes_each_segment() {
+        let mut parts = RequestParts::new();
+        parts.path_params.push(("project_id", "p1".into()));
+        parts.path_params.push(("graph_id", "../x/a b".into()));
+        let path = parts
+            .render_path("/v2/{project_id}/graphs/{graph_id}/backups")
+            .unwrap_or_default();
+        assert_eq!(path, "/v2/p1/graphs/..%2Fx%2Fa%20b/backups");
+        let missing = RequestParts::new().render_path("/a/{id}");
+        assert!(matches!(missing, Err(Error::InvalidInput(_))));
+        let mut dots = RequestParts::new();
+        dots.path_params.push(("id", "..".into()));
+        assert!(dots.render_path("/a/{id}").is_err());
+    }
+
+    #[test]
+    fn validation_helpers_name_the_field() {
+        let e = no_control_chars("fileName", "a\nb").err();
+        assert!(matches!(e, Some(Error::InvalidInput(ref i)) if i.field == "fileName"));
+        assert!(length("x", "abc", Some(1), Some(3)).is_ok());
+        assert!(length("x", "abcd", None, Some(3)).is_err());
+        assert!(range_i64("id", 0, Some(1), None).is_err());
+        assert!(
+            allowed_chars(
+                "id",
+                "ab-1",
+                &[('a', 'z'), ('0', '9'), ('-', '-')],
+                "a-z0-9-"
+            )
+            .is_ok()
+        );
+        assert!(allowed_chars("id", "a/b", &[('a', 'z')], "a-z").is_err());
+        assert!(non_empty("x", "").is_err());
+        assert!(require::<u8>("x", None).is_err());
+    }
+
+    #[test]
+    fn lenient_accepts_strings_for_numbers_and_wrapped_lists() {
+        assert_eq!(i64::from_lenient(json!("42")), Ok(42));
+        assert_eq!(bool::from_lenient(json!("true")), Ok(true));
+        assert_eq!(String::from_lenient(json!(7)), Ok("7".to_owned()));
+        assert_eq!(
+            Vec::<i64>::from_lenient(json!({"item": ["1", 2]})),
+            Ok(vec![1, 2])
+        );
+        assert_eq!(Vec::<i64>::from_lenient(json!("")), Ok(vec![]));
+        assert_eq!(
+            Vec::<String>::from_lenient(json!("a")),
+            Ok(vec!["a".to_owned()])
+        );
+        assert_eq!(Option::<i64>::from_lenient(json!(null)), Ok(None));
+    }
+
+    #[test]
+    fn request_parts_debug_hides_values() {
+        let mut parts = RequestParts::new();
+        parts.params.push(("secretKey".into(), "s3cr3t".into()));
+        parts.json_body = Some(json!({"accessKeySecret": "s3cr3t"}));
+        let shown = format!("{parts:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("secretKey"));
+    }
+}

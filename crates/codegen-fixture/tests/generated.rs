@@ -1,0 +1,299 @@
+//! Tests of the code `cargo xtask codegen` generates, on the fixture description.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use backup_core::Error;
+use backup_core::Method;
+use backup_core::operation::{BodyKind, ParamsIn};
+use codegen_fixture::*;
+use serde_json::json;
+
+fn invalid(result: Result<impl std::fmt::Debug, Error>) -> (String, String) {
+    match result {
+        Err(Error::InvalidInput(e)) => (e.field, e.problem),
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+}
+
+fn storage() -> StorageConfig {
+    StorageConfig::builder()
+        .config_name("nightly")
+        .storage_type(StorageType::BackupStorageS3)
+        .access_key_secret("s3cr3t-key")
+        .host_id_list(vec![1, 2])
+        .build()
+        .expect("required members set")
+}
+
+#[tokio::test]
+async fn json_operation_builds_path_params_and_body() {
+    let client = Client::new(json!({"job_id": "j-1", "backup_id": "b-1"}));
+    let out = client
+        .create_backup()
+        .project_id("p1")
+        .graph_id("g_1")
+        .backup_mode(BackupMode::LogicalBackup)
+        .storage_config(storage())
+        .retention_days(7)
+        .tags(vec!["a".to_owned()])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(out.job_id, "j-1");
+    assert_eq!(out.backup_id.as_deref(), Some("b-1"));
+
+    let calls = client.calls();
+    assert_eq!(calls.len(), 1);
+    let call = &calls[0];
+    assert_eq!(call.spec.name(), "createBackup");
+    assert_eq!(call.spec.method, Method::Post);
+    assert!(!call.spec.info.idempotent);
+    assert!(call.spec.creates_backup);
+    assert_eq!(call.spec.body, BodyKind::Json);
+    assert_eq!(
+        call.parts.path_params,
+        vec![
+            ("project_id", "p1".to_owned()),
+            ("graph_id", "g_1".to_owned())
+        ]
+    );
+    assert_eq!(
+        call.parts
+            .render_path(call.spec.path_template)
+            .expect("path"),
+        "/v2/p1/graphs/g_1/backups"
+    );
+    assert_eq!(
+        call.parts.json_body,
+        Some(json!({
+            "backupMode": "LOGICAL_BACKUP",
+            "retentionDays": 7,
+            "tags": ["a"],
+            "storageConfig": {
+                "configName": "nightly",
+                "storageType": "BACKUP_STORAGE_S3",
+                "accessKeySecret": "s3cr3t-key",
+                "hostIdList": [1, 2]
+            }
+        }))
+    );
+}
+
+#[tokio::test]
+async fn query_params_keep_description_order_and_index_arrays() {
+    let client = Client::new(json!({
+        "backupCount": "2",
+        "backupList": {"backup": [{"id": "b1", "status": "success", "sizeBytes": "10"}, {"id": "b2", "status": "archived"}]},
+        "somethingNew": true
+    }));
+    let builder = client
+        .list_graph_backups()
+        .project_id("p1")
+        .graph_id("g1")
+        .limit(10)
+        .offset(0)
+        .status_list(vec![BackupStatus::Success, BackupStatus::from("archived")]);
+    assert_eq!(builder.as_input().limit, Some(10));
+    let out = builder.send().await.expect("sent");
+    // Lenient output: numbers as strings, an XML-style wrapped list, unknown fields ignored,
+    // unknown enum values kept.
+    assert_eq!(out.backup_count, 2);
+    assert_eq!(out.backup_list.as_ref().map(Vec::len), Some(2));
+    let list = out.backup_list.unwrap();
+    assert_eq!(list[0].size_bytes, Some(10));
+    assert_eq!(
+        list[1].status,
+        Some(BackupStatus::Unknown("archived".into()))
+    );
+
+    let call = &client.calls()[0];
+    assert!(call.spec.info.idempotent);
+    assert_eq!(call.spec.params_in, ParamsIn::Query);
+    let params: Vec<(&str, &str)> = call
+        .parts
+        .params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        params,
+        [
+            ("offset", "0"),
+            ("limit", "10"),
+            ("statusList.1", "success"),
+            ("statusList.2", "archived")
+        ]
+    );
+    assert_eq!(call.parts.json_body, None);
+}
+
+#[tokio::test]
+async fn form_operation_carries_envelope_and_sorted_fields() {
+    let client = Client::new(json!({"requestId": "r", "returnCode": 0}));
+    let out = client
+        .create_manual_backup()
+        .instance_no("123")
+        .region_code("KR")
+        .dry_run(true)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(out.return_code.as_deref(), Some("0"));
+    let call = &client.calls()[0];
+    assert_eq!(call.spec.params_in, ParamsIn::Form);
+    assert_eq!(
+        call.spec.response_wrapper,
+        Some("createManualBackupResponse")
+    );
+    assert!(call.spec.creates_backup);
+    assert_eq!(
+        call.parts.params,
+        vec![
+            ("dryRun".to_owned(), "true".to_owned()),
+            ("instanceNo".to_owned(), "123".to_owned()),
+            ("regionCode".to_owned(), "KR".to_owned()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn delete_is_idempotent_and_has_an_empty_output() {
+    let client = Client::new(json!({}));
+    client
+        .delete_backup()
+        .project_id("p")
+        .graph_id("g")
+        .backup_id("b")
+        .send()
+        .await
+        .expect("sent");
+    let call = &client.calls()[0];
+    assert_eq!(call.spec.method, Method::Delete);
+    assert!(call.spec.info.idempotent);
+    assert!(!call.spec.creates_backup);
+}
+
+#[tokio::test]
+async fn invalid_input_is_rejected_and_nothing_is_sent() {
+    let client = Client::new(json!({}));
+    let base = || {
+        client
+            .create_backup()
+            .project_id("p1")
+            .graph_id("g1")
+            .backup_mode("PHYSICAL_BACKUP")
+            .storage_config(storage())
+    };
+    // Missing required path parameter.
+    let r = client.create_backup().graph_id("g").send().await;
+    assert_eq!(invalid(r), ("project_id".into(), "is required".into()));
+    // Empty.
+    let r = base().project_id("").send().await;
+    assert_eq!(invalid(r).1, "must not be empty");
+    // Control character.
+    let r = base().graph_id("g\n1").send().await;
+    assert_eq!(invalid(r).0, "graph_id");
+    // Character class (path traversal attempt).
+    let r = base().graph_id("../x").send().await;
+    let (field, problem) = invalid(r);
+    assert_eq!(field, "graph_id");
+    assert!(problem.contains("A-Za-z0-9_-"), "{problem}");
+    // Length.
+    let r = base().project_id("x".repeat(65)).send().await;
+    assert!(invalid(r).1.contains("at most 64"));
+    // Range.
+    let r = base().retention_days(0).send().await;
+    assert_eq!(invalid(r).0, "retentionDays");
+    let r = base().retention_days(366).send().await;
+    assert_eq!(invalid(r).0, "retentionDays");
+    // Array items and counts.
+    let r = base().tags(vec!["x".repeat(17)]).send().await;
+    assert_eq!(invalid(r).0, "tags[0]");
+    let r = base().tags(vec!["a".into(); 4]).send().await;
+    assert_eq!(invalid(r).0, "tags");
+    // Nested member: the field path names it.
+    let mut bad = storage();
+    bad.config_name = String::new();
+    let r = base().storage_config(bad).send().await;
+    assert_eq!(invalid(r).0, "storageConfig.configName");
+    let mut bad = storage();
+    bad.storage_url = Some("s3://b\u{7}".into());
+    let r = base().storage_config(bad).send().await;
+    assert_eq!(invalid(r).0, "storageConfig.storageUrl");
+    // Missing required nested member at build time.
+    let r = StorageConfig::builder().config_name("x").build();
+    assert_eq!(invalid(r).0, "storageType");
+    // Form operation: digits only.
+    let r = client
+        .create_manual_backup()
+        .instance_no("12a")
+        .send()
+        .await;
+    assert_eq!(invalid(r).0, "instanceNo");
+    let r = client
+        .create_manual_backup()
+        .instance_no("1")
+        .memo("m".repeat(21))
+        .send()
+        .await;
+    assert_eq!(invalid(r).0, "memo");
+
+    assert!(client.calls().is_empty(), "nothing may be sent");
+    // And a valid call does go through.
+    base().send().await.expect("valid");
+    assert_eq!(client.calls().len(), 1);
+}
+
+#[test]
+fn enums_round_trip_including_unknown_values() {
+    for v in BackupStatus::VALUES {
+        let parsed = BackupStatus::from(*v);
+        assert!(!matches!(parsed, BackupStatus::Unknown(_)), "{v}");
+        assert_eq!(parsed.as_str(), *v);
+        assert_eq!(parsed.to_string(), *v);
+    }
+    assert_eq!(
+        BackupStatus::from("partiallyFailed"),
+        BackupStatus::PartiallyFailed
+    );
+    let unknown: BackupStatus = "frozen".parse().expect("infallible");
+    assert_eq!(unknown, BackupStatus::Unknown("frozen".into()));
+    assert_eq!(serde_json::to_value(&unknown).unwrap(), json!("frozen"));
+    let back: BackupStatus = serde_json::from_value(json!("frozen")).unwrap();
+    assert_eq!(back, unknown);
+    let known: StorageType = serde_json::from_value(json!("BACKUP_STORAGE_FILE")).unwrap();
+    assert_eq!(known, StorageType::BackupStorageFile);
+    assert_eq!(
+        serde_json::to_value(StorageType::BackupStorageS3).unwrap(),
+        json!("BACKUP_STORAGE_S3")
+    );
+}
+
+#[test]
+fn secrets_are_redacted_from_debug() {
+    let config = storage();
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("s3cr3t-key"), "{shown}");
+    assert!(shown.contains("[redacted]"));
+    let shown = format!(
+        "{:?}",
+        StorageConfig::builder().access_key_secret("s3cr3t-key")
+    );
+    assert!(!shown.contains("s3cr3t-key"), "{shown}");
+    let mut input = CreateBackupInput::default();
+    input.storage_config = Some(storage());
+    let shown = format!("{input:?}");
+    assert!(!shown.contains("s3cr3t-key"), "{shown}");
+}
+
+#[test]
+fn generated_source_has_header_and_docs_from_the_description() {
+    let src = include_str!("../src/generated.rs");
+    assert!(src.starts_with(
+        "// @generated by `cargo xtask codegen` from api/fixture.json. Do not edit by hand.\n"
+    ));
+    assert!(src.contains("/// Starts a backup of a graph.\n"));
+    assert!(src.contains("/// The backup runs asynchronously; follow the returned job.\n"));
+    assert!(src.contains("/// The graph to back up.\n"));
+    assert!(src.contains("/// - `400`: The graph is already being backed up. (body: `ErrorBody`)"));
+    assert!(src.contains("/// Where the backup is stored.\n"));
+}
