@@ -1,0 +1,348 @@
+//! The GES client and its builder.
+
+use std::fmt;
+use std::sync::Arc;
+
+use backup_core::clock::Clock;
+use backup_core::credentials::{
+    BoxFuture, CachedProvider, Environment, HuaweiCredentials, HuaweiDefaultChain,
+    ProcessEnvironment, ProvideCredentials, SharedProvider,
+};
+use backup_core::sign::{HuaweiAkSkSigner, HuaweiTokenAuth, ProvideToken, Sign};
+use backup_core::{Error, RetryConfig, ServiceClient, Timeouts};
+
+use crate::VENDOR;
+use crate::bridge::Operations;
+use crate::errors::GesClassifier;
+use crate::generated::{
+    CreateBackupFluentBuilder, DeleteBackupFluentBuilder, ListBackupsFluentBuilder,
+    ListGraphBackupsFluentBuilder, ShowJobFluentBuilder,
+};
+
+/// The environment variable the project id is read from when the builder is given none.
+pub const PROJECT_ID_VAR: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
+
+/// The GES endpoint of `region`: `https://ges.{region}.myhuaweicloud.com`, except
+/// `eu-west-101`, which is served from `https://ges.eu-west-101.myhuaweicloud.eu`.
+///
+/// Fails when `region` is empty or contains anything but ASCII letters, digits and `-`
+/// (it becomes part of a host name).
+///
+/// ```
+/// assert_eq!(
+///     hw_ges_backup::endpoint_for_region("cn-north-4").unwrap(),
+///     "https://ges.cn-north-4.myhuaweicloud.com"
+/// );
+/// assert_eq!(
+///     hw_ges_backup::endpoint_for_region("eu-west-101").unwrap(),
+///     "https://ges.eu-west-101.myhuaweicloud.eu"
+/// );
+/// ```
+pub fn endpoint_for_region(region: &str) -> Result<String, Error> {
+    host_for_region("ges", region)
+}
+
+pub(crate) fn host_for_region(service: &str, region: &str) -> Result<String, Error> {
+    if region.is_empty()
+        || !region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(Error::invalid_input(
+            "region",
+            "must be non-empty and contain only ASCII letters, digits and `-`",
+        ));
+    }
+    Ok(match region {
+        "eu-west-101" => format!("https://{service}.{region}.myhuaweicloud.eu"),
+        _ => format!("https://{service}.{region}.myhuaweicloud.com"),
+    })
+}
+
+/// How requests are authenticated.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Auth {
+    /// APIG `SDK-HMAC-SHA256` signing with an AK/SK (temporary credentials add
+    /// `X-Security-Token`). The default, with [`HuaweiDefaultChain`] credentials.
+    AkSk(SharedProvider<HuaweiCredentials>),
+    /// An IAM token in `X-Auth-Token`: a fixed [`SecretString`](backup_core::credentials::SecretString)
+    /// or a provider such as [`IamTokenProvider`](crate::IamTokenProvider).
+    Token(Arc<dyn ProvideToken>),
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::AkSk(p) => f.debug_tuple("AkSk").field(p).finish(),
+            Auth::Token(t) => f.debug_tuple("Token").field(t).finish(),
+        }
+    }
+}
+
+/// A GES client: adds, follows, lists and deletes graph backups.
+///
+/// Cheap to clone (one `Arc`), `Send + Sync`; clones share the connection pool and the
+/// retry budget. Build one with [`Client::builder`].
+///
+/// The operation methods return builders generated from the crate's API description; the
+/// project id is already filled in from the client's configuration (set it on a builder to
+/// act in another project).
+#[derive(Clone)]
+pub struct Client {
+    ops: Operations,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("service", &self.ops.service)
+            .field("project_id", &self.ops.project_id)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The project id calls are made in, if one was configured or found in the environment.
+    pub fn project_id(&self) -> Option<&str> {
+        self.ops.project_id.as_deref()
+    }
+
+    /// The endpoint requests go to.
+    pub fn endpoint(&self) -> String {
+        self.ops.service.endpoint()
+    }
+
+    /// `POST /v2/{project_id}/graphs/{graph_id}/backups`: adds a backup of a graph. Not
+    /// idempotent: a failure that may have reached the server is not retried and comes back
+    /// as [`Error::AmbiguousOutcome`] (list the backups before trying again).
+    ///
+    /// Errors to match on: [`ServiceErrorKind::BackupInProgress`](backup_core::ServiceErrorKind::BackupInProgress)
+    /// (`GES.7002`) and [`ServiceErrorKind::BackupQuotaExceeded`](backup_core::ServiceErrorKind::BackupQuotaExceeded)
+    /// (`GES.7019`).
+    pub fn create_backup(&self) -> CreateBackupFluentBuilder<'_> {
+        self.ops
+            .create_backup()
+            .set_project_id(self.project_id().map(str::to_owned))
+    }
+
+    /// `GET /v2/{project_id}/graphs/{graph_id}/jobs/{job_id}/status`: the state of a job.
+    pub fn show_job(&self) -> ShowJobFluentBuilder<'_> {
+        self.ops
+            .show_job()
+            .set_project_id(self.project_id().map(str::to_owned))
+    }
+
+    /// `GET /v2/{project_id}/graphs/{graph_id}/backups`: one page of a graph's backups.
+    /// See [`Client::graph_backups`] for all of them.
+    pub fn list_graph_backups(&self) -> ListGraphBackupsFluentBuilder<'_> {
+        self.ops
+            .list_graph_backups()
+            .set_project_id(self.project_id().map(str::to_owned))
+    }
+
+    /// `GET /v2/{project_id}/graphs/backups`: one page of the project's backups.
+    /// See [`Client::backups`] for all of them.
+    pub fn list_backups(&self) -> ListBackupsFluentBuilder<'_> {
+        self.ops
+            .list_backups()
+            .set_project_id(self.project_id().map(str::to_owned))
+    }
+
+    /// `DELETE /v2/{project_id}/graphs/{graph_id}/backups/{backup_id}`: deletes a backup
+    /// (idempotent, so retried after failures that may have reached the server).
+    pub fn delete_backup(&self) -> DeleteBackupFluentBuilder<'_> {
+        self.ops
+            .delete_backup()
+            .set_project_id(self.project_id().map(str::to_owned))
+    }
+}
+
+/// Configures a [`Client`].
+pub struct ClientBuilder {
+    region: Option<String>,
+    endpoint: Option<String>,
+    project_id: Option<String>,
+    auth: Option<Auth>,
+    env: Arc<dyn Environment>,
+    retry: Option<RetryConfig>,
+    timeouts: Option<Timeouts>,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            region: None,
+            endpoint: None,
+            project_id: None,
+            auth: None,
+            env: Arc::new(ProcessEnvironment),
+            retry: None,
+            timeouts: None,
+            clock: None,
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("project_id", &self.project_id)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The region (`cn-north-4`, `eu-west-101`, ...); the endpoint is derived from it
+    /// with [`endpoint_for_region`].
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// An explicit endpoint (`https://host[:port]`), overriding the region's.
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The project id (letters and digits, up to 64). Default: `HUAWEICLOUD_SDK_PROJECT_ID`
+    /// from the [environment](Self::environment). Without one, every call fails with
+    /// [`Error::InvalidInput`] unless its builder is given a project id.
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// Signs with these AK/SK credentials (fixed [`HuaweiCredentials`] or any provider).
+    pub fn credentials(
+        mut self,
+        credentials: impl ProvideCredentials<Credentials = HuaweiCredentials> + 'static,
+    ) -> Self {
+        self.auth = Some(Auth::AkSk(Arc::new(credentials)));
+        self
+    }
+
+    /// Authenticates with an IAM token in `X-Auth-Token` instead of signing: a fixed
+    /// [`SecretString`](backup_core::credentials::SecretString), or an
+    /// [`IamTokenProvider`](crate::IamTokenProvider) that obtains and renews one.
+    pub fn token(mut self, token: impl ProvideToken + 'static) -> Self {
+        self.auth = Some(Auth::Token(Arc::new(token)));
+        self
+    }
+
+    /// Sets the authentication mode directly.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// Where `HUAWEICLOUD_SDK_*` variables are read from (default: the process).
+    pub fn environment(mut self, env: impl Environment + 'static) -> Self {
+        self.env = Arc::new(env);
+        self
+    }
+
+    /// The retry policy (default: backup-core's standard policy).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Connect and per-attempt timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = Some(timeouts);
+        self
+    }
+
+    /// The clock signing times come from (tests freeze it).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Builds the client. Reads no file and sends nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] without a region or endpoint, or with an unusable endpoint;
+    /// [`Error::InvalidInput`] for a malformed region.
+    pub fn build(self) -> Result<Client, Error> {
+        let endpoint = match (self.endpoint, &self.region) {
+            (Some(endpoint), _) => endpoint,
+            (None, Some(region)) => endpoint_for_region(region)?,
+            (None, None) => {
+                return Err(Error::Config(format!(
+                    "{VENDOR}: set a region or an endpoint"
+                )));
+            }
+        };
+        let project_id = self
+            .project_id
+            .or_else(|| self.env.var(PROJECT_ID_VAR).filter(|v| !v.is_empty()));
+        let auth = self.auth.unwrap_or_else(|| {
+            Auth::AkSk(Arc::new(CachedProvider::new(
+                HuaweiDefaultChain::with_environment(self.env.clone()),
+            )))
+        });
+        let signer: Arc<dyn Sign> = match auth {
+            Auth::AkSk(provider) => Arc::new(HuaweiAkSkSigner::new(WithoutProjectId(provider))),
+            Auth::Token(token) => Arc::new(HuaweiTokenAuth::new(SharedToken(token))),
+        };
+        let mut service = ServiceClient::builder(VENDOR)
+            .endpoint(endpoint)
+            .shared_signer(signer)
+            .classifier(GesClassifier)
+            .user_agent(concat!("hw-ges-backup/", env!("CARGO_PKG_VERSION")));
+        if let Some(retry) = self.retry {
+            service = service.retry(retry);
+        }
+        if let Some(timeouts) = self.timeouts {
+            service = service.timeouts(timeouts);
+        }
+        if let Some(clock) = self.clock {
+            service = service.clock(clock);
+        }
+        Ok(Client {
+            ops: Operations {
+                service: service.build()?,
+                project_id: project_id.map(Arc::from),
+            },
+        })
+    }
+}
+
+/// Hands the signer credentials without a project id: the client sets `X-Project-Id`
+/// itself from the request's path, so header and path always agree.
+#[derive(Debug)]
+struct WithoutProjectId(SharedProvider<HuaweiCredentials>);
+
+impl ProvideCredentials for WithoutProjectId {
+    type Credentials = HuaweiCredentials;
+
+    fn provide_credentials(&self) -> BoxFuture<'_, Result<HuaweiCredentials, Error>> {
+        Box::pin(async move {
+            let mut credentials = self.0.provide_credentials().await?;
+            credentials.project_id = None;
+            Ok(credentials)
+        })
+    }
+}
+
+#[derive(Debug)]
+struct SharedToken(Arc<dyn ProvideToken>);
+
+impl ProvideToken for SharedToken {
+    fn token(&self) -> BoxFuture<'_, Result<backup_core::credentials::SecretString, Error>> {
+        self.0.token()
+    }
+}

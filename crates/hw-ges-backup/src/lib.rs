@@ -1,0 +1,55 @@
+//! Huawei Cloud Graph Engine Service (GES) graph backups: add a backup, follow its job to
+//! the end, list backups and delete old ones.
+//!
+//! ```no_run
+//! use backup_core::{Error, ServiceErrorKind, WaitConfig};
+//! use hw_ges_backup::Client;
+//!
+//! # async fn run() -> Result<(), Error> {
+//! // AK/SK from HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK (or ~/.huaweicloud/credentials),
+//! // the project id from HUAWEICLOUD_SDK_PROJECT_ID unless given here.
+//! let client = Client::builder().region("cn-north-4").build()?;
+//!
+//! let started = match client.create_backup().graph_id("my-graph").send().await {
+//!     Ok(started) => started,
+//!     Err(e) if e.service_error_kind() == Some(&ServiceErrorKind::BackupInProgress) => {
+//!         println!("a backup of this graph is already running");
+//!         return Ok(());
+//!     }
+//!     Err(e) => return Err(e),
+//! };
+//! let job = client
+//!     .wait_for_job("my-graph", &started.job_id, &WaitConfig::default(), |p| {
+//!         println!("{} after {:?}", p.state, p.elapsed)
+//!     })
+//!     .await?;
+//! println!("job {:?} ended {:?}", job.job_id, job.status);
+//!
+//! let mut backups = client.graph_backups("my-graph");
+//! while let Some(backup) = backups.next().await {
+//!     let backup = backup?;
+//!     println!("{:?} {:?} {:?}", backup.id, backup.status, backup.start_time);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! See the crate's README for authentication (AK/SK or IAM token), endpoints, errors and
+//! retries.
+
+mod bridge;
+mod client;
+pub mod errors;
+mod generated;
+mod iam;
+mod waiter;
+
+pub use client::{Auth, Client, ClientBuilder, PROJECT_ID_VAR, endpoint_for_region};
+pub use generated::*;
+pub use iam::{
+    DEFAULT_REFRESH_BEFORE, DEFAULT_TOKEN_LIFETIME, IamTokenProvider, IamTokenProviderBuilder,
+};
+pub use waiter::BackupPaginator;
+
+/// The vendor name in errors and traces.
+pub const VENDOR: &str = "huawei-ges";
