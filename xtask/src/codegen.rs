@@ -1,7 +1,7 @@
 //! `cargo xtask codegen [--check]`: Rust operation code from `crates/*/api/*.json`.
 //!
 //! The description format (a subset of OpenAPI 3.0 plus `x-` extensions) is documented in
-//! `ARCHITECTURE.md ("API descriptions and generated operations")`. Output is plain text built with `format!`, then formatted by
+//! `ARCHITECTURE.md, section API descriptions and generated operations`. Output is plain text built with `format!`, then formatted by
 //! `rustfmt --edition 2024`. Everything that is iterated is sorted or in description order,
 //! so two runs are byte-identical.
 
@@ -226,7 +226,7 @@ impl Rules {
         let f = |k: &str| s.get(k).and_then(Value::as_f64);
         if s.get("pattern").is_some() {
             return Err(
-                "`pattern` is not supported; use `x-chars` (see ARCHITECTURE.md ("API descriptions and generated operations"))".into(),
+                "`pattern` is not supported; use `x-chars` (see ARCHITECTURE.md, section API descriptions and generated operations)".into(),
             );
         }
         if s.get("exclusiveMinimum").is_some() || s.get("exclusiveMaximum").is_some() {
