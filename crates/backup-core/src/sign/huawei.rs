@@ -89,20 +89,29 @@ pub fn canonical_uri(path: &str) -> String {
 
 fn write_canonical_uri(out: &mut String, path: &str) {
     let bytes = path.as_bytes();
+    // Start of the current run of bytes that are copied unchanged: unreserved characters
+    // and `/` (a segment separator; an escaped `%2F` inside a segment stays escaped).
+    let mut run = 0;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b == b'/' {
-            // A segment separator; an escaped `%2F` inside a segment stays escaped.
-            out.push('/');
+        if b == b'/' || is_unreserved(b) {
             i += 1;
-        } else if let Some(decoded) = escape_at(bytes, i) {
+            continue;
+        }
+        // A run holds only ASCII, so both of its ends are character boundaries.
+        out.push_str(path.get(run..i).unwrap_or_default());
+        if let Some(decoded) = escape_at(bytes, i) {
             push_encoded_byte(out, decoded);
             i += 3;
         } else {
             push_encoded_byte(out, b);
             i += 1;
         }
+        run = i;
+    }
+    if run < bytes.len() {
+        out.push_str(path.get(run..).unwrap_or_default());
     }
     if !out.ends_with('/') {
         out.push('/');
@@ -705,6 +714,33 @@ mod tests {
         assert_eq!(canonical_uri("/a%2fb/c%20d/e*f"), "/a%2Fb/c%20d/e%2Af/");
         assert_eq!(canonical_uri("/urn:fss:x"), "/urn%3Afss%3Ax/");
         assert_eq!(canonical_uri("/%E4%B8%80/%zz"), "/%E4%B8%80/%25zz/");
+        // Raw (unencoded) non-ASCII and reserved characters are encoded too.
+        assert_eq!(canonical_uri("/一/a b"), "/%E4%B8%80/a%20b/");
+        assert_eq!(canonical_uri("一"), "%E4%B8%80/");
+        assert_eq!(canonical_uri("/a%"), "/a%25/");
+    }
+
+    /// The byte-at-a-time definition the run-copying `canonical_uri` must equal.
+    fn canonical_uri_reference(path: &str) -> String {
+        let bytes = path.as_bytes();
+        let mut out = String::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'/' {
+                out.push('/');
+                i += 1;
+            } else if let Some(decoded) = escape_at(bytes, i) {
+                push_encoded_byte(&mut out, decoded);
+                i += 3;
+            } else {
+                push_encoded_byte(&mut out, bytes[i]);
+                i += 1;
+            }
+        }
+        if !out.ends_with('/') {
+            out.push('/');
+        }
+        out
     }
 
     #[test]
@@ -797,6 +833,11 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn canonical_uri_equals_the_bytewise_definition(path in "[a-zA-Z0-9 %/\u{80}-\u{10FFFF}*+~._-]{0,24}") {
+            proptest::prop_assert_eq!(canonical_uri(&path), canonical_uri_reference(&path));
+        }
+
         #[test]
         fn uri_segments_decode_then_encode_like_the_encoding_module(
             segments in proptest::collection::vec("[a-zA-Z0-9 %/\u{80}-\u{10FFFF}*+~._-]{0,8}", 1..5)
