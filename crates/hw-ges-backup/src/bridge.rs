@@ -82,3 +82,45 @@ impl Invoke for Operations {
         Box::pin(self.call(spec, parts))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::generated::CREATE_BACKUP_SPEC;
+    use backup_core::credentials::HuaweiCredentials;
+    use backup_core::sign::{HuaweiAkSkSigner, Sign, SigningContext};
+    use std::time::{Duration, SystemTime};
+
+    /// The worked GES example of the reference notes (computed there independently):
+    /// POST, host `ges.cn-north-4.myhuaweicloud.com`, body `{}`, 2024-01-01T00:00:00Z.
+    #[tokio::test]
+    async fn create_backup_signature_matches_the_reference_worked_example() {
+        let mut parts = RequestParts::new();
+        parts
+            .path_params
+            .push(("project_id", "0123456789abcdef0123456789abcdef".into()));
+        parts
+            .path_params
+            .push(("graph_id", "11111111-2222-3333-4444-555555555555".into()));
+        parts.json_body = Some(serde_json::json!({}));
+        let mut request = Operations::build_request(&CREATE_BACKUP_SPEC, &parts).unwrap();
+        let signer = HuaweiAkSkSigner::new(HuaweiCredentials::new("AccessKey", "SecretKey"));
+        let context = SigningContext {
+            now: SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_200),
+            host: "ges.cn-north-4.myhuaweicloud.com".into(),
+        };
+        signer.sign(&mut request, &context).await.unwrap();
+        assert_eq!(
+            request.header("authorization"),
+            Some(
+                "SDK-HMAC-SHA256 Access=AccessKey, SignedHeaders=content-type;host;x-project-id;x-sdk-date, \
+                 Signature=c5fd3ffc7bd59ab613be2c59bc5672ac14c9b91a6a67ac2c06b060ceb1ea976e"
+            )
+        );
+        assert_eq!(
+            request.path,
+            "/v2/0123456789abcdef0123456789abcdef/graphs/11111111-2222-3333-4444-555555555555/backups"
+        );
+    }
+}
