@@ -53,3 +53,8 @@ pub use waiter::BackupPaginator;
 
 /// The vendor name in errors and traces.
 pub const VENDOR: &str = "huawei-ges";
+
+/// Compiles the README's examples as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
