@@ -26,7 +26,12 @@ pub(crate) fn job_state(job_id: &str, job: Job) -> Result<PollState<Job>, Error>
             }
             Ok(PollState::Pending(progress))
         }
-        None => Err(ResponseError::new(200, "the job status has no `status`", b"").into()),
+        None => {
+            let mut e = ResponseError::new(200, "the job status has no `status`", b"");
+            e.vendor = VENDOR;
+            e.operation = "showJob";
+            Err(e.into())
+        }
     }
 }
 

@@ -595,3 +595,20 @@ async fn secrets_never_appear_in_debug_or_errors() {
         assert!(shown.contains("APIGW.0301"));
     }
 }
+
+#[tokio::test]
+async fn a_job_without_status_is_an_unparseable_response() {
+    let server = serve(vec![Step::ok(r#"{"job_id":"j1"}"#)]).await;
+    let err = aksk_client(&server)
+        .wait_for_job(GRAPH, "j1", &wait_config(), |_| {})
+        .await
+        .unwrap_err();
+    match &err {
+        Error::UnparseableResponse(e) => {
+            assert_eq!(e.operation, "showJob");
+            assert_eq!(e.vendor, "huawei-ges");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.requests().len(), 1);
+}
