@@ -1,0 +1,238 @@
+//! The hand-written OCP client: configuration, and the [`Invoke`] implementation the
+//! generated operations call (request building, envelope unwrapping, secret scrubbing).
+
+use std::fmt;
+use std::sync::Arc;
+
+use backup_core::clock::Clock;
+use backup_core::credentials::{
+    BoxFuture, CachedProvider, OcpCredentials, OcpEnvironmentProvider, ProvideCredentials,
+    SharedProvider,
+};
+use backup_core::operation::{Invoke, OperationSpec, RequestParts};
+use backup_core::sign::OcpSigner;
+use backup_core::{Error, HttpRequest, ResponseError, RetryConfig, ServiceClient, Timeouts};
+use serde::de::DeserializeOwned;
+
+use crate::protocol::{self, OcpClassifier, SecretScrubber};
+
+/// The vendor name used in errors and traces.
+pub(crate) const VENDOR: &str = "ocp";
+
+/// A client for one OCP (OceanBase Cloud Platform) server.
+///
+/// Cheap to clone (one `Arc`) and `Send + Sync`: clones share the connection pool and the
+/// retry budget. Build one with [`Client::builder`]; every operation is a method that
+/// returns a fluent builder (see the crate documentation).
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ServiceClient>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("service", &self.inner)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The endpoint requests go to.
+    pub fn endpoint(&self) -> String {
+        self.inner.endpoint()
+    }
+}
+
+/// Configures a [`Client`].
+///
+/// The endpoint is the user's own OCP URL, for example `https://ocp.example.com` or
+/// `http://10.0.0.5:8080`. Plain `http://` to a host that is not loopback is refused unless
+/// [`allow_insecure_http`](Self::allow_insecure_http) is set: with HTTP Basic the password
+/// would cross the network in clear text (and with an access key, the signed requests and
+/// the storage secrets in backup bodies would).
+#[derive(Default)]
+pub struct ClientBuilder {
+    endpoint: Option<String>,
+    credentials: Option<SharedProvider<OcpCredentials>>,
+    allow_insecure_http: bool,
+    retry: Option<RetryConfig>,
+    timeouts: Option<Timeouts>,
+    clock: Option<Arc<dyn Clock>>,
+    max_body_bytes: Option<usize>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("credentials", &self.credentials)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The OCP URL: `https://host[:port][/prefix]` (or `http://`, see
+    /// [`allow_insecure_http`](Self::allow_insecure_http)). Required.
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Fixed credentials: [`OcpCredentials::basic`] (user and password) or
+    /// [`OcpCredentials::access_key`] (`OCP-ACCESS-KEY-HMACSHA1`, OCP 4.0.3 and later,
+    /// recommended by the vendor).
+    ///
+    /// Default: `OCP_ACCESS_KEY_ID`/`OCP_ACCESS_KEY_SECRET`, else
+    /// `OCP_USERNAME`/`OCP_PASSWORD`, read once ([`OcpEnvironmentProvider`]).
+    pub fn credentials(mut self, credentials: OcpCredentials) -> Self {
+        self.credentials = Some(Arc::new(credentials));
+        self
+    }
+
+    /// A credentials source of your own (a vault, a file); consulted before each attempt,
+    /// so it should cache.
+    pub fn credentials_provider(
+        mut self,
+        provider: impl ProvideCredentials<Credentials = OcpCredentials> + 'static,
+    ) -> Self {
+        self.credentials = Some(Arc::new(provider));
+        self
+    }
+
+    /// Allows plain `http://` to a host that is not loopback (`localhost`, `127.0.0.0/8`,
+    /// `::1` are always allowed). Off by default.
+    ///
+    /// Self-hosted OCP often listens on plain HTTP port 8080. Turning this on sends HTTP
+    /// Basic passwords, and the storage access keys of backup requests, unencrypted: do it
+    /// only on a network you trust, and prefer an access key (which signs instead of
+    /// sending a password) or a TLS proxy.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// The retry policy. Default: [`RetryConfig::default`] (3 attempts; backupNow is never
+    /// retried after a failure that may have reached OCP).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Connect and per-attempt timeouts. Default: [`Timeouts::default`].
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = Some(timeouts);
+        self
+    }
+
+    /// The clock used for the `Date` of signed requests. Default: the system clock.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The largest response body accepted. Default 8 MiB.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = Some(bytes);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when no endpoint is set, it is not a URL, or it is plain `http://`
+    /// to a non-loopback host without [`allow_insecure_http`](Self::allow_insecure_http).
+    pub fn build(self) -> Result<Client, Error> {
+        let credentials = self.credentials.unwrap_or_else(|| {
+            Arc::new(CachedProvider::new(OcpEnvironmentProvider::new()))
+                as SharedProvider<OcpCredentials>
+        });
+        let mut builder = ServiceClient::builder(VENDOR)
+            .signer(OcpSigner::from_shared(credentials))
+            .classifier(OcpClassifier)
+            .allow_insecure_http(self.allow_insecure_http)
+            .user_agent(concat!(
+                "ocp-ob-backup/",
+                env!("CARGO_PKG_VERSION"),
+                " backup-core"
+            ));
+        if let Some(endpoint) = self.endpoint {
+            builder = builder.endpoint(endpoint);
+        }
+        if let Some(retry) = self.retry {
+            builder = builder.retry(retry);
+        }
+        if let Some(timeouts) = self.timeouts {
+            builder = builder.timeouts(timeouts);
+        }
+        if let Some(clock) = self.clock {
+            builder = builder.clock(clock);
+        }
+        if let Some(bytes) = self.max_body_bytes {
+            builder = builder.max_body_bytes(bytes);
+        }
+        Ok(Client {
+            inner: Arc::new(builder.build()?),
+        })
+    }
+}
+
+impl Invoke for Client {
+    fn invoke<O>(
+        &self,
+        spec: &'static OperationSpec,
+        parts: RequestParts,
+    ) -> BoxFuture<'_, Result<O, Error>>
+    where
+        O: DeserializeOwned + Send + 'static,
+    {
+        Box::pin(async move {
+            let path = parts.render_path(spec.path_template)?;
+            let mut request = HttpRequest::new(spec.method, path);
+            if !parts.params.is_empty() {
+                request.query = backup_core::encoding::encode_pairs(&parts.params);
+            }
+            request.set_header("accept", "application/json");
+            let mut scrubber = SecretScrubber::default();
+            if let Some(body) = &parts.json_body {
+                scrubber.collect(body);
+                request.body = serde_json::to_vec(body).map_err(|e| {
+                    Error::invalid_input("body", format!("could not be serialized: {e}"))
+                })?;
+                request.set_header("content-type", "application/json");
+            }
+            let response = self
+                .inner
+                .send(&spec.info, request)
+                .await
+                .map_err(|e| scrubber.scrub_error(e))?;
+            protocol::unwrap_envelope::<O>(&response).map_err(|mut e| {
+                e.vendor = VENDOR;
+                e.operation = spec.info.name;
+                scrubber.scrub_error(Error::UnparseableResponse(Box::new(e)))
+            })
+        })
+    }
+}
+
+/// Builds a parse error for a response of `operation`.
+pub(crate) fn response_error(
+    operation: &'static str,
+    reason: impl Into<String>,
+    request_id: Option<String>,
+) -> Error {
+    let mut e = ResponseError::new(200, reason, b"");
+    e.vendor = VENDOR;
+    e.operation = operation;
+    e.request_id = request_id;
+    Error::UnparseableResponse(Box::new(e))
+}

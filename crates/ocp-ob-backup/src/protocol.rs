@@ -1,0 +1,336 @@
+//! OCP's wire protocol around the generated operations: the response envelope, error
+//! classification, and keeping storage secrets out of errors.
+
+use backup_core::{
+    ClassifyResponse, DefaultClassifier, HttpResponse, OperationInfo, ResponseError, Retryability,
+    ServiceError, ServiceErrorKind,
+};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::{ApiError, Envelope};
+
+/// The longest vendor message kept in an error, in characters.
+const MESSAGE_LIMIT: usize = 400;
+/// How many sub-errors are summarised in an error message.
+const SUB_ERROR_LIMIT: usize = 5;
+
+impl Envelope {
+    /// Parses an OCP response body (success or error).
+    ///
+    /// # Errors
+    ///
+    /// A human-readable reason when the body is not a JSON object.
+    pub fn parse(body: &[u8]) -> Result<Envelope, String> {
+        let value: Value =
+            serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+        if !value.is_object() {
+            return Err("the body is not a JSON object".into());
+        }
+        serde_json::from_value(value).map_err(|e| format!("the envelope is malformed: {e}"))
+    }
+
+    /// The trace id (OCP's request id), when present and not empty.
+    pub fn request_id(&self) -> Option<&str> {
+        self.trace_id.as_deref().filter(|id| !id.is_empty())
+    }
+}
+
+impl ApiError {
+    /// The error code as text: OCP sends a number, some clients and proxies a string.
+    pub fn code_text(&self) -> Option<String> {
+        value_text(self.code.as_ref()?)
+    }
+
+    /// The code as a number, when it is one (or a string of digits).
+    pub fn code_number(&self) -> Option<i64> {
+        match self.code.as_ref()? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// A one-line summary: the message, the debug message when it adds something, and the
+    /// sub-errors' fields and messages. Rejected values are never included: they may echo
+    /// a secret.
+    pub fn summary(&self) -> Option<String> {
+        let mut out = String::new();
+        if let Some(message) = self.message.as_deref().filter(|m| !m.trim().is_empty()) {
+            out.push_str(message.trim());
+        }
+        if let Some(debug) = self.debug_message.as_deref().map(str::trim)
+            && !debug.is_empty()
+            && Some(debug) != self.message.as_deref().map(str::trim)
+        {
+            if out.is_empty() {
+                out.push_str(debug);
+            } else {
+                out.push_str(" (");
+                out.push_str(debug);
+                out.push(')');
+            }
+        }
+        let subs: Vec<String> = self
+            .sub_errors
+            .iter()
+            .flatten()
+            .take(SUB_ERROR_LIMIT)
+            .filter_map(|s| {
+                let message = s.message.as_deref().unwrap_or("").trim();
+                let subject = match (s.object.as_deref(), s.field.as_deref()) {
+                    (_, Some(field)) if !field.is_empty() => field.to_owned(),
+                    (Some(object), _) if !object.is_empty() => object.to_owned(),
+                    _ => {
+                        let code = s.code.as_ref().and_then(value_text);
+                        match (code, s.sql_state.as_deref()) {
+                            (Some(code), Some(state)) => {
+                                format!("OceanBase error {code} ({state})")
+                            }
+                            (Some(code), None) => format!("OceanBase error {code}"),
+                            (None, Some(state)) => format!("SQLState {state}"),
+                            (None, None) => String::new(),
+                        }
+                    }
+                };
+                match (subject.is_empty(), message.is_empty()) {
+                    (true, true) => None,
+                    (true, false) => Some(message.to_owned()),
+                    (false, true) => Some(subject),
+                    (false, false) => Some(format!("{subject}: {message}")),
+                }
+            })
+            .collect();
+        if !subs.is_empty() {
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            out.push_str(&subs.join("; "));
+        }
+        if out.is_empty() {
+            None
+        } else {
+            Some(truncate(&out, MESSAGE_LIMIT))
+        }
+    }
+}
+
+fn value_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        _ => None,
+    }
+}
+
+fn truncate(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_owned(),
+    }
+}
+
+/// Classifies OCP responses: an HTTP error status, or a body with `successful: false`, is
+/// an error whose code, message and trace id come from the error envelope.
+///
+/// - 429 is throttling: retried for every operation, after `RateLimit-Reset` seconds.
+/// - 401 and 403 (and codes 30000-30004, 30014) are authentication and permission errors:
+///   never retried.
+/// - 400 and 404 (codes 10001, 10002, 20000) are final.
+/// - Other 5xx may have been processed: retried only for idempotent operations (never for
+///   backupNow).
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct OcpClassifier;
+
+impl ClassifyResponse for OcpClassifier {
+    fn classify(
+        &self,
+        _operation: &OperationInfo,
+        response: &HttpResponse,
+    ) -> Option<ServiceError> {
+        let envelope = Envelope::parse(&response.body).ok();
+        let flagged = envelope.as_ref().and_then(|e| e.successful) == Some(false);
+        if response.status < 400 && !flagged {
+            return None;
+        }
+        let body_status = envelope
+            .as_ref()
+            .and_then(|e| e.status)
+            .and_then(|s| u16::try_from(s).ok())
+            .filter(|s| *s >= 400);
+        let effective = if response.status >= 400 {
+            response.status
+        } else {
+            body_status.unwrap_or(0)
+        };
+        let (mut kind, mut retryability) = if effective >= 400 {
+            DefaultClassifier::by_status(effective)
+        } else {
+            (ServiceErrorKind::Other, Retryability::No)
+        };
+        let api_error = envelope.as_ref().and_then(|e| e.error.as_ref());
+        if let Some(code) = api_error.and_then(ApiError::code_number) {
+            match code {
+                30000..=30004 => {
+                    (kind, retryability) = (ServiceErrorKind::Authentication, Retryability::No)
+                }
+                30014 => {
+                    (kind, retryability) = (ServiceErrorKind::PermissionDenied, Retryability::No)
+                }
+                10001 if effective < 500 => {
+                    (kind, retryability) = (ServiceErrorKind::InvalidRequest, Retryability::No)
+                }
+                10002 | 20000 if effective < 500 => {
+                    (kind, retryability) = (ServiceErrorKind::NotFound, Retryability::No)
+                }
+                _ => {}
+            }
+        }
+        // Whatever the body says, 401 and 403 are never retried.
+        if matches!(effective, 401 | 403) {
+            retryability = Retryability::No;
+        }
+        let mut error = ServiceError::new(response.status, kind, retryability)
+            .with_excerpt(&response.body)
+            .with_request_id(
+                envelope
+                    .as_ref()
+                    .and_then(|e| e.request_id())
+                    .map(str::to_owned),
+            );
+        if let Some(api_error) = api_error {
+            if let Some(code) = api_error.code_text() {
+                error = error.with_code(code);
+            }
+            if let Some(summary) = api_error.summary() {
+                error = error.with_message(summary);
+            }
+        }
+        Some(error)
+    }
+
+    fn request_id(&self, response: &HttpResponse) -> Option<String> {
+        Envelope::parse(&response.body)
+            .ok()
+            .and_then(|e| e.request_id().map(str::to_owned))
+            .or_else(|| response.header("x-request-id").map(str::to_owned))
+    }
+}
+
+/// Unwraps a successful envelope and parses its `data` into `O` (a missing or null `data`
+/// parses as an empty object).
+pub(crate) fn unwrap_envelope<O: DeserializeOwned>(
+    response: &HttpResponse,
+) -> Result<O, ResponseError> {
+    let fail = |reason: String, request_id: Option<String>| {
+        let mut e = ResponseError::new(response.status, reason, &response.body);
+        e.request_id = request_id;
+        e
+    };
+    let envelope = Envelope::parse(&response.body).map_err(|reason| fail(reason, None))?;
+    let request_id = envelope.request_id().map(str::to_owned);
+    if envelope.successful.is_none() && envelope.data.is_none() {
+        return Err(fail(
+            "not an OCP envelope (neither `successful` nor `data`)".into(),
+            request_id,
+        ));
+    }
+    if envelope.successful == Some(false) {
+        return Err(fail(
+            "the envelope says `successful: false`".into(),
+            request_id,
+        ));
+    }
+    tracing::debug!(
+        trace_id = request_id.as_deref().unwrap_or(""),
+        "ocp response"
+    );
+    let data = envelope
+        .data
+        .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+    serde_json::from_value(data)
+        .map_err(|e| fail(format!("`data` does not parse: {e}"), request_id))
+}
+
+/// Collects the secrets of a request body and removes them from errors, in case OCP echoes
+/// them (a validation error's `rejectedValue`, a debug message).
+#[derive(Default)]
+pub(crate) struct SecretScrubber {
+    secrets: Vec<String>,
+}
+
+impl SecretScrubber {
+    /// Collects every string under a member whose name contains `secret` or `password`.
+    pub(crate) fn collect(&mut self, value: &Value) {
+        match value {
+            Value::Object(map) => {
+                for (key, member) in map {
+                    let key = key.to_ascii_lowercase();
+                    match member {
+                        Value::String(s)
+                            if !s.is_empty()
+                                && (key.contains("secret") || key.contains("password")) =>
+                        {
+                            self.secrets.push(s.clone());
+                            if let Ok(quoted) = serde_json::to_string(s) {
+                                let escaped = quoted.trim_matches('"');
+                                if escaped != s {
+                                    self.secrets.push(escaped.to_owned());
+                                }
+                            }
+                        }
+                        other => self.collect(other),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| self.collect(item)),
+            _ => {}
+        }
+    }
+
+    fn scrub(&self, text: &mut String) {
+        for secret in &self.secrets {
+            if text.contains(secret.as_str()) {
+                *text = text.replace(secret.as_str(), "[redacted]");
+            }
+        }
+    }
+
+    /// Removes the collected secrets from the texts an error carries.
+    pub(crate) fn scrub_error(&self, error: backup_core::Error) -> backup_core::Error {
+        use backup_core::Error;
+        if self.secrets.is_empty() {
+            return error;
+        }
+        match error {
+            Error::Service(mut e) => {
+                if let Some(message) = e.message.as_mut() {
+                    self.scrub(message);
+                }
+                self.scrub(&mut e.excerpt);
+                Error::Service(e)
+            }
+            Error::UnparseableResponse(mut e) => {
+                self.scrub(&mut e.reason);
+                self.scrub(&mut e.excerpt);
+                Error::UnparseableResponse(e)
+            }
+            Error::AmbiguousOutcome(mut e) => {
+                let cause = std::mem::replace(&mut e.cause, Error::Config(String::new()));
+                e.cause = self.scrub_error(cause);
+                Error::AmbiguousOutcome(e)
+            }
+            other => other,
+        }
+    }
+}
+
+impl Drop for SecretScrubber {
+    fn drop(&mut self) {
+        // The copies are zeroed before their memory is freed.
+        for secret in &mut self.secrets {
+            zeroize::Zeroize::zeroize(secret);
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! Following a backup: the task ids backupNow returns, polled until each is `SUCCESSFUL` or
+//! `FAILED`; and backing up with the storage the cluster's strategy configures.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use backup_core::poll::wait_until;
+use backup_core::{Error, JobFailed, PollState, Progress, WaitConfig};
+
+use crate::client::{VENDOR, response_error};
+use crate::{
+    BackupCommonResponse, BackupMode, BackupObjectOpsResult, Client, DataBackupMode, Subtask,
+    SubtaskStatus, TaskInstance, TaskStatus,
+};
+
+/// How many log lines of a failed subtask go into the failure reason.
+const LOG_LINES: usize = 3;
+/// The longest log excerpt in a failure reason, in characters.
+const LOG_CHARS: usize = 300;
+
+impl BackupCommonResponse {
+    /// Every task id of every result, in order, without duplicates.
+    pub fn task_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = Vec::new();
+        for id in self
+            .backup_object_ops_result_list
+            .iter()
+            .flatten()
+            .flat_map(|r| r.task_id_list.iter().flatten())
+        {
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+        ids
+    }
+
+    /// The results that report `beSuccessful: false`.
+    pub fn failed_results(&self) -> impl Iterator<Item = &BackupObjectOpsResult> {
+        self.backup_object_ops_result_list
+            .iter()
+            .flatten()
+            .filter(|r| r.be_successful == Some(false))
+    }
+}
+
+impl TaskInstance {
+    /// Whether the task reached `SUCCESSFUL` or `FAILED`.
+    pub fn is_finished(&self) -> bool {
+        matches!(
+            self.status,
+            Some(TaskStatus::Successful | TaskStatus::Failed)
+        )
+    }
+
+    /// Subtasks that succeeded, and subtasks in all.
+    pub fn subtask_progress(&self) -> (u64, u64) {
+        let subtasks = self.subtasks.as_deref().unwrap_or_default();
+        let done = subtasks
+            .iter()
+            .filter(|s| s.status == Some(SubtaskStatus::Successful))
+            .count();
+        (done as u64, subtasks.len() as u64)
+    }
+
+    /// The first subtask in state `FAILED`.
+    pub fn failed_subtask(&self) -> Option<&Subtask> {
+        self.subtasks
+            .iter()
+            .flatten()
+            .find(|s| s.status == Some(SubtaskStatus::Failed))
+    }
+
+    /// The names of the subtasks in state `RUNNING`.
+    fn running_subtasks(&self) -> Vec<&str> {
+        self.subtasks
+            .iter()
+            .flatten()
+            .filter(|s| s.status == Some(SubtaskStatus::Running))
+            .filter_map(|s| s.name.as_deref())
+            .collect()
+    }
+}
+
+impl Client {
+    /// Waits until every task in `task_ids` is `SUCCESSFUL`, and returns them in that order.
+    ///
+    /// Polls `GET /api/v2/tasks/instances/{id}` for each unfinished task, with the intervals
+    /// and deadline of `config`. `on_progress` sees, after each poll that finds work left,
+    /// the subtasks done and in all (summed over the tasks) and the running subtasks'
+    /// names. Dropping the future stops polling.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidInput`] for a task id that is not positive (nothing is sent);
+    /// - [`Error::JobFailed`] when a task is `FAILED`: the reason names the failed subtask
+    ///   and ends with the last lines of its log (or its description when the log cannot be
+    ///   read);
+    /// - [`Error::WaitTimedOut`] at the deadline, with the last state;
+    /// - any error of the polls themselves.
+    pub async fn wait_for_tasks(
+        &self,
+        task_ids: &[i64],
+        config: &WaitConfig,
+        on_progress: impl FnMut(&Progress),
+    ) -> Result<Vec<TaskInstance>, Error> {
+        if let Some(bad) = task_ids.iter().find(|id| **id < 1) {
+            return Err(Error::invalid_input(
+                "taskIdList",
+                format!("must contain only positive ids (got {bad})"),
+            ));
+        }
+        if task_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Arc<[i64]> = task_ids.into();
+        let finished: Arc<Mutex<BTreeMap<i64, TaskInstance>>> = Arc::default();
+        let what = format!(
+            "OCP task{} {}",
+            if ids.len() == 1 { "" } else { "s" },
+            ids.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        wait_until(
+            &what,
+            config,
+            || {
+                let client = self.clone();
+                let ids = ids.clone();
+                let finished = finished.clone();
+                async move { client.poll_tasks(&ids, &finished).await }
+            },
+            on_progress,
+        )
+        .await
+    }
+
+    /// One round of polling: every unfinished task once.
+    async fn poll_tasks(
+        &self,
+        ids: &[i64],
+        finished: &Mutex<BTreeMap<i64, TaskInstance>>,
+    ) -> Result<PollState<Vec<TaskInstance>>, Error> {
+        let (mut done, mut total) = (0u64, 0u64);
+        let mut message = None;
+        let mut state = "RUNNING".to_owned();
+        for &id in ids {
+            let known = lock(finished).get(&id).cloned();
+            let task = match known {
+                Some(task) => task,
+                None => self.get_task_instance().id(id).send().await?,
+            };
+            let (d, t) = task.subtask_progress();
+            done += d;
+            total += t;
+            match &task.status {
+                Some(TaskStatus::Successful) => {
+                    lock(finished).insert(id, task);
+                }
+                Some(TaskStatus::Failed) => return Err(self.task_failure(id, &task).await),
+                other => {
+                    if message.is_none() {
+                        let running = task.running_subtasks();
+                        message = Some(if running.is_empty() {
+                            format!("task {id}")
+                        } else {
+                            format!("task {id}: {}", running.join(", "))
+                        });
+                        if let Some(status) = other {
+                            state = status.as_str().to_owned();
+                        }
+                    }
+                }
+            }
+        }
+        let finished = lock(finished);
+        if ids.iter().all(|id| finished.contains_key(id)) {
+            return Ok(PollState::Done(
+                ids.iter()
+                    .filter_map(|id| finished.get(id).cloned())
+                    .collect(),
+            ));
+        }
+        let mut progress = Progress::new(state).with_steps(done, total);
+        if let Some(message) = message {
+            progress = progress.with_message(message);
+        }
+        Ok(PollState::Pending(progress))
+    }
+
+    /// The error for a `FAILED` task: its failed subtask and why.
+    async fn task_failure(&self, id: i64, task: &TaskInstance) -> Error {
+        let task_name = task.name.as_deref().unwrap_or("task");
+        let reason = match task.failed_subtask() {
+            Some(subtask) => {
+                let name = subtask.name.as_deref().unwrap_or("unnamed");
+                let mut reason = format!("{task_name} failed at subtask {name:?}");
+                if let Some(subtask_id) = subtask.id {
+                    reason.push_str(&format!(" (subtask {subtask_id})"));
+                }
+                let detail = match subtask.id.filter(|s| *s > 0) {
+                    Some(subtask_id) => self.log_tail(id, subtask_id).await,
+                    None => None,
+                };
+                let detail = detail.or_else(|| {
+                    subtask
+                        .description
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_owned)
+                });
+                if let Some(detail) = detail {
+                    reason.push_str(": ");
+                    reason.push_str(&detail);
+                }
+                reason
+            }
+            None => format!("{task_name} failed (no subtask is marked FAILED)"),
+        };
+        JobFailed::new(VENDOR, id.to_string(), "FAILED", Some(reason)).into()
+    }
+
+    /// The last lines of a subtask's log, or `None` when it cannot be read or is empty.
+    async fn log_tail(&self, id: i64, subtask_id: i64) -> Option<String> {
+        let log = match self
+            .get_subtask_log()
+            .id(id)
+            .subtask_instance_id(subtask_id)
+            .send()
+            .await
+        {
+            Ok(log) => log.log?,
+            Err(e) => {
+                tracing::debug!(task = id, subtask = subtask_id, error = %e, "could not read the subtask log");
+                return None;
+            }
+        };
+        let lines: Vec<&str> = log
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let tail = lines[lines.len().saturating_sub(LOG_LINES)..].join(" | ");
+        if tail.is_empty() {
+            return None;
+        }
+        let chars = tail.chars().count();
+        Some(if chars > LOG_CHARS {
+            let skip = chars - LOG_CHARS;
+            format!("…{}", tail.chars().skip(skip).collect::<String>())
+        } else {
+            tail
+        })
+    }
+
+    /// Waits for a backup that [`backup_now`](Client::backup_now) (or the tenant variant)
+    /// started: checks that every result is successful, then follows every task id with
+    /// [`wait_for_tasks`](Client::wait_for_tasks).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::JobFailed`] (state `NOT_STARTED`) when a result says `beSuccessful: false`,
+    /// with its hint and error code; otherwise as [`wait_for_tasks`](Client::wait_for_tasks).
+    pub async fn wait_for_backup(
+        &self,
+        started: &BackupCommonResponse,
+        config: &WaitConfig,
+        on_progress: impl FnMut(&Progress),
+    ) -> Result<Vec<TaskInstance>, Error> {
+        if let Some(failed) = started.failed_results().next() {
+            let mut reason = failed
+                .hint
+                .clone()
+                .filter(|h| !h.trim().is_empty())
+                .unwrap_or_else(|| "the backup was not started".to_owned());
+            if let Some(code) = failed.error_code.as_ref().filter(|c| !c.is_null()) {
+                reason.push_str(&format!(" (error code {code})"));
+            }
+            return Err(JobFailed::new(VENDOR, "backupNow", "NOT_STARTED", Some(reason)).into());
+        }
+        self.wait_for_tasks(&started.task_ids(), config, on_progress)
+            .await
+    }
+
+    /// Backs up cluster `cluster_id` to the storage its backup strategy configures: reads
+    /// the strategy (`GET .../backup/config/backupStrategy`), then calls
+    /// [`backup_now`](Client::backup_now) with the strategy's `backupMode` and
+    /// `obBackupServiceStorageConfig` as OCP returned them.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a cluster id that is not positive (nothing is sent);
+    /// [`Error::UnparseableResponse`] when the strategy has no storage configuration or no
+    /// backup mode (backupNow is then not sent); otherwise the errors of the two calls.
+    pub async fn backup_now_with_configured_storage(
+        &self,
+        cluster_id: i64,
+        data_backup_mode: impl Into<DataBackupMode>,
+    ) -> Result<BackupCommonResponse, Error> {
+        backup_core::operation::range_i64("id", cluster_id, Some(1), None)?;
+        let data_backup_mode = data_backup_mode.into();
+        let strategy = self.get_backup_strategy().id(cluster_id).send().await?;
+        let storage = strategy.ob_backup_service_storage_config.ok_or_else(|| {
+            response_error(
+                "getBackupStrategy",
+                "the cluster's backup strategy has no obBackupServiceStorageConfig",
+                None,
+            )
+        })?;
+        let backup_mode = strategy
+            .backup_mode
+            .filter(|m| *m != BackupMode::Unknown(String::new()))
+            .ok_or_else(|| {
+                response_error(
+                    "getBackupStrategy",
+                    "the cluster's backup strategy has no backupMode",
+                    None,
+                )
+            })?;
+        self.backup_now()
+            .id(cluster_id)
+            .backup_mode(backup_mode)
+            .data_backup_mode(data_backup_mode)
+            .ob_backup_service_storage_config(storage)
+            .send()
+            .await
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
