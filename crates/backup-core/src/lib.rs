@@ -1,7 +1,7 @@
 #![doc = include_str!("../README.md")]
 
-pub mod clock;
 mod client;
+pub mod clock;
 pub mod credentials;
 pub mod encoding;
 mod error;

@@ -6,6 +6,10 @@
 //! stall) and records the raw request it read, so a test can assert the exact bytes a client
 //! sent, signature included, and prove how many requests reached the server.
 
+// A test helper that cannot bind a loopback port has nothing sensible to return: it panics
+// with a message, as test code does.
+#![allow(clippy::expect_used)]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
