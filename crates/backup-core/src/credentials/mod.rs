@@ -115,7 +115,10 @@ pub struct HuaweiCredentials {
 
 impl HuaweiCredentials {
     /// Permanent AK/SK credentials.
-    pub fn new(access_key_id: impl Into<String>, secret_access_key: impl Into<SecretString>) -> Self {
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<SecretString>,
+    ) -> Self {
         Self {
             access_key_id: access_key_id.into(),
             secret_access_key: secret_access_key.into(),

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::credentials::{
-    BoxFuture, HuaweiCredentials, NcpCredentials, OcpCredentials, ProvideCredentials,
-    SecretString, SharedProvider,
+    BoxFuture, HuaweiCredentials, NcpCredentials, OcpCredentials, ProvideCredentials, SecretString,
+    SharedProvider,
 };
 use crate::{Error, HttpRequest};
 
@@ -94,7 +94,9 @@ pub struct NcpSigner {
 
 impl NcpSigner {
     /// A signer with fixed credentials or any provider.
-    pub fn new(credentials: impl ProvideCredentials<Credentials = NcpCredentials> + 'static) -> Self {
+    pub fn new(
+        credentials: impl ProvideCredentials<Credentials = NcpCredentials> + 'static,
+    ) -> Self {
         Self {
             credentials: Arc::new(credentials),
         }
@@ -272,7 +274,9 @@ pub struct OcpSigner {
 
 impl OcpSigner {
     /// A signer with fixed credentials or any provider.
-    pub fn new(credentials: impl ProvideCredentials<Credentials = OcpCredentials> + 'static) -> Self {
+    pub fn new(
+        credentials: impl ProvideCredentials<Credentials = OcpCredentials> + 'static,
+    ) -> Self {
         Self {
             credentials: Arc::new(credentials),
         }
