@@ -258,7 +258,8 @@ impl Client {
 
     /// Waits for a backup that [`backup_now`](Client::backup_now) (or the tenant variant)
     /// started: checks that every result is successful, then follows every task id with
-    /// [`wait_for_tasks`](Client::wait_for_tasks).
+    /// [`wait_for_tasks`](Client::wait_for_tasks). A response without task ids (none was
+    /// started asynchronously) returns an empty list at once.
     ///
     /// # Errors
     ///

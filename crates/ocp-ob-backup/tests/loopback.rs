@@ -1285,3 +1285,81 @@ fn secrets_never_show_in_debug() {
     }
     assert!(shown.contains("app"), "{shown}");
 }
+
+/// Captures everything the SDK logs, at every level.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn logs_at_trace_level_never_contain_secrets() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let echo = json!({"successful": false, "status": 400, "traceId": "t-log",
+        "error": {"code": 10001, "message": format!("bad key {OSS_SECRET}")}})
+    .to_string();
+    let server =
+        ScriptedServer::start(vec![Step::ok(SAMPLE_RESPONSE), Step::status(400, &echo)]).await;
+    let c = client(&server, OcpCredentials::basic("admin", "hunter2-password"));
+    let storage = BackupStorageConfig::builder()
+        .config_name("oss")
+        .ob_backup_storage_base_info(
+            BackupStorageBaseInfo::builder()
+                .backup_storage_type(BackupStorageType::BackupStorageOss)
+                .storage_url("b/")
+                .oss_access_key(
+                    OssAccessKey::builder()
+                        .access_key_secret(OSS_SECRET)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let result = c
+            .backup_now()
+            .id(8)
+            .backup_mode(BackupMode::PhysicalBackup)
+            .data_backup_mode(DataBackupMode::FullBackup)
+            .ob_backup_service_storage_config(storage.clone())
+            .send()
+            .await;
+        if let Err(e) = result {
+            assert_eq!(e.message(), Some("bad key [redacted]"));
+            tracing::error!(error = %e, debug = ?e, "reported by the caller");
+        }
+    }
+    assert_eq!(server.requests().len(), 2);
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("backupNow"), "nothing was logged: {logs}");
+    assert!(logs.contains("t-log"), "{logs}");
+    for secret in [
+        OSS_SECRET,
+        "hunter2-password",
+        "YWRtaW46aHVudGVyMi1wYXNzd29yZA",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "{secret} leaked into the logs:\n{logs}"
+        );
+    }
+}
