@@ -1,0 +1,76 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Modules
+//!
+//! [`vcache`] and [`vredis`] each hold a client and the operation types of one API family,
+//! generated from `api/vcache.json` and `api/vredis.json` by `cargo xtask codegen`. The
+//! clients, their builders and the manual-backup waiter ([`ManualBackupWaiter`]) are
+//! written by hand.
+
+mod manual;
+pub mod vcache;
+pub mod vredis;
+
+pub use backup_core;
+pub use backup_core::credentials::{CachedProvider, NcpCredentials, NcpDefaultChain};
+pub use backup_core::protocol::ncp::{RegionCode, RequestStyle, ResponseFormat, Site};
+pub use backup_core::{Error, Progress, ServiceErrorKind, WaitConfig};
+pub use manual::{BackupEntry, ManualBackupWaiter, ManualBackups};
+
+/// Defines a client type over the NCP gateway, with its builder alias, [`FromGateway`] and
+/// [`Invoke`] implementations.
+///
+/// [`FromGateway`]: backup_core::protocol::ncp::FromGateway
+/// [`Invoke`]: backup_core::operation::Invoke
+macro_rules! ncp_client {
+    ($(#[$doc:meta])* vendor: $vendor:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            gateway: backup_core::protocol::ncp::Gateway,
+        }
+
+        /// Configures a [`Client`]: credentials, site or endpoint, default region, request
+        /// style, response format, retries, timeouts. See
+        /// [`GatewayBuilder`](backup_core::protocol::ncp::GatewayBuilder) for every option.
+        pub type ClientBuilder = backup_core::protocol::ncp::GatewayBuilder<Client>;
+
+        impl Client {
+            /// Starts configuring a client. With no options, it signs with credentials from
+            /// the environment or `~/.ncloud/configure`, talks to the public site (or
+            /// `NCLOUD_API_GW`), sends `POST` form requests and asks for JSON.
+            pub fn builder() -> ClientBuilder {
+                backup_core::protocol::ncp::GatewayBuilder::new()
+            }
+
+            /// The NCP gateway this client sends through (endpoint, request options,
+            /// transport).
+            pub fn gateway(&self) -> &backup_core::protocol::ncp::Gateway {
+                &self.gateway
+            }
+        }
+
+        impl backup_core::protocol::ncp::FromGateway for Client {
+            const VENDOR: &'static str = $vendor;
+            const USER_AGENT: &'static str = concat!("ncp-vcache/", env!("CARGO_PKG_VERSION"));
+
+            fn from_gateway(gateway: backup_core::protocol::ncp::Gateway) -> Self {
+                Self { gateway }
+            }
+        }
+
+        impl backup_core::operation::Invoke for Client {
+            fn invoke<O>(
+                &self,
+                spec: &'static backup_core::operation::OperationSpec,
+                parts: backup_core::operation::RequestParts,
+            ) -> backup_core::credentials::BoxFuture<'_, Result<O, backup_core::Error>>
+            where
+                O: serde::de::DeserializeOwned + Send + 'static,
+            {
+                backup_core::operation::Invoke::invoke(&self.gateway, spec, parts)
+            }
+        }
+    };
+}
+pub(crate) use ncp_client;

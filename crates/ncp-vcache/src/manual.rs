@@ -1,0 +1,410 @@
+//! Seeing a manual backup through: the waiter shared by the `vcache` and `vredis` clients.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use backup_core::credentials::BoxFuture;
+use backup_core::poll::wait_until;
+use backup_core::protocol::ncp::parse_timestamp;
+use backup_core::{Error, PollState, Progress, ServiceErrorKind, WaitConfig};
+
+pub(crate) mod sealed {
+    pub trait Sealed {}
+}
+
+/// One entry of a manual backup detail list, as the waiter reads it.
+pub trait BackupEntry {
+    /// `startTime`, as sent (`2024-07-02T00:00:00+0900`).
+    fn start_time(&self) -> Option<&str>;
+    /// `endTime`, as sent; absent or empty while the service reports none.
+    fn end_time(&self) -> Option<&str>;
+    /// `fileName`, when the service sends it (UNVERIFIED that it does).
+    fn file_name(&self) -> Option<&str>;
+
+    /// When the backup started: `startTime`, else `endTime`, parsed leniently
+    /// ([`parse_timestamp`]).
+    fn started_at(&self) -> Option<SystemTime> {
+        self.start_time()
+            .and_then(parse_timestamp)
+            .or_else(|| self.end_time().and_then(parse_timestamp))
+    }
+
+    /// Whether the entry reports an end time.
+    fn has_ended(&self) -> bool {
+        self.end_time().is_some_and(|t| !t.trim().is_empty())
+    }
+}
+
+/// A client whose instances have manual backups: the `vcache` and `vredis` clients.
+/// Sealed; it exists so that one [`ManualBackupWaiter`] serves both.
+pub trait ManualBackups: sealed::Sealed + Sync {
+    /// The entry type of the manual backup detail list.
+    type Backup: BackupEntry + Clone + fmt::Debug + Send + 'static;
+    /// The instance number parameter (`cloudCacheInstanceNo`, `cloudRedisInstanceNo`).
+    const INSTANCE_PARAM: &'static str;
+    /// The vendor name in errors.
+    const VENDOR: &'static str;
+
+    /// The instance's manual backups (`getCloud…ManualBackupDetailList`).
+    fn list_manual_backups<'a>(
+        &'a self,
+        instance_no: &'a str,
+        region_code: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<Self::Backup>, Error>>;
+
+    /// Starts a manual backup (`createCloud…ManualBackup`); returns the request id.
+    fn create_manual_backup<'a>(
+        &'a self,
+        instance_no: &'a str,
+        region_code: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<String>, Error>>;
+}
+
+/// Waits for a new manual backup of one instance to appear in its manual backup detail
+/// list (`getCloudCacheManualBackupDetailList` or `getCloudRedisManualBackupDetailList`).
+///
+/// Made by `wait_for_manual_backup(instance, since)` (after you called
+/// `createCloud…ManualBackup` yourself) or by `create_manual_backup_and_wait(instance)`,
+/// which lists the backups, records the time, calls `createCloud…ManualBackup` and then
+/// waits.
+///
+/// **What counts as new.** An entry whose start time (`startTime`, else `endTime`, parsed
+/// leniently: `2024-07-02T00:00:00+0900`, `+09:00`, `Z`, no zone = KST) is no earlier than
+/// `since` minus the [`tolerance`](Self::tolerance), and that is not in the
+/// [`baseline`](Self::baseline) (entries listed before the call; matched by `fileName` and
+/// `startTime`). With a baseline, an entry whose time cannot be read counts as new; without
+/// one it is ignored, since nothing tells it apart from an old backup.
+///
+/// **When it returns.** As soon as a new entry reports an `endTime`, with that entry. A new
+/// entry with a `startTime` but no `endTime` is reported as progress (`in progress`) and
+/// waited on. A `5001017` (lookup result is 0) answer while polling counts as "no backup
+/// listed yet", because the service answers an empty lookup that way; any other error ends
+/// the wait. At the deadline: [`Error::WaitTimedOut`] with the last state.
+///
+/// **When the create call fails** (`create_manual_backup_and_wait`), its error is returned
+/// and nothing is polled. An [`Error::AmbiguousOutcome`] means the backup may have started
+/// anyway: take the time before your next step and call `wait_for_manual_backup` with a
+/// `since` from before the failed call (and a baseline, if you listed the backups before)
+/// to find out, rather than creating again.
+///
+/// **What it can observe:** that the service lists a manual backup of the instance that
+/// started after the call, and its start and end times, size and (if sent) file name.
+///
+/// **What it cannot observe:** which call produced the backup (the create operation returns
+/// no id, so two concurrent creates on one instance are indistinguishable); a backup that
+/// failed (the service lists no failed entries, so a failure looks like a timeout); whether
+/// the service lists a backup while it is still running or only once it is done (not
+/// documented: the waiter handles both); and anything about an `exportBackupToObjectStorage`
+/// of it: no NCP API reports an export's progress, so list the bucket through the
+/// S3-compatible Object Storage API to see the exported file.
+///
+/// **Clocks.** `since` is your clock; the entries carry the service's. The gateway rejects
+/// requests whose timestamp is more than 5 minutes off, so a working client is within
+/// 5 minutes of the service: `create_manual_backup_and_wait` therefore uses a 5-minute
+/// tolerance together with a baseline (which rules out the older backups the tolerance
+/// would let in). `wait_for_manual_backup` defaults to 1 second (the lists have
+/// one-second resolution); give it a baseline and a larger tolerance if your clock may be
+/// ahead of the service's.
+#[must_use = "nothing is polled until `wait` is awaited"]
+pub struct ManualBackupWaiter<'a, C: ManualBackups> {
+    client: &'a C,
+    instance_no: String,
+    region_code: Option<String>,
+    /// `None`: create mode (baseline, time and create call are taken by `wait`).
+    since: Option<SystemTime>,
+    tolerance: Option<Duration>,
+    baseline: Option<BTreeSet<String>>,
+    config: WaitConfig,
+}
+
+impl<C: ManualBackups> fmt::Debug for ManualBackupWaiter<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManualBackupWaiter")
+            .field("vendor", &C::VENDOR)
+            .field("instance_no", &self.instance_no)
+            .field("region_code", &self.region_code)
+            .field("since", &self.since)
+            .field("tolerance", &self.tolerance)
+            .field("baseline", &self.baseline.as_ref().map(BTreeSet::len))
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+/// The tolerance of `create_manual_backup_and_wait`: the gateway's limit on clock skew.
+const CREATE_TOLERANCE: Duration = Duration::from_secs(5 * 60);
+/// The default tolerance of `wait_for_manual_backup`: the lists' resolution.
+const WAIT_TOLERANCE: Duration = Duration::from_secs(1);
+
+impl<'a, C: ManualBackups> ManualBackupWaiter<'a, C> {
+    pub(crate) fn new(client: &'a C, instance_no: String, since: Option<SystemTime>) -> Self {
+        Self {
+            client,
+            instance_no,
+            region_code: None,
+            since,
+            tolerance: None,
+            baseline: None,
+            config: WaitConfig::default(),
+        }
+    }
+
+    /// The instance's region (default: the client's default region, else the service's).
+    pub fn region_code(mut self, region_code: impl Into<String>) -> Self {
+        self.region_code = Some(region_code.into());
+        self
+    }
+
+    /// How much earlier than `since` an entry may say it started and still count as new.
+    /// Default: 1 second for `wait_for_manual_backup`, 5 minutes (with a baseline) for
+    /// `create_manual_backup_and_wait`.
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// Entries listed before the backup was requested: none of them counts as new.
+    /// (`create_manual_backup_and_wait` takes its own.)
+    pub fn baseline<'b>(mut self, entries: impl IntoIterator<Item = &'b C::Backup>) -> Self {
+        self.baseline = Some(entries.into_iter().map(identity).collect());
+        self
+    }
+
+    /// Poll intervals and deadline. Default: [`WaitConfig::default`] (2 s growing to 30 s,
+    /// 30 minutes).
+    pub fn config(mut self, config: WaitConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Waits; see [`ManualBackupWaiter`].
+    pub async fn wait(self) -> Result<C::Backup, Error> {
+        self.wait_with_progress(|_| {}).await
+    }
+
+    /// Like [`wait`](Self::wait), reporting each poll that finds no finished new backup
+    /// (`state` is `waiting` or `in progress`).
+    pub async fn wait_with_progress(
+        mut self,
+        on_progress: impl FnMut(&Progress),
+    ) -> Result<C::Backup, Error> {
+        if self.instance_no.is_empty() {
+            return Err(Error::invalid_input(C::INSTANCE_PARAM, "must not be empty"));
+        }
+        backup_core::operation::no_control_chars(C::INSTANCE_PARAM, &self.instance_no)?;
+        let client = self.client;
+        let region = self.region_code.clone();
+        let since = match self.since {
+            Some(since) => since,
+            None => {
+                if self.baseline.is_none() {
+                    let before =
+                        list_or_empty(client, &self.instance_no, region.as_deref()).await?;
+                    self.baseline = Some(before.iter().map(identity).collect());
+                }
+                let since = SystemTime::now();
+                client
+                    .create_manual_backup(&self.instance_no, region.as_deref())
+                    .await?;
+                self.tolerance.get_or_insert(CREATE_TOLERANCE);
+                since
+            }
+        };
+        let tolerance = self.tolerance.unwrap_or(WAIT_TOLERANCE);
+        let earliest = since
+            .checked_sub(tolerance)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let baseline = self.baseline;
+        let instance_no = self.instance_no;
+        let what = format!("a new manual backup of {} {instance_no}", C::INSTANCE_PARAM);
+        wait_until(
+            &what,
+            &self.config,
+            || {
+                let instance_no = instance_no.clone();
+                let region = region.clone();
+                let baseline = &baseline;
+                async move {
+                    let entries = list_or_empty(client, &instance_no, region.as_deref()).await?;
+                    Ok(pick_new(entries, earliest, baseline.as_ref()))
+                }
+            },
+            on_progress,
+        )
+        .await
+    }
+}
+
+/// The listed entries, with the service's "lookup result is 0" (`5001017`) read as none.
+/// Other not-found answers (the gateway's `300`, a bare 404: a wrong path or site) stay
+/// errors, so a misconfigured client fails at once instead of waiting for its deadline.
+async fn list_or_empty<C: ManualBackups>(
+    client: &C,
+    instance_no: &str,
+    region: Option<&str>,
+) -> Result<Vec<C::Backup>, Error> {
+    match client.list_manual_backups(instance_no, region).await {
+        Err(e)
+            if e.service_error_kind() == Some(&ServiceErrorKind::NotFound)
+                && e.code() == Some(EMPTY_LOOKUP) =>
+        {
+            Ok(Vec::new())
+        }
+        other => other,
+    }
+}
+
+/// The service's code for "lookup result is 0 or already deleted".
+const EMPTY_LOOKUP: &str = "5001017";
+
+/// What identifies an entry across polls, even when it gains an `endTime`.
+fn identity<T: BackupEntry>(entry: &T) -> String {
+    format!(
+        "{}|{}",
+        entry.file_name().unwrap_or_default(),
+        entry
+            .start_time()
+            .or_else(|| entry.end_time())
+            .unwrap_or_default()
+    )
+}
+
+/// The finished new entry, or the progress to report.
+fn pick_new<T: BackupEntry>(
+    entries: Vec<T>,
+    earliest: SystemTime,
+    baseline: Option<&BTreeSet<String>>,
+) -> PollState<T> {
+    let listed = entries.len();
+    let mut in_progress: Option<T> = None;
+    let mut newest_done: Option<(Option<SystemTime>, T)> = None;
+    for entry in entries {
+        if baseline.is_some_and(|b| b.contains(&identity(&entry))) {
+            continue;
+        }
+        let started = entry.started_at();
+        let is_new = match started {
+            Some(t) => t >= earliest,
+            None => baseline.is_some(),
+        };
+        if !is_new {
+            continue;
+        }
+        if entry.has_ended() {
+            if newest_done.as_ref().is_none_or(|(t, _)| started > *t) {
+                newest_done = Some((started, entry));
+            }
+        } else if in_progress.is_none() {
+            in_progress = Some(entry);
+        }
+    }
+    if let Some((_, entry)) = newest_done {
+        return PollState::Done(entry);
+    }
+    match in_progress {
+        Some(entry) => PollState::Pending(Progress::new("in progress").with_message(format!(
+            "a new manual backup started at {} has no end time yet",
+            entry.start_time().unwrap_or("?")
+        ))),
+        None => PollState::Pending(
+            Progress::new("waiting")
+                .with_message(format!("{listed} manual backup(s) listed, none new yet")),
+        ),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Debug, PartialEq)]
+    struct E(Option<&'static str>, Option<&'static str>);
+
+    impl BackupEntry for E {
+        fn start_time(&self) -> Option<&str> {
+            self.0
+        }
+        fn end_time(&self) -> Option<&str> {
+            self.1
+        }
+        fn file_name(&self) -> Option<&str> {
+            None
+        }
+    }
+
+    fn at(s: &str) -> SystemTime {
+        parse_timestamp(s).unwrap()
+    }
+
+    #[test]
+    fn only_entries_after_the_call_count() {
+        let old = E(
+            Some("2024-07-02T00:00:00+0900"),
+            Some("2024-07-02T00:01:00+0900"),
+        );
+        let new = E(
+            Some("2024-07-02T10:00:05+0900"),
+            Some("2024-07-02T10:01:00+0900"),
+        );
+        let earliest = at("2024-07-02T10:00:00+0900");
+        assert_eq!(
+            pick_new(vec![old.clone(), new.clone()], earliest, None),
+            PollState::Done(new)
+        );
+        assert!(matches!(
+            pick_new(vec![old], earliest, None),
+            PollState::Pending(ref p) if p.state == "waiting"
+        ));
+    }
+
+    #[test]
+    fn a_started_entry_without_end_is_in_progress() {
+        let running = E(Some("2024-07-02T10:00:05+0900"), None);
+        let state = pick_new(vec![running], at("2024-07-02T10:00:00+0900"), None);
+        assert!(matches!(state, PollState::Pending(ref p) if p.state == "in progress"));
+        let empty_end = E(Some("2024-07-02T10:00:05+0900"), Some(""));
+        let state = pick_new(vec![empty_end], at("2024-07-02T10:00:00+0900"), None);
+        assert!(matches!(state, PollState::Pending(ref p) if p.state == "in progress"));
+    }
+
+    #[test]
+    fn the_baseline_rules_out_old_entries_and_admits_unreadable_new_ones() {
+        let old = E(
+            Some("2024-07-02T09:58:00+0900"),
+            Some("2024-07-02T09:59:00+0900"),
+        );
+        let unreadable = E(Some("soon"), Some("later"));
+        let baseline: BTreeSet<String> = [identity(&old)].into();
+        // The tolerance lets `old` in by time; the baseline keeps it out.
+        let earliest = at("2024-07-02T09:55:00+0900");
+        assert!(matches!(
+            pick_new(vec![old.clone()], earliest, Some(&baseline)),
+            PollState::Pending(_)
+        ));
+        assert_eq!(
+            pick_new(
+                vec![old.clone(), unreadable.clone()],
+                earliest,
+                Some(&baseline)
+            ),
+            PollState::Done(unreadable.clone())
+        );
+        // Without a baseline an unreadable entry proves nothing.
+        assert!(matches!(
+            pick_new(vec![unreadable], earliest, None),
+            PollState::Pending(_)
+        ));
+    }
+
+    #[test]
+    fn identity_survives_the_end_time_appearing() {
+        let running = E(Some("2024-07-02T10:00:05+0900"), None);
+        let done = E(
+            Some("2024-07-02T10:00:05+0900"),
+            Some("2024-07-02T10:01:00+0900"),
+        );
+        assert_eq!(identity(&running), identity(&done));
+    }
+}

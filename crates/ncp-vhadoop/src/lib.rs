@@ -1,0 +1,72 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Modules
+//!
+//! The operation types ([`BackupClusterConfigurationInput`], [`CloudHadoopInstance`], ...)
+//! are generated from `api/vhadoop.json` by `cargo xtask codegen` and re-exported here; the
+//! client, its builder and the waiter are written by hand.
+
+mod generated;
+mod wait;
+
+use backup_core::credentials::BoxFuture;
+use backup_core::operation::{Invoke, OperationSpec, RequestParts};
+use backup_core::protocol::ncp::{FromGateway, Gateway, GatewayBuilder};
+use serde::de::DeserializeOwned;
+
+pub use backup_core;
+pub use backup_core::credentials::{CachedProvider, NcpCredentials, NcpDefaultChain};
+pub use backup_core::protocol::ncp::{RegionCode, RequestStyle, ResponseFormat, Site};
+pub use backup_core::{Error, PollState, Progress, ServiceErrorKind, WaitConfig};
+pub use generated::*;
+pub use wait::{ClusterState, RunningWaiter};
+
+/// A client for the Cloud Hadoop (VPC) API (`/vhadoop/v2/`).
+///
+/// Build one with [`Client::builder`]; it is cheap to clone and clones share the connection
+/// pool and the retry budget. Each operation is a method that returns a builder: set the
+/// input, then `send().await`.
+#[derive(Clone, Debug)]
+pub struct Client {
+    gateway: Gateway,
+}
+
+/// Configures a [`Client`]: credentials, site or endpoint, default region, request style,
+/// response format, retries, timeouts. See [`GatewayBuilder`] for every option.
+pub type ClientBuilder = GatewayBuilder<Client>;
+
+impl Client {
+    /// Starts configuring a client. With no options, it signs with credentials from the
+    /// environment or `~/.ncloud/configure`, talks to the public site (or `NCLOUD_API_GW`),
+    /// sends `POST` form requests and asks for JSON.
+    pub fn builder() -> ClientBuilder {
+        GatewayBuilder::new()
+    }
+
+    /// The NCP gateway this client sends through (endpoint, request options, transport).
+    pub fn gateway(&self) -> &Gateway {
+        &self.gateway
+    }
+}
+
+impl FromGateway for Client {
+    const VENDOR: &'static str = "ncp-vhadoop";
+    const USER_AGENT: &'static str = concat!("ncp-vhadoop/", env!("CARGO_PKG_VERSION"));
+
+    fn from_gateway(gateway: Gateway) -> Self {
+        Self { gateway }
+    }
+}
+
+impl Invoke for Client {
+    fn invoke<O>(
+        &self,
+        spec: &'static OperationSpec,
+        parts: RequestParts,
+    ) -> BoxFuture<'_, Result<O, Error>>
+    where
+        O: DeserializeOwned + Send + 'static,
+    {
+        self.gateway.invoke(spec, parts)
+    }
+}

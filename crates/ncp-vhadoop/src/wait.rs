@@ -1,0 +1,216 @@
+//! Waiting for a Cloud Hadoop cluster to be back in its running state.
+
+use std::time::Duration;
+
+use backup_core::poll::wait_until;
+use backup_core::{Error, JobFailed, PollState, Progress, WaitConfig};
+
+use crate::{Client, CloudHadoopInstance};
+
+/// What a cluster's status and operation codes say (reference: terraform's waiters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClusterState {
+    /// Status `CREAT`, operation `NULL` (or, without codes, the status name `running`).
+    Running,
+    /// Status `INIT`: the cluster is being created.
+    Creating,
+    /// Status `CREAT` with an operation under way (`SETUP`, `UPGD`, ...).
+    Busy {
+        /// The operation code.
+        operation: String,
+    },
+    /// Status or operation `DEL`: the cluster is being deleted; it will not run again.
+    Deleting,
+    /// Any other combination, kept as sent.
+    Other {
+        /// The status code.
+        status: String,
+        /// The operation code.
+        operation: String,
+    },
+}
+
+impl ClusterState {
+    /// The state `instance` reports.
+    pub fn of(instance: &CloudHadoopInstance) -> ClusterState {
+        let code = |c: &Option<crate::CommonCode>| {
+            c.as_ref()
+                .and_then(|c| c.code.as_deref())
+                .map(|s| s.trim().to_ascii_uppercase())
+                .unwrap_or_default()
+        };
+        let status = code(&instance.cloud_hadoop_instance_status);
+        let operation = code(&instance.cloud_hadoop_instance_operation);
+        match (status.as_str(), operation.as_str()) {
+            ("CREAT", "NULL") => ClusterState::Running,
+            ("DEL", _) | (_, "DEL") => ClusterState::Deleting,
+            ("INIT", _) => ClusterState::Creating,
+            ("CREAT", op) if !op.is_empty() => ClusterState::Busy {
+                operation: op.to_owned(),
+            },
+            ("", "") => {
+                let name = instance
+                    .cloud_hadoop_instance_status_name
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase();
+                if name == "running" {
+                    ClusterState::Running
+                } else {
+                    ClusterState::Other {
+                        status: name,
+                        operation: String::new(),
+                    }
+                }
+            }
+            (status, operation) => ClusterState::Other {
+                status: status.to_owned(),
+                operation: operation.to_owned(),
+            },
+        }
+    }
+
+    /// `status/operation` as a progress label (`CREAT/SETUP`).
+    fn label(instance: &CloudHadoopInstance) -> String {
+        let code = |c: &Option<crate::CommonCode>| {
+            c.as_ref()
+                .and_then(|c| c.code.clone())
+                .unwrap_or_else(|| "?".to_owned())
+        };
+        format!(
+            "{}/{}",
+            code(&instance.cloud_hadoop_instance_status),
+            code(&instance.cloud_hadoop_instance_operation)
+        )
+    }
+}
+
+impl Client {
+    /// Waits until cluster `cloud_hadoop_instance_no` is back in its running state (status
+    /// `CREAT`, operation `NULL`), polling `getCloudHadoopInstanceDetail`.
+    ///
+    /// **What it can observe:** only the cluster's own status and operation codes. It returns
+    /// the cluster as last read once it is running; it ends with [`Error::JobFailed`] when
+    /// the cluster is being deleted or is no longer listed, with the service's `5001017`
+    /// [`Error::Service`] (not found) when the cluster does not exist, and with
+    /// [`Error::WaitTimedOut`] at the deadline.
+    ///
+    /// **What it cannot observe:** whether a `backupClusterConfiguration` succeeded, or when
+    /// its files reached the bucket. That operation returns no job, and no NCP API reports
+    /// its progress; whether it moves the cluster out of the running state at all is not
+    /// documented, so this waiter may return at its first poll. A running cluster after the
+    /// call only means the cluster is usable again. To see the files, list the cluster's
+    /// bucket (`objectStorageBucket` of the returned cluster) through the S3-compatible
+    /// Object Storage API.
+    pub fn wait_until_running(
+        &self,
+        cloud_hadoop_instance_no: impl Into<String>,
+    ) -> RunningWaiter<'_> {
+        RunningWaiter {
+            client: self,
+            instance_no: cloud_hadoop_instance_no.into(),
+            region_code: None,
+            config: WaitConfig::default().with_timeout(Duration::from_secs(30 * 60)),
+        }
+    }
+}
+
+/// Configures and runs [`Client::wait_until_running`].
+#[derive(Debug)]
+#[must_use = "nothing is polled until `wait` is awaited"]
+pub struct RunningWaiter<'a> {
+    client: &'a Client,
+    instance_no: String,
+    region_code: Option<String>,
+    config: WaitConfig,
+}
+
+impl RunningWaiter<'_> {
+    /// The region of the cluster (default: the client's default region, else the service's).
+    pub fn region_code(mut self, region_code: impl Into<String>) -> Self {
+        self.region_code = Some(region_code.into());
+        self
+    }
+
+    /// Poll intervals and deadline. Default: [`WaitConfig::default`] (2 s growing to 30 s,
+    /// 30 minutes).
+    pub fn config(mut self, config: WaitConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Polls until the cluster runs; see [`Client::wait_until_running`].
+    pub async fn wait(self) -> Result<CloudHadoopInstance, Error> {
+        self.wait_with_progress(|_| {}).await
+    }
+
+    /// Like [`wait`](Self::wait), reporting every poll that finds the cluster not yet
+    /// running (`state` is `status/operation`, `message` the status name).
+    pub async fn wait_with_progress(
+        self,
+        on_progress: impl FnMut(&Progress),
+    ) -> Result<CloudHadoopInstance, Error> {
+        let client = self.client;
+        let instance_no = self.instance_no;
+        let region_code = self.region_code;
+        if instance_no.is_empty() {
+            return Err(Error::invalid_input(
+                "cloudHadoopInstanceNo",
+                "must not be empty",
+            ));
+        }
+        let what = format!("Cloud Hadoop cluster {instance_no} to run");
+        wait_until(
+            &what,
+            &self.config,
+            || {
+                let instance_no = instance_no.clone();
+                let region_code = region_code.clone();
+                async move {
+                    let output = client
+                        .get_cloud_hadoop_instance_detail()
+                        .cloud_hadoop_instance_no(instance_no.clone())
+                        .set_region_code(region_code)
+                        .send()
+                        .await?;
+                    let Some(instance) = output
+                        .cloud_hadoop_instance_list
+                        .unwrap_or_default()
+                        .into_iter()
+                        .next()
+                    else {
+                        return Err(JobFailed::new(
+                            "ncp-vhadoop",
+                            instance_no,
+                            "absent",
+                            Some("getCloudHadoopInstanceDetail no longer lists the cluster".into()),
+                        )
+                        .into());
+                    };
+                    let label = ClusterState::label(&instance);
+                    match ClusterState::of(&instance) {
+                        ClusterState::Running => Ok(PollState::Done(instance)),
+                        ClusterState::Deleting => Err(JobFailed::new(
+                            "ncp-vhadoop",
+                            instance_no,
+                            label,
+                            Some("the cluster is being deleted and will not run again".into()),
+                        )
+                        .into()),
+                        _ => {
+                            let mut progress = Progress::new(label);
+                            if let Some(name) = &instance.cloud_hadoop_instance_status_name {
+                                progress = progress.with_message(name.clone());
+                            }
+                            Ok(PollState::Pending(progress))
+                        }
+                    }
+                }
+            },
+            on_progress,
+        )
+        .await
+    }
+}
