@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 mod auth;
+mod banner;
 pub mod config;
 mod ges;
 mod ncp;

@@ -52,7 +52,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    print_banner(&handle);
+    print!("{}", handle.banner());
     match tokio::signal::ctrl_c().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -65,64 +65,4 @@ async fn main() -> ExitCode {
 fn usage(problem: &str) -> ExitCode {
     eprintln!("backup-emulator: {problem}\n{USAGE}");
     ExitCode::from(2)
-}
-
-/// The emulator's own test credentials are printed on purpose: they are what a user needs
-/// to point a client at it. They are never real secrets.
-fn print_banner(handle: &backup_emulator::EmulatorHandle) {
-    let f = handle.fixture();
-    let c = &f.credentials;
-    println!("backup-emulator listening on {}", handle.base_url());
-    println!("backup duration: {} ms", f.backup_duration_ms);
-    for k in &c.ncp {
-        println!(
-            "NCP        NCLOUD_ACCESS_KEY_ID={} NCLOUD_SECRET_ACCESS_KEY={}",
-            k.access_key, k.secret_key
-        );
-    }
-    for k in &c.huawei {
-        println!(
-            "Huawei     HUAWEICLOUD_SDK_AK={} HUAWEICLOUD_SDK_SK={}",
-            k.access_key, k.secret_key
-        );
-    }
-    for u in &c.huawei_users {
-        println!(
-            "Huawei IAM user={} password={} domain={} project={} ({})",
-            u.name, u.password, u.domain, u.project_name, u.project_id
-        );
-    }
-    for u in &c.ocp_users {
-        println!("OCP Basic  user={} password={}", u.username, u.password);
-    }
-    for k in &c.ocp_keys {
-        println!(
-            "OCP AK/SK  OCP_ACCESS_KEY_ID={} OCP_ACCESS_KEY_SECRET={}",
-            k.access_key, k.secret_key
-        );
-    }
-    let r = &f.resources;
-    for h in &r.hadoop_clusters {
-        println!("resource   vhadoop cloudHadoopInstanceNo={}", h.instance_no);
-    }
-    for i in &r.cache_instances {
-        println!("resource   vcache cloudCacheInstanceNo={}", i.instance_no);
-    }
-    for i in &r.redis_instances {
-        println!("resource   vredis cloudRedisInstanceNo={}", i.instance_no);
-    }
-    for o in &r.ocp_clusters {
-        let tenants: Vec<String> = o.tenants.iter().map(|t| t.id.to_string()).collect();
-        println!(
-            "resource   ocp cluster id={} tenants=[{}]",
-            o.id,
-            tenants.join(",")
-        );
-    }
-    for g in &r.ges_graphs {
-        println!(
-            "resource   ges project_id={} graph_id={}",
-            g.project_id, g.graph_id
-        );
-    }
 }
