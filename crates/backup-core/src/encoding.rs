@@ -133,7 +133,7 @@ pub fn base64_encode(input: &[u8]) -> String {
 /// Decodes standard, padded base64. Returns `None` on any malformed input.
 pub fn base64_decode(input: &str) -> Option<Vec<u8>> {
     let bytes = input.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(bytes.len() / 4 * 3);

@@ -114,10 +114,10 @@ impl RetryConfig {
         throttled: bool,
         server_hint: Option<Duration>,
     ) -> Option<Duration> {
-        if let Some(hint) = server_hint {
-            if hint > self.max_server_delay {
-                return None;
-            }
+        if let Some(hint) = server_hint
+            && hint > self.max_server_delay
+        {
+            return None;
         }
         let base = if throttled {
             self.throttling_backoff
