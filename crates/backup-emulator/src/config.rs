@@ -543,7 +543,8 @@ pub enum Fault {
         /// The vendor error message.
         message: String,
     },
-    /// Wait this long before handling the request (combines with other faults).
+    /// Wait this long before handling the request (combines with other faults). The request
+    /// is handled even if the client has given up meanwhile.
     Latency {
         /// Delay in milliseconds.
         ms: u64,

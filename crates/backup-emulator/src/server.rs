@@ -154,9 +154,35 @@ async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {
 
 async fn pipeline(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let killer = request.extensions().get::<Killer>().cloned();
+    // The request is handled in a task of its own that this future only awaits. A client
+    // that gives up (a read timeout) closes the connection, and the connection then drops
+    // this future, but not the task: as on a real server, work that has started runs to its
+    // end, so a create delayed by a latency fault still creates its backup.
+    match tokio::spawn(process(shared, request)).await {
+        Ok(Outcome::Respond(response)) => response,
+        Ok(Outcome::Close) => close(killer).await,
+        Err(_) => plain(500, "the emulator failed while handling this request"),
+    }
+}
+
+/// What handling a request came to.
+enum Outcome {
+    /// Send this response.
+    Respond(Response),
+    /// Close the connection without answering (a `close_connection` fault).
+    Close,
+}
+
+impl From<Response> for Outcome {
+    fn from(response: Response) -> Self {
+        Outcome::Respond(response)
+    }
+}
+
+async fn process(shared: Arc<Shared>, request: Request) -> Outcome {
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_REQUEST_BODY).await else {
-        return plain(413, "request body too large or unreadable");
+        return plain(413, "request body too large or unreadable").into();
     };
     let headers: Vec<(String, String)> = parts
         .headers
@@ -180,7 +206,7 @@ async fn pipeline(State(shared): State<Arc<Shared>>, request: Request) -> Respon
     };
     shared.count_request(operation.unwrap_or(ops::UNKNOWN));
     let Some(operation) = operation else {
-        return not_found(vendor, &shared, &received).into_response();
+        return not_found(vendor, &shared, &received).into_response().into();
     };
 
     let authenticated = match vendor {
@@ -190,7 +216,7 @@ async fn pipeline(State(shared): State<Arc<Shared>>, request: Request) -> Respon
         Vendor::Iam | Vendor::Other => Ok(()),
     };
     if let Err(reply) = authenticated {
-        return reply.into_response();
+        return reply.into_response().into();
     }
 
     if let Some(throttled) = shared.throttle(operation) {
@@ -199,7 +225,8 @@ async fn pipeline(State(shared): State<Arc<Shared>>, request: Request) -> Respon
             Vendor::Ocp => ocp::throttled(&shared, throttled),
             _ => ges::throttled(&shared, throttled),
         }
-        .into_response();
+        .into_response()
+        .into();
     }
 
     let plan = shared.plan_faults(operation);
@@ -213,12 +240,13 @@ async fn pipeline(State(shared): State<Arc<Shared>>, request: Request) -> Respon
             message,
         }) => {
             return vendor_error(vendor, &shared, &received, *status, code, message)
-                .into_response();
+                .into_response()
+                .into();
         }
-        Some(Fault::HtmlPage { status }) => return html_page(*status),
+        Some(Fault::HtmlPage { status }) => return html_page(*status).into(),
         Some(Fault::CloseConnection {
             after_processing: false,
-        }) => return close(killer).await,
+        }) => return Outcome::Close,
         _ => {}
     }
 
@@ -230,10 +258,10 @@ async fn pipeline(State(shared): State<Arc<Shared>>, request: Request) -> Respon
         Vendor::Other => not_found(vendor, &shared, &received),
     };
 
-    match plan.fault {
+    let response = match plan.fault {
         Some(Fault::CloseConnection {
             after_processing: true,
-        }) => close(killer).await,
+        }) => return Outcome::Close,
         Some(Fault::MalformedBody) => {
             let body: &[u8] = if reply.is_xml() {
                 b"<?xml version=\"1.0\"?><response><returnCode>0</return"
@@ -254,7 +282,8 @@ async fn pipeline(State(shared): State<Arc<Shared>>, request: Request) -> Respon
             reply.into_response()
         }
         _ => reply.into_response(),
-    }
+    };
+    response.into()
 }
 
 async fn close(killer: Option<Killer>) -> Response {

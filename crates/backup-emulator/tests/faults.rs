@@ -163,6 +163,35 @@ async fn latency_is_added() {
 }
 
 #[tokio::test]
+async fn a_slow_create_still_creates_after_the_client_gave_up() {
+    // A client whose read timeout is shorter than the latency closes the connection; like
+    // a real server, the emulator finishes the request anyway, so the backup exists.
+    let emu = Emulator::demo()
+        .fault(FaultRule::new(ops::GES_CREATE_BACKUP, Fault::Latency { ms: 400 }).times(1))
+        .start()
+        .await
+        .unwrap();
+    let c = ServiceClient::builder("test")
+        .endpoint(emu.base_url())
+        .signer(huawei_signer())
+        .retry(RetryConfig::disabled())
+        .timeouts(backup_core::Timeouts::new(
+            Duration::from_secs(2),
+            Duration::from_millis(100),
+        ))
+        .build()
+        .unwrap();
+    let err = send_create(&c, ges_create()).await.unwrap_err();
+    assert!(err.is_ambiguous_outcome(), "{err}");
+    assert_eq!(emu.backups_created(&ges_key()), 0, "not yet: still waiting");
+    eventually(40, || async {
+        (emu.backups_created(&ges_key()) == 1).then_some(())
+    })
+    .await;
+    assert_eq!(emu.requests(ops::GES_CREATE_BACKUP), 1);
+}
+
+#[tokio::test]
 async fn closed_connection_before_processing_is_ambiguous_and_creates_nothing() {
     let emu = Emulator::demo()
         .fault(
