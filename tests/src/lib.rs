@@ -1,1 +1,15 @@
-//! Cross-crate integration tests live in `tests/tests/`; this library holds their shared helpers.
+//! Cross-crate integration tests of the backup SDK: each vendor crate's public client
+//! against the in-process `backup-emulator`, on loopback only.
+//!
+//! The tests live in `tests/tests/`, their shared set-up (emulator, clients, fast waits) in
+//! `tests/tests/common/mod.rs`:
+//!
+//! - `end_to_end.rs`: one backup per vendor API, started, waited for and seen in the
+//!   vendor's list, in both auth modes where a vendor has two;
+//! - `authentication.rs`: a wrong secret gives the vendor's authentication error, once,
+//!   and creates nothing;
+//! - `resilience.rs`: throttled creates complete after the announced delay with one backup;
+//!   a create whose connection dies is an ambiguous outcome, sent once, and leaves exactly
+//!   the backups the emulator's fault implies (0 before processing, 1 after).
+//!
+//! This library itself has no code.
