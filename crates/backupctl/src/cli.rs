@@ -1,0 +1,559 @@
+//! The command line grammar: every subcommand, option and help example.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Start, track and verify backups on NAVER Cloud, OceanBase OCP and Huawei Cloud GES.
+#[derive(Debug, Parser)]
+#[command(
+    name = "backupctl",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "Examples:
+  backupctl demo
+  backupctl ncp hadoop backup-config --instance-no 1000001 --wait
+  backupctl ocp --endpoint https://ocp.example.com backup-now --cluster-id 1 --wait
+  backupctl plan run nightly.toml --concurrency 4 --report report.json
+
+Credentials come from the same places as the SDK: NCLOUD_ACCESS_KEY_ID and
+NCLOUD_SECRET_ACCESS_KEY (or ~/.ncloud/configure); OCP_ACCESS_KEY_ID and
+OCP_ACCESS_KEY_SECRET (or OCP_USERNAME and OCP_PASSWORD); HUAWEICLOUD_SDK_AK,
+HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_PROJECT_ID (or the credentials file)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Send every vendor's requests to this URL (an emulator, a proxy).
+    #[arg(long, global = true, value_name = "URL", env = "BACKUPCTL_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// The NCP API gateway URL [default: the site's gateway, or NCLOUD_API_GW].
+    #[arg(long, global = true, value_name = "URL")]
+    pub ncp_endpoint: Option<String>,
+    /// The NCP site: public, gov or fin.
+    #[arg(long, global = true, value_name = "SITE", env = "NCLOUD_SITE")]
+    pub ncp_site: Option<String>,
+    /// The NCP region code sent with every NCP request (KR, SGN, JPN, ...).
+    #[arg(long, global = true, value_name = "CODE", env = "NCLOUD_REGION")]
+    pub ncp_region: Option<String>,
+    /// Your OCP server's URL, for example https://ocp.example.com.
+    #[arg(long, global = true, value_name = "URL", env = "OCP_URL")]
+    pub ocp_endpoint: Option<String>,
+    /// The Huawei Cloud region of GES (cn-north-4, ap-southeast-1, ...).
+    #[arg(
+        long,
+        global = true,
+        value_name = "REGION",
+        env = "HUAWEICLOUD_SDK_REGION"
+    )]
+    pub ges_region: Option<String>,
+    /// The GES endpoint URL [default: https://ges.{region}.myhuaweicloud.com].
+    #[arg(long, global = true, value_name = "URL")]
+    pub ges_endpoint: Option<String>,
+    /// The Huawei Cloud project id [default: HUAWEICLOUD_SDK_PROJECT_ID or the credentials file].
+    #[arg(long, global = true, value_name = "ID")]
+    pub ges_project_id: Option<String>,
+    /// How results are printed on standard output.
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Log to standard error: -v for what is sent, -vv for every retry, -vvv for everything.
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The first interval between polls while waiting; it grows to 15 times as long.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+    /// Give up waiting for a backup after this long.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+    pub wait_timeout: Duration,
+    /// Allow plain http:// to a host that is not loopback (secrets then cross the network in clear).
+    #[arg(long, global = true)]
+    pub allow_insecure_http: bool,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON document for programs.
+    Json,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// NAVER Cloud Platform: Cloud Hadoop and Cloud DB for Cache.
+    #[command(subcommand)]
+    Ncp(NcpCommand),
+    /// OceanBase Cloud Platform (OCP): cluster and tenant backups.
+    #[command(subcommand)]
+    Ocp(OcpCommand),
+    /// Huawei Cloud Graph Engine Service: graph backups.
+    #[command(subcommand)]
+    Ges(GesCommand),
+    /// Backup plans: many targets across vendors in one run.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// Run the bundled example plan against an in-process emulator (no credentials, no network).
+    #[command(after_help = "Example:\n  backupctl demo\n  backupctl demo --output json")]
+    Demo(DemoArgs),
+    /// The local emulator of all four vendor APIs.
+    #[command(subcommand)]
+    Emulator(EmulatorCommand),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  backupctl completions bash > /etc/bash_completion.d/backupctl\n  backupctl completions zsh > \"${fpath[1]}/_backupctl\""
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// NCP commands.
+#[derive(Debug, Subcommand)]
+pub enum NcpCommand {
+    /// Cloud Hadoop (VPC).
+    #[command(subcommand)]
+    Hadoop(HadoopCommand),
+    /// Cloud DB for Cache (Valkey/Redis, `vcache`), or Cloud DB for Redis with --redis.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+/// Cloud Hadoop commands.
+#[derive(Debug, Subcommand)]
+pub enum HadoopCommand {
+    /// Back up the cluster's configuration to its Object Storage bucket (backupClusterConfiguration).
+    #[command(
+        after_help = "Example:\n  backupctl ncp hadoop backup-config --instance-no 1000001 --wait"
+    )]
+    BackupConfig {
+        /// The cluster's cloudHadoopInstanceNo.
+        #[arg(long)]
+        instance_no: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Show the cluster and its state (getCloudHadoopInstanceDetail).
+    #[command(
+        after_help = "Example:\n  backupctl ncp hadoop status --instance-no 1000001 --output json"
+    )]
+    Status {
+        /// The cluster's cloudHadoopInstanceNo.
+        #[arg(long)]
+        instance_no: String,
+    },
+}
+
+/// Cloud DB for Cache commands.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Start a manual backup of an instance (createCloudCacheManualBackup).
+    #[command(
+        after_help = "Examples:\n  backupctl ncp cache manual-backup --instance-no 2000001 --wait\n  backupctl ncp cache manual-backup --instance-no 3000001 --redis --wait"
+    )]
+    ManualBackup {
+        /// The instance's cloudCacheInstanceNo (cloudRedisInstanceNo with --redis).
+        #[arg(long)]
+        instance_no: String,
+        #[command(flatten)]
+        family: FamilyArg,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Export a backup file to an Object Storage bucket (exportBackupToObjectStorage).
+    #[command(
+        after_help = "Example:\n  backupctl ncp cache export --instance-no 2000001 --file-name 20240702 --bucket my-bucket --type system"
+    )]
+    Export {
+        /// The instance's number.
+        #[arg(long)]
+        instance_no: String,
+        /// The backup file's name, as the backup lists show it.
+        #[arg(long)]
+        file_name: String,
+        /// The Object Storage bucket to export to.
+        #[arg(long)]
+        bucket: String,
+        /// Whether the file is a manual or an automatic (system) backup.
+        #[arg(long = "type", value_enum, default_value_t = BackupTypeArg::Manual)]
+        backup_type: BackupTypeArg,
+        #[command(flatten)]
+        family: FamilyArg,
+    },
+    /// The backup settings of every instance (getCloudCacheBackupList).
+    #[command(after_help = "Example:\n  backupctl ncp cache list --redis")]
+    List {
+        #[command(flatten)]
+        family: FamilyArg,
+    },
+    /// Every instance's manual backup summary (getCloudCacheManualBackupList).
+    #[command(after_help = "Example:\n  backupctl ncp cache manual-list")]
+    ManualList {
+        #[command(flatten)]
+        family: FamilyArg,
+    },
+    /// One instance's manual backups (getCloudCacheManualBackupDetailList).
+    #[command(after_help = "Example:\n  backupctl ncp cache manual-backups --instance-no 2000001")]
+    ManualBackups {
+        /// The instance's number.
+        #[arg(long)]
+        instance_no: String,
+        #[command(flatten)]
+        family: FamilyArg,
+    },
+    /// One Redis instance's automatic backups (getCloudRedisBackupDetailList; --redis only).
+    #[command(after_help = "Example:\n  backupctl ncp cache backups --instance-no 3000001 --redis")]
+    Backups {
+        /// The instance's cloudRedisInstanceNo.
+        #[arg(long)]
+        instance_no: String,
+        #[command(flatten)]
+        family: FamilyArg,
+    },
+}
+
+/// Which NCP cache API family a command uses.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct FamilyArg {
+    /// Use Cloud DB for Redis (`/vredis/v2/`, cloudRedisInstanceNo) instead of Cloud DB for Cache.
+    #[arg(long)]
+    pub redis: bool,
+}
+
+/// The kind of NCP cache backup file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupTypeArg {
+    /// A manual backup.
+    Manual,
+    /// An automatic backup.
+    System,
+}
+
+/// OCP commands.
+#[derive(Debug, Subcommand)]
+pub enum OcpCommand {
+    /// Back up a cluster, or one tenant with --tenant-id (backupNow).
+    #[command(
+        after_help = "Examples:\n  backupctl ocp backup-now --cluster-id 1 --mode physical --data full --wait\n  backupctl ocp backup-now --cluster-id 1 --tenant-id 1001 --data incremental\n  backupctl ocp backup-now --cluster-id 1 --storage-config s3.json\n\nWithout --storage-config, the storage (and, without --mode, the backup mode) of the\ncluster's backup strategy is used. The file holds an obBackupServiceStorageConfig object."
+    )]
+    BackupNow {
+        /// The cluster id.
+        #[arg(long)]
+        cluster_id: i64,
+        /// Back up only this tenant.
+        #[arg(long)]
+        tenant_id: Option<i64>,
+        /// Physical or logical backup [default: the strategy's].
+        #[arg(long, value_enum)]
+        mode: Option<OcpModeArg>,
+        /// Full or incremental data backup.
+        #[arg(long, value_enum, default_value_t = OcpDataArg::Full)]
+        data: OcpDataArg,
+        /// A JSON file with the storage configuration (obBackupServiceStorageConfig).
+        #[arg(long, value_name = "FILE")]
+        storage_config: Option<PathBuf>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// The cluster's backup strategy, secrets redacted (getBackupStrategy).
+    #[command(after_help = "Example:\n  backupctl ocp strategy --cluster-id 1")]
+    Strategy {
+        /// The cluster id.
+        #[arg(long)]
+        cluster_id: i64,
+    },
+    /// The cluster's backup sets, every page (listDataBackupTasks).
+    #[command(after_help = "Example:\n  backupctl ocp list --cluster-id 1 --output json")]
+    List {
+        /// The cluster id.
+        #[arg(long)]
+        cluster_id: i64,
+    },
+    /// A task and its subtasks (getTaskInstance); --wait follows it to its end.
+    #[command(after_help = "Example:\n  backupctl ocp task --task-id 42 --wait")]
+    Task {
+        /// The task instance id.
+        #[arg(long)]
+        task_id: i64,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// The log of one subtask (getSubtaskLog).
+    #[command(after_help = "Example:\n  backupctl ocp subtask-log --task-id 42 --subtask-id 7")]
+    SubtaskLog {
+        /// The task instance id.
+        #[arg(long)]
+        task_id: i64,
+        /// The subtask instance id.
+        #[arg(long)]
+        subtask_id: i64,
+    },
+}
+
+/// OCP backup modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OcpModeArg {
+    /// PHYSICAL_BACKUP.
+    Physical,
+    /// LOGICAL_BACKUP.
+    Logical,
+}
+
+/// OCP data backup modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OcpDataArg {
+    /// FULL_BACKUP.
+    Full,
+    /// INCREMENTAL_BACKUP.
+    Incremental,
+}
+
+/// GES commands.
+#[derive(Debug, Subcommand)]
+pub enum GesCommand {
+    /// Back up a graph (createBackup).
+    #[command(
+        after_help = "Example:\n  backupctl ges --ges-region cn-north-4 backup --graph-id 11111111-2222-3333-4444-555555555555 --wait"
+    )]
+    Backup {
+        /// The graph id.
+        #[arg(long)]
+        graph_id: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// The backups of one graph (listGraphBackups), or of every graph without --graph-id (listBackups).
+    #[command(
+        after_help = "Example:\n  backupctl ges list --graph-id 11111111-2222-3333-4444-555555555555"
+    )]
+    List {
+        /// Only this graph's backups.
+        #[arg(long)]
+        graph_id: Option<String>,
+    },
+    /// A backup job's status (showJob); --wait follows it to its end.
+    #[command(
+        after_help = "Example:\n  backupctl ges job --graph-id 11111111-2222-3333-4444-555555555555 --job-id ff80808167bb90340167bc3c7b5b0029 --wait"
+    )]
+    Job {
+        /// The graph id.
+        #[arg(long)]
+        graph_id: String,
+        /// The job id createBackup returned.
+        #[arg(long)]
+        job_id: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Delete a backup (deleteBackup).
+    #[command(
+        after_help = "Example:\n  backupctl ges delete --graph-id 11111111-2222-3333-4444-555555555555 --backup-id 7a8b..."
+    )]
+    Delete {
+        /// The graph id.
+        #[arg(long)]
+        graph_id: String,
+        /// The backup id.
+        #[arg(long)]
+        backup_id: String,
+    },
+}
+
+/// `--wait`.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct WaitArgs {
+    /// Wait until the backup has finished, showing progress on standard error.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// Plan commands.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Run every target of a plan, wait for each, print a summary.
+    #[command(after_help = "Examples:
+  backupctl plan run nightly.toml --concurrency 4 --report report.json
+  backupctl plan run nightly.toml --dry-run
+  backupctl plan run nightly.toml --shard 2/8      # the second of eight slices
+
+A plan is a TOML file with one [[target]] table per backup:
+
+  [[target]]
+  name = \"hadoop-prod\"            # optional; unique
+  kind = \"ncp-hadoop-config\"      # ncp-hadoop-config | ncp-cache-backup | ncp-cache-export
+  instance_no = \"1000001\"         #   | ocp-backup-now | ges-backup
+
+See the README for every kind's fields.")]
+    Run(PlanRunArgs),
+}
+
+/// `plan run`.
+#[derive(Debug, Args)]
+pub struct PlanRunArgs {
+    /// The plan file (TOML).
+    pub plan: PathBuf,
+    /// How many targets run at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Write a JSON report of every target to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Validate the plan and print what each target would request; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run only slice I of N (1-based) of the plan's targets, for splitting across workers.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Write the demo's JSON report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// Emulator commands.
+#[derive(Debug, Subcommand)]
+pub enum EmulatorCommand {
+    /// Serve the emulator on 127.0.0.1 until interrupted.
+    #[command(
+        after_help = "Examples:\n  backupctl emulator serve --port 8080\n  backupctl emulator serve --fixture fixture.json\n\nIt prints its address, the credentials it accepts and its resources."
+    )]
+    Serve {
+        /// The port (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// A fixture file (JSON) declaring credentials, resources and faults [default: the demo's].
+        #[arg(long, value_name = "FILE")]
+        fixture: Option<PathBuf>,
+    },
+}
+
+/// One slice of a sharded plan: `index` of `count`, 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which slice, from 1.
+    pub index: usize,
+    /// How many slices.
+    pub count: usize,
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("expected I/N, like 1/4, not {text:?}"))?;
+    let index: usize = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("shard index {i:?} is not a number"))?;
+    let count: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("shard count {n:?} is not a number"))?;
+    if count == 0 || index == 0 || index > count {
+        return Err(format!("need 1 <= I <= N, got {index}/{count}"));
+    }
+    Ok(Shard { index, count })
+}
+
+/// Parses `500ms`, `2s`, `5m`, `1h` or a plain number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 500ms, 2s, 5m or 1h"))?;
+    let seconds = match unit.trim() {
+        "ms" => value / 1000.0,
+        "" | "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?}: use ms, s, m or h"
+            ));
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?} is out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_leaf_command_shows_an_example() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            if cmd.get_subcommands().next().is_none() {
+                let help = cmd
+                    .get_after_help()
+                    .map(|h| h.to_string())
+                    .unwrap_or_default();
+                if !help.contains("backupctl ") {
+                    missing.push(path.clone());
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() != "help" {
+                    walk(sub, &path, missing);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "commands without an example: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn durations_parse_in_every_unit() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("1e400s").is_err());
+    }
+
+    #[test]
+    fn shards_are_one_based_and_bounded() {
+        assert_eq!(parse_shard("1/4"), Ok(Shard { index: 1, count: 4 }));
+        assert_eq!(parse_shard("4/4"), Ok(Shard { index: 4, count: 4 }));
+        assert!(parse_shard("0/4").is_err());
+        assert!(parse_shard("5/4").is_err());
+        assert!(parse_shard("1/0").is_err());
+        assert!(parse_shard("1").is_err());
+        assert!(parse_shard("a/b").is_err());
+    }
+}

@@ -1,0 +1,191 @@
+//! Turning the global options into SDK clients.
+//!
+//! Clients are built lazily, once per vendor, so that a command (or a plan) for one vendor
+//! never needs another vendor's endpoint or credentials.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use backup_core::WaitConfig;
+use backup_core::credentials::{HuaweiCredentials, NcpCredentials, OcpCredentials};
+use backup_core::protocol::ncp::{GatewayBuilder, RegionCode, Site};
+
+use crate::cli::GlobalArgs;
+
+/// Credentials that replace the SDK's default lookup (the demo uses the emulator's).
+#[derive(Clone, Debug, Default)]
+pub struct FixedCredentials {
+    pub ncp: Option<NcpCredentials>,
+    pub huawei: Option<HuaweiCredentials>,
+    pub ocp: Option<OcpCredentials>,
+}
+
+/// Everything a command needs to reach the vendors: resolved options and the clients.
+#[derive(Debug)]
+pub struct Context {
+    pub global: GlobalArgs,
+    credentials: FixedCredentials,
+    hadoop: OnceLock<Result<ncp_vhadoop::Client, String>>,
+    vcache: OnceLock<Result<ncp_vcache::vcache::Client, String>>,
+    vredis: OnceLock<Result<ncp_vcache::vredis::Client, String>>,
+    ocp: OnceLock<Result<ocp_ob_backup::Client, String>>,
+    ges: OnceLock<Result<hw_ges_backup::Client, String>>,
+}
+
+/// A client could not be configured (no endpoint, bad URL): a usage problem.
+#[derive(Debug, Clone)]
+pub struct ClientSetupError {
+    pub vendor: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for ClientSetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.vendor, self.message)
+    }
+}
+
+impl Context {
+    pub fn new(global: GlobalArgs, credentials: FixedCredentials) -> Self {
+        Self {
+            global,
+            credentials,
+            hadoop: OnceLock::new(),
+            vcache: OnceLock::new(),
+            vredis: OnceLock::new(),
+            ocp: OnceLock::new(),
+            ges: OnceLock::new(),
+        }
+    }
+
+    /// How long to wait for a backup, and how often to look.
+    pub fn wait_config(&self) -> WaitConfig {
+        let initial = self.global.poll_interval.max(Duration::from_millis(10));
+        WaitConfig::default()
+            .with_intervals(initial, initial.saturating_mul(15))
+            .with_timeout(self.global.wait_timeout)
+    }
+
+    fn ncp_endpoint(&self) -> Option<&str> {
+        self.global
+            .ncp_endpoint
+            .as_deref()
+            .or(self.global.endpoint.as_deref())
+    }
+
+    pub fn ocp_endpoint(&self) -> Option<&str> {
+        self.global
+            .ocp_endpoint
+            .as_deref()
+            .or(self.global.endpoint.as_deref())
+    }
+
+    fn ges_endpoint(&self) -> Option<&str> {
+        self.global
+            .ges_endpoint
+            .as_deref()
+            .or(self.global.endpoint.as_deref())
+    }
+
+    fn ncp_builder<C: backup_core::protocol::ncp::FromGateway>(
+        &self,
+    ) -> Result<GatewayBuilder<C>, String> {
+        let mut builder =
+            GatewayBuilder::<C>::new().allow_insecure_http(self.global.allow_insecure_http);
+        if let Some(credentials) = &self.credentials.ncp {
+            builder = builder.credentials(credentials.clone());
+        }
+        if let Some(site) = &self.global.ncp_site {
+            let site = Site::from_name(site)
+                .ok_or_else(|| format!("unknown NCP site {site:?}: use public, gov or fin"))?;
+            builder = builder.site(site);
+        }
+        if let Some(endpoint) = self.ncp_endpoint() {
+            builder = builder.endpoint(endpoint);
+        }
+        if let Some(region) = &self.global.ncp_region {
+            builder = builder.region(RegionCode::new(region.clone()));
+        }
+        Ok(builder)
+    }
+
+    pub fn hadoop(&self) -> Result<&ncp_vhadoop::Client, ClientSetupError> {
+        get_or_build(&self.hadoop, "ncp-vhadoop", || {
+            self.ncp_builder()?.build().map_err(|e| e.to_string())
+        })
+    }
+
+    pub fn vcache(&self) -> Result<&ncp_vcache::vcache::Client, ClientSetupError> {
+        get_or_build(&self.vcache, "ncp-vcache", || {
+            self.ncp_builder()?.build().map_err(|e| e.to_string())
+        })
+    }
+
+    pub fn vredis(&self) -> Result<&ncp_vcache::vredis::Client, ClientSetupError> {
+        get_or_build(&self.vredis, "ncp-vredis", || {
+            self.ncp_builder()?.build().map_err(|e| e.to_string())
+        })
+    }
+
+    pub fn ocp(&self) -> Result<&ocp_ob_backup::Client, ClientSetupError> {
+        get_or_build(&self.ocp, "ocp", || {
+            let endpoint = self.ocp_endpoint().ok_or(
+                "no OCP server given: pass --ocp-endpoint URL (or set OCP_URL)".to_owned(),
+            )?;
+            let mut builder = ocp_ob_backup::Client::builder()
+                .endpoint(endpoint)
+                .allow_insecure_http(self.global.allow_insecure_http);
+            if let Some(credentials) = &self.credentials.ocp {
+                builder = builder.credentials(credentials.clone());
+            }
+            builder.build().map_err(|e| e.to_string())
+        })
+    }
+
+    pub fn ges(&self) -> Result<&hw_ges_backup::Client, ClientSetupError> {
+        get_or_build(&self.ges, "ges", || {
+            let mut builder = hw_ges_backup::Client::builder();
+            match (self.ges_endpoint(), &self.global.ges_region) {
+                (Some(endpoint), _) => builder = builder.endpoint(endpoint),
+                (None, Some(region)) => builder = builder.region(region.clone()),
+                (None, None) => {
+                    return Err("no GES region given: pass --ges-region REGION (or set \
+                                HUAWEICLOUD_SDK_REGION), or --ges-endpoint URL"
+                        .to_owned());
+                }
+            }
+            if let Some(project_id) = &self.global.ges_project_id {
+                builder = builder.project_id(project_id.clone());
+            }
+            if let Some(credentials) = &self.credentials.huawei {
+                if let Some(project_id) = &credentials.project_id
+                    && self.global.ges_project_id.is_none()
+                {
+                    builder = builder.project_id(project_id.clone());
+                }
+                builder = builder.credentials(credentials.clone());
+            }
+            builder.build().map_err(|e| e.to_string())
+        })
+    }
+}
+
+fn get_or_build<'a, T>(
+    cell: &'a OnceLock<Result<T, String>>,
+    vendor: &'static str,
+    build: impl FnOnce() -> Result<T, String>,
+) -> Result<&'a T, ClientSetupError> {
+    cell.get_or_init(build)
+        .as_ref()
+        .map_err(|message| ClientSetupError {
+            vendor,
+            message: message.clone(),
+        })
+}
+
+/// The SDK's configuration errors are usage problems, reported the same way.
+impl From<ClientSetupError> for crate::error::CliError {
+    fn from(e: ClientSetupError) -> Self {
+        crate::error::CliError::Usage(e.to_string())
+    }
+}

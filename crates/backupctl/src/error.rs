@@ -1,0 +1,126 @@
+//! How a failed command is reported: one line on standard error, and the exit status.
+//!
+//! Exit status 2 means the command could not be attempted as given (bad arguments, a bad
+//! plan file, input the SDK rejected before sending, a client that cannot be configured);
+//! 1 means it was attempted and failed (the vendor said no, the network failed, a backup
+//! failed or did not finish in time, or a plan had a failed target).
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// A failed command.
+#[derive(Debug)]
+pub enum CliError {
+    /// The command cannot be run as given.
+    Usage(String),
+    /// An SDK call failed; `context` names the vendor and operation for errors whose own
+    /// text does not.
+    Sdk {
+        context: String,
+        error: backup_core::Error,
+    },
+    /// Something else failed at run time (a report that cannot be written, say).
+    Failed(String),
+}
+
+impl CliError {
+    pub fn sdk(context: impl Into<String>, error: backup_core::Error) -> Self {
+        CliError::Sdk {
+            context: context.into(),
+            error,
+        }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Usage(_) => ExitCode::from(2),
+            CliError::Sdk { error, .. } if is_usage_error(error) => ExitCode::from(2),
+            CliError::Sdk { .. } | CliError::Failed(_) => ExitCode::from(1),
+        }
+    }
+}
+
+/// Input the SDK refused before sending anything, or a client it cannot configure.
+pub fn is_usage_error(error: &backup_core::Error) -> bool {
+    matches!(
+        error,
+        backup_core::Error::InvalidInput(_) | backup_core::Error::Config(_)
+    )
+}
+
+/// One line naming the vendor, the operation, the vendor's code and message and the request
+/// id (the SDK's own `Display` already carries those, and never a secret).
+pub fn describe_sdk_error(context: &str, error: &backup_core::Error) -> String {
+    let text = error.to_string();
+    // Service, dispatch, response and ambiguous-outcome errors start with the vendor and
+    // operation; the others (bad input, missing credentials, waits) need the context.
+    let named = matches!(
+        error,
+        backup_core::Error::Service(_)
+            | backup_core::Error::Dispatch(_)
+            | backup_core::Error::UnparseableResponse(_)
+            | backup_core::Error::AmbiguousOutcome(_)
+    );
+    let line = if named {
+        text
+    } else {
+        format!("{context}: {text}")
+    };
+    one_line(&line)
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Usage(message) | CliError::Failed(message) => {
+                write!(f, "{}", one_line(message))
+            }
+            CliError::Sdk { context, error } => write!(f, "{}", describe_sdk_error(context, error)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use backup_core::{Retryability, ServiceError, ServiceErrorKind};
+
+    #[test]
+    fn a_service_error_is_one_line_with_code_message_and_request_id() {
+        let mut service =
+            ServiceError::new(403, ServiceErrorKind::Authentication, Retryability::No)
+                .with_code("APIGW.0301")
+                .with_message("Invalid\nsignature")
+                .with_request_id(Some("req-7".into()));
+        service.vendor = "ges";
+        service.operation = "createBackup";
+        let error = backup_core::Error::Service(Box::new(service));
+        let cli = CliError::sdk("ges createBackup", error);
+        let line = cli.to_string();
+        assert!(!line.contains('\n'), "{line}");
+        for part in [
+            "ges",
+            "createBackup",
+            "APIGW.0301",
+            "Invalid signature",
+            "req-7",
+        ] {
+            assert!(line.contains(part), "{part} missing from {line}");
+        }
+        assert_eq!(cli.exit_code(), ExitCode::from(1));
+    }
+
+    #[test]
+    fn input_refused_before_sending_is_a_usage_error() {
+        let cli = CliError::sdk(
+            "ocp backupNow",
+            backup_core::Error::invalid_input("id", "must be at least 1"),
+        );
+        assert_eq!(cli.exit_code(), ExitCode::from(2));
+        assert!(cli.to_string().starts_with("ocp backupNow: "), "{cli}");
+    }
+}

@@ -1,0 +1,147 @@
+//! `backupctl`: start, track and verify backups on NAVER Cloud Platform (Cloud Hadoop,
+//! Cloud DB for Cache), OceanBase Cloud Platform and Huawei Cloud GES.
+//!
+//! Standard output carries results (a table, or JSON with `--output json`); standard error
+//! carries progress, logs (`-v`) and the one-line error. Exit status: 0 success, 1 a failed
+//! operation or target, 2 a command that could not be attempted as given.
+
+mod cli;
+mod commands;
+mod context;
+mod demo;
+mod error;
+mod output;
+mod plan;
+mod progress;
+mod target;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{Cli, Command, EmulatorCommand, PlanCommand};
+use crate::context::{Context, FixedCredentials};
+use crate::error::CliError;
+use crate::progress::Board;
+
+fn main() -> ExitCode {
+    // clap exits with 2 on a usage error and 0 for --help and --version.
+    let cli = Cli::parse();
+    init_tracing(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// `-v` shows each request and wait (debug), `-vv` every attempt and retry, `-vvv` all.
+/// The SDK's logs carry no secret at any level.
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .init();
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let format = cli.global.output;
+    match cli.command {
+        Command::Ncp(command) => {
+            let ctx = Context::new(cli.global, FixedCredentials::default());
+            commands::ncp(&ctx, command).await?.print(format)?;
+        }
+        Command::Ocp(command) => {
+            let ctx = Context::new(cli.global, FixedCredentials::default());
+            commands::ocp(&ctx, command).await?.print(format)?;
+        }
+        Command::Ges(command) => {
+            let ctx = Context::new(cli.global, FixedCredentials::default());
+            commands::ges(&ctx, command).await?.print(format)?;
+        }
+        Command::Plan(PlanCommand::Run(args)) => {
+            let plan = plan::Plan::load(&args.plan).await?.shard(args.shard);
+            let ctx = Arc::new(Context::new(cli.global, FixedCredentials::default()));
+            let board = if args.dry_run {
+                Board::Quiet
+            } else {
+                Board::for_stderr()
+            };
+            let report = plan::run(
+                ctx,
+                plan,
+                usize::from(args.concurrency),
+                args.dry_run,
+                args.shard,
+                board,
+            )
+            .await;
+            return finish_plan(&report, args.report.as_deref(), format).await;
+        }
+        Command::Demo(args) => {
+            let report = demo::run(cli.global).await?;
+            return finish_plan(&report, args.report.as_deref(), format).await;
+        }
+        Command::Emulator(EmulatorCommand::Serve { port, fixture }) => {
+            demo::serve(port, fixture.as_deref()).await?;
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "backupctl",
+                &mut std::io::stdout(),
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the summary, writes the report, and fails when any target failed.
+async fn finish_plan(
+    report: &plan::Report,
+    report_path: Option<&std::path::Path>,
+    format: cli::OutputFormat,
+) -> Result<ExitCode, CliError> {
+    if let Some(path) = report_path {
+        plan::write_report(path, report).await?;
+    }
+    report.render().print(format)?;
+    if report.failed > 0 && report.dry_run {
+        eprintln!(
+            "error: {} of {} targets are invalid",
+            report.failed,
+            report.targets.len()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    if report.failed > 0 {
+        eprintln!(
+            "error: {} of {} targets failed",
+            report.failed,
+            report.targets.len()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,433 @@
+//! Backup plans: a TOML file of targets, run with bounded concurrency, summarised in a
+//! table and a JSON report.
+//!
+//! ```toml
+//! [defaults]
+//! wait = true                 # follow every backup to its end (the default)
+//!
+//! [[target]]
+//! name = "hadoop-prod"        # optional, unique; default: kind and resource
+//! kind = "ncp-hadoop-config"
+//! instance_no = "1000001"
+//! ```
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::cli::Shard;
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output::{Rendered, Table};
+use crate::progress::Board;
+use crate::target::{ErrorReport, TargetReport, TargetSpec, TargetStatus};
+
+/// A parsed plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub targets: Vec<PlanTarget>,
+}
+
+/// One target of a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanTarget {
+    pub name: String,
+    pub wait: bool,
+    pub spec: TargetSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanFile {
+    #[serde(default)]
+    defaults: Defaults,
+    #[serde(default)]
+    target: Vec<toml::Table>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Defaults {
+    #[serde(default = "yes")]
+    wait: bool,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self { wait: true }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Plan {
+    /// Parses a plan, naming the target and the field of any mistake.
+    pub fn parse(text: &str) -> Result<Plan, String> {
+        let file: PlanFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        if file.target.is_empty() {
+            return Err("the plan has no [[target]]".into());
+        }
+        let mut names = BTreeSet::new();
+        let mut targets = Vec::with_capacity(file.target.len());
+        for (index, mut table) in file.target.into_iter().enumerate() {
+            let number = index + 1;
+            let name = match table.remove("name") {
+                None => None,
+                Some(toml::Value::String(name)) if !name.trim().is_empty() => Some(name),
+                Some(_) => return Err(format!("target {number}: name must be a non-empty string")),
+            };
+            let wait = match table.remove("wait") {
+                None => file.defaults.wait,
+                Some(toml::Value::Boolean(wait)) => wait,
+                Some(_) => return Err(format!("target {number}: wait must be true or false")),
+            };
+            let label = name.clone().unwrap_or_else(|| format!("target {number}"));
+            let spec = TargetSpec::deserialize(toml::Value::Table(table))
+                .map_err(|e| format!("{label}: {}", e.message()))?;
+            let name = name.unwrap_or_else(|| spec.default_name());
+            if !names.insert(name.clone()) {
+                return Err(format!(
+                    "target {number}: the name {name:?} is used twice; give each target a unique name"
+                ));
+            }
+            targets.push(PlanTarget { name, wait, spec });
+        }
+        Ok(Plan { targets })
+    }
+
+    /// Reads and parses a plan file.
+    pub async fn load(path: &Path) -> Result<Plan, CliError> {
+        let text = tokio::fs::read_to_string(path)
+            .await
+            .map_err(|e| CliError::Usage(format!("cannot read plan {}: {e}", path.display())))?;
+        Plan::parse(&text).map_err(|e| CliError::Usage(format!("plan {}: {e}", path.display())))
+    }
+
+    /// Slice `shard.index` of `shard.count`: targets are dealt round-robin by their position,
+    /// so every target lands in exactly one slice and slices differ in size by at most one.
+    pub fn shard(self, shard: Option<Shard>) -> Plan {
+        let Some(shard) = shard else { return self };
+        Plan {
+            targets: self
+                .targets
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| i % shard.count == shard.index - 1)
+                .map(|(_, t)| t)
+                .collect(),
+        }
+    }
+}
+
+/// What a plan run produced.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub dry_run: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    pub succeeded: usize,
+    pub failed: usize,
+    pub planned: usize,
+    pub targets: Vec<TargetReport>,
+}
+
+impl Report {
+    fn new(dry_run: bool, shard: Option<Shard>, targets: Vec<TargetReport>) -> Self {
+        let count = |s| targets.iter().filter(|t| t.status == s).count();
+        Self {
+            dry_run,
+            shard: shard.map(|s| format!("{}/{}", s.index, s.count)),
+            succeeded: count(TargetStatus::Succeeded),
+            failed: count(TargetStatus::Failed),
+            planned: count(TargetStatus::Planned),
+            targets,
+        }
+    }
+
+    /// The summary: one row per target.
+    pub fn render(&self) -> Rendered {
+        let mut table = Table::new(&["target", "kind", "status", "time", "detail"]);
+        for t in &self.targets {
+            let detail = match (&t.error, &t.result) {
+                (Some(e), _) => e.message.clone(),
+                (None, Value::Array(steps)) => steps
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                (None, result) => summary(result),
+            };
+            table.push(vec![
+                t.name.clone(),
+                t.kind.clone(),
+                format!("{:?}", t.status).to_lowercase(),
+                format!("{:.1}s", t.elapsed_ms as f64 / 1000.0),
+                detail,
+            ]);
+        }
+        let json = serde_json::to_value(self).unwrap_or(Value::Null);
+        Rendered { json, table }
+    }
+}
+
+/// The identifiers worth a glance in the summary.
+fn summary(result: &Value) -> String {
+    let mut parts = Vec::new();
+    for (label, pointer) in [
+        ("backup", "/backupId"),
+        ("job", "/jobId"),
+        ("file", "/backup/fileName"),
+        ("file", "/fileName"),
+        ("tasks", "/taskIds"),
+        ("exported to", "/export/bucket"),
+        ("cluster", "/cluster/status"),
+        ("request", "/requestId"),
+    ] {
+        if let Some(value) = result.pointer(pointer).filter(|v| !v.is_null()) {
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            if !parts.iter().any(|p: &String| p.ends_with(&text)) {
+                parts.push(format!("{label} {text}"));
+            }
+        }
+    }
+    parts.join(", ")
+}
+
+/// Runs (or, with `dry_run`, describes) every target of `plan`, at most `concurrency` at once.
+pub async fn run(
+    ctx: Arc<Context>,
+    plan: Plan,
+    concurrency: usize,
+    dry_run: bool,
+    shard: Option<Shard>,
+    board: Board,
+) -> Report {
+    if dry_run {
+        let targets = plan
+            .targets
+            .iter()
+            .map(|t| {
+                let (status, result, error) = match t.spec.plan_requests(&ctx, t.wait) {
+                    Ok(steps) => (TargetStatus::Planned, Value::from(steps), None),
+                    Err(e) => (
+                        TargetStatus::Failed,
+                        Value::Null,
+                        Some(ErrorReport::from_cli(&e)),
+                    ),
+                };
+                TargetReport {
+                    name: t.name.clone(),
+                    kind: t.spec.kind().to_owned(),
+                    status,
+                    elapsed_ms: 0,
+                    result,
+                    error,
+                }
+            })
+            .collect();
+        return Report::new(true, shard, targets);
+    }
+
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    for (index, target) in plan.targets.into_iter().enumerate() {
+        let ctx = Arc::clone(&ctx);
+        let permits = Arc::clone(&permits);
+        let progress = board.target(&target.name);
+        tasks.spawn(async move {
+            // The semaphore is never closed, so acquiring only waits for a free slot.
+            let _permit = permits.acquire_owned().await.ok();
+            let started = Instant::now();
+            progress.note("starting");
+            let outcome = target.spec.run(&ctx, target.wait, &progress).await;
+            let elapsed_ms = started.elapsed().as_millis();
+            let report = match outcome {
+                Ok(result) => {
+                    progress.finish("succeeded");
+                    TargetReport {
+                        name: target.name,
+                        kind: target.spec.kind().to_owned(),
+                        status: TargetStatus::Succeeded,
+                        elapsed_ms,
+                        result,
+                        error: None,
+                    }
+                }
+                Err(e) => {
+                    progress.finish(&format!("failed: {e}"));
+                    TargetReport {
+                        name: target.name,
+                        kind: target.spec.kind().to_owned(),
+                        status: TargetStatus::Failed,
+                        elapsed_ms,
+                        result: Value::Null,
+                        error: Some(ErrorReport::from_cli(&e)),
+                    }
+                }
+            };
+            (index, report)
+        });
+    }
+    let mut reports: Vec<(usize, TargetReport)> = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(pair) => reports.push(pair),
+            // A target's task panicked: the SDK never panics on input, so this is a bug;
+            // report it rather than lose the other targets' results.
+            Err(e) => reports.push((
+                usize::MAX,
+                TargetReport {
+                    name: "(unknown)".into(),
+                    kind: "(unknown)".into(),
+                    status: TargetStatus::Failed,
+                    elapsed_ms: 0,
+                    result: Value::Null,
+                    error: Some(ErrorReport::from_cli(&CliError::Failed(format!(
+                        "internal error: {e}"
+                    )))),
+                },
+            )),
+        }
+    }
+    reports.sort_by_key(|(i, _)| *i);
+    Report::new(false, shard, reports.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Writes the JSON report.
+pub async fn write_report(path: &Path, report: &Report) -> Result<(), CliError> {
+    let mut json = serde_json::to_value(report)
+        .map_err(|e| CliError::Failed(format!("cannot encode the report: {e}")))?;
+    crate::output::redact(&mut json);
+    let text = serde_json::to_string_pretty(&json)
+        .map_err(|e| CliError::Failed(format!("cannot encode the report: {e}")))?;
+    tokio::fs::write(path, text + "\n")
+        .await
+        .map_err(|e| CliError::Failed(format!("cannot write report {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{OcpDataArg, OcpModeArg};
+
+    const PLAN: &str = r#"
+        [defaults]
+        wait = false
+
+        [[target]]
+        name = "hadoop"
+        kind = "ncp-hadoop-config"
+        instance_no = 1000001
+        wait = true
+
+        [[target]]
+        kind = "ncp-cache-backup"
+        instance_no = "3000001"
+        redis = true
+
+        [[target]]
+        kind = "ocp-backup-now"
+        cluster_id = 1
+        tenant_id = 1001
+        mode = "physical"
+
+        [[target]]
+        kind = "ges-backup"
+        graph_id = "g-1"
+    "#;
+
+    #[test]
+    fn a_plan_parses_with_defaults_and_generated_names() {
+        let plan = Plan::parse(PLAN).unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["hadoop", "redis-3000001", "ocp-1-tenant-1001", "ges-g-1"]
+        );
+        let waits: Vec<bool> = plan.targets.iter().map(|t| t.wait).collect();
+        assert_eq!(waits, [true, false, false, false]);
+        assert_eq!(
+            plan.targets[0].spec,
+            TargetSpec::NcpHadoopConfig {
+                instance_no: "1000001".into()
+            }
+        );
+        assert_eq!(
+            plan.targets[2].spec,
+            TargetSpec::OcpBackupNow {
+                cluster_id: 1,
+                tenant_id: Some(1001),
+                mode: Some(OcpModeArg::Physical),
+                data: OcpDataArg::Full,
+                storage_config: None
+            }
+        );
+    }
+
+    #[test]
+    fn mistakes_name_the_target_and_the_field() {
+        let cases = [
+            (
+                "[[target]]\nkind = \"ges-backup\"\ngraph = \"g\"\n",
+                "unknown field `graph`",
+            ),
+            (
+                "[[target]]\nkind = \"ges-backup\"\n",
+                "missing field `graph_id`",
+            ),
+            (
+                "[[target]]\nkind = \"s3-backup\"\n",
+                "unknown variant `s3-backup`",
+            ),
+            (
+                "[[target]]\nname = \"x\"\nkind = \"ocp-backup-now\"\ncluster_id = \"one\"\n",
+                "x:",
+            ),
+            (
+                "[[target]]\nwait = 1\nkind = \"ges-backup\"\ngraph_id = \"g\"\n",
+                "wait must be",
+            ),
+            ("", "no [[target]]"),
+            (
+                "[defaults]\nwiat = true\n[[target]]\nkind = \"ges-backup\"\ngraph_id = \"g\"\n",
+                "wiat",
+            ),
+            (
+                "[[target]]\nkind = \"ges-backup\"\ngraph_id = \"g\"\n[[target]]\nkind = \"ges-backup\"\ngraph_id = \"g\"\n",
+                "used twice",
+            ),
+        ];
+        for (text, expected) in cases {
+            match Plan::parse(text) {
+                Ok(plan) => panic!("accepted {text:?}: {plan:?}"),
+                Err(e) => assert!(e.contains(expected), "{text:?}: {e:?} lacks {expected:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn shards_cover_every_target_exactly_once() {
+        let plan = Plan::parse(PLAN).unwrap_or_else(|e| panic!("{e}"));
+        for count in 1..=6 {
+            let mut seen: Vec<String> = Vec::new();
+            for index in 1..=count {
+                let slice = plan.clone().shard(Some(Shard { index, count }));
+                seen.extend(slice.targets.into_iter().map(|t| t.name));
+            }
+            seen.sort();
+            let mut all: Vec<String> = plan.targets.iter().map(|t| t.name.clone()).collect();
+            all.sort();
+            assert_eq!(seen, all, "{count} shards");
+        }
+    }
+}

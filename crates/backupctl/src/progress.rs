@@ -1,0 +1,118 @@
+//! Progress while waiting: bars on a terminal, plain lines otherwise, both on standard error
+//! so that standard output holds only results.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use backup_core::Progress;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Where progress goes.
+#[derive(Debug, Clone)]
+pub enum Board {
+    /// One bar per target, redrawn in place.
+    Bars(MultiProgress),
+    /// One line per change of state.
+    Lines,
+    /// Nothing (a command that does not wait).
+    Quiet,
+}
+
+impl Board {
+    /// Bars when standard error is a terminal, lines otherwise.
+    pub fn for_stderr() -> Self {
+        if std::io::stderr().is_terminal() {
+            Board::Bars(MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+        } else {
+            Board::Lines
+        }
+    }
+
+    /// A progress reporter for one target.
+    pub fn target(&self, name: &str) -> TargetProgress {
+        let bar = match self {
+            Board::Bars(multi) => {
+                let bar = multi.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg} {elapsed}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_prefix(name.to_owned());
+                bar.enable_steady_tick(Duration::from_millis(120));
+                Some(bar)
+            }
+            Board::Lines | Board::Quiet => None,
+        };
+        TargetProgress {
+            name: name.to_owned(),
+            quiet: matches!(self, Board::Quiet),
+            bar,
+            last_line: Mutex::new(String::new()),
+        }
+    }
+}
+
+/// Reports one target's progress.
+#[derive(Debug)]
+pub struct TargetProgress {
+    name: String,
+    quiet: bool,
+    bar: Option<ProgressBar>,
+    last_line: Mutex<String>,
+}
+
+impl TargetProgress {
+    /// A poll's result.
+    pub fn update(&self, progress: &Progress) {
+        let mut text = progress.state.clone();
+        if let (Some(done), Some(total)) = (progress.completed, progress.total) {
+            text.push_str(&format!(" {done}/{total}"));
+        }
+        if let Some(message) = progress.message.as_deref().filter(|m| !m.is_empty()) {
+            text.push_str(": ");
+            text.push_str(message);
+        }
+        match &self.bar {
+            Some(bar) => {
+                if let (Some(done), Some(total)) = (progress.completed, progress.total) {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                }
+                bar.set_message(text);
+            }
+            None => self.line(
+                &format!("{text} after {:.1}s", progress.elapsed.as_secs_f64()),
+                &text,
+            ),
+        }
+    }
+
+    /// A step worth telling (a request accepted, a job id).
+    pub fn note(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.set_message(text.to_owned()),
+            None => self.line(text, text),
+        }
+    }
+
+    /// The end.
+    pub fn finish(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.finish_with_message(text.to_owned()),
+            None => self.line(text, text),
+        }
+    }
+
+    /// Prints `line` unless the state (`key`) is the one printed last.
+    fn line(&self, line: &str, key: &str) {
+        if self.quiet {
+            return;
+        }
+        let mut last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
+        if *last != key {
+            eprintln!("[{}] {line}", self.name);
+            *last = key.to_owned();
+        }
+    }
+}
