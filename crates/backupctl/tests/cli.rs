@@ -1,0 +1,703 @@
+//! Runs the real `backupctl` binary against an in-process emulator on 127.0.0.1 and checks
+//! its exit status, its output and what the emulator received.
+//!
+//! The child's environment is cleared and given only the emulator's credentials and a
+//! scratch HOME, so nothing from the machine running the tests (real keys,
+//! `~/.ncloud/configure`) can leak in, and no vendor endpoint can be reached.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use backup_emulator::config::defaults;
+use backup_emulator::{Emulator, EmulatorHandle, Fault, FaultRule, ops};
+use serde_json::Value;
+
+const GRAPH: &str = "11111111-2222-3333-4444-555555555555";
+
+async fn emulator() -> EmulatorHandle {
+    Emulator::demo()
+        .backup_duration(Duration::from_millis(300))
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
+/// A scratch directory under the target dir, unique per call.
+fn scratch() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "backupctl-cli-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The binary, pointed at `emulator`, with only the emulator's credentials.
+fn backupctl(emulator: &EmulatorHandle) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_backupctl"));
+    cmd.env_clear()
+        .env("HOME", scratch())
+        .env("NCLOUD_ACCESS_KEY_ID", defaults::NCP_ACCESS_KEY)
+        .env("NCLOUD_SECRET_ACCESS_KEY", defaults::NCP_SECRET_KEY)
+        .env("OCP_ACCESS_KEY_ID", defaults::OCP_ACCESS_KEY_ID)
+        .env("OCP_ACCESS_KEY_SECRET", defaults::OCP_ACCESS_KEY_SECRET)
+        .env("HUAWEICLOUD_SDK_AK", defaults::HUAWEI_ACCESS_KEY)
+        .env("HUAWEICLOUD_SDK_SK", defaults::HUAWEI_SECRET_KEY)
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", defaults::HUAWEI_PROJECT_ID)
+        .args(["--endpoint", &emulator.base_url()])
+        .args(["--poll-interval", "50ms", "--wait-timeout", "20s"])
+        .stdin(Stdio::null());
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+}
+
+fn run(cmd: &mut Command, args: &[&str]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.args(args).output().expect("backupctl runs");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+fn ok(emulator: &EmulatorHandle, args: &[&str]) -> Run {
+    let out = run(&mut backupctl(emulator), args);
+    assert_eq!(
+        out.code, 0,
+        "backupctl {args:?} failed\nstdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ncp_hadoop_backup_config_waits_until_running() {
+    let emu = emulator().await;
+    let out = ok(
+        &emu,
+        &[
+            "ncp",
+            "hadoop",
+            "backup-config",
+            "--instance-no",
+            "1000001",
+            "--wait",
+            "-o",
+            "json",
+        ],
+    );
+    let json = out.json();
+    assert!(json["requestId"].is_string(), "{json}");
+    assert_eq!(json["cluster"]["status"], "running", "{json}");
+    assert_eq!(emu.backups_created(&ops::hadoop_resource("1000001")), 1);
+    assert!(emu.requests(ops::VHADOOP_GET_INSTANCE_DETAIL) >= 1);
+    // Not a terminal: progress is plain lines on stderr, results alone on stdout.
+    assert!(out.stderr.contains("[hadoop-1000001]"), "{}", out.stderr);
+    assert!(out.stderr.contains("succeeded"), "{}", out.stderr);
+
+    let status = ok(
+        &emu,
+        &["ncp", "hadoop", "status", "--instance-no", "1000001"],
+    );
+    assert!(status.stdout.starts_with("INSTANCE"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("1000001") && status.stdout.contains("demo-hadoop"),
+        "{}",
+        status.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ncp_cache_and_redis_manual_backups_are_listed_and_exported() {
+    let emu = emulator().await;
+    for (family, instance, resource) in [
+        (None, "2000001", ops::cache_resource("2000001")),
+        (Some("--redis"), "3000001", ops::redis_resource("3000001")),
+    ] {
+        let mut args = vec![
+            "ncp",
+            "cache",
+            "manual-backup",
+            "--instance-no",
+            instance,
+            "--wait",
+            "-o",
+            "json",
+        ];
+        args.extend(family);
+        let created = ok(&emu, &args).json();
+        let file = created["backup"]["fileName"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no fileName in {created}"))
+            .to_owned();
+        assert_eq!(emu.backups_created(&resource), 1, "{resource}");
+
+        let mut args = vec!["ncp", "cache", "manual-backups", "--instance-no", instance];
+        args.extend(family);
+        let listed = ok(&emu, &args);
+        assert!(
+            listed.stdout.contains(&file),
+            "{file} not listed:\n{}",
+            listed.stdout
+        );
+
+        let mut args = vec![
+            "ncp",
+            "cache",
+            "export",
+            "--instance-no",
+            instance,
+            "--file-name",
+            &file,
+            "--bucket",
+            "b1",
+        ];
+        args.extend(family);
+        let exported = ok(&emu, &args);
+        assert!(exported.stdout.contains("requestId"), "{}", exported.stdout);
+        assert_eq!(emu.exports(&resource), 1, "{resource}");
+
+        let mut args = vec!["ncp", "cache", "list", "-o", "json"];
+        args.extend(family);
+        let settings = ok(&emu, &args).json();
+        assert!(settings.to_string().contains(instance), "{settings}");
+
+        let mut args = vec!["ncp", "cache", "manual-list"];
+        args.extend(family);
+        ok(&emu, &args);
+    }
+    let system = ok(
+        &emu,
+        &[
+            "ncp",
+            "cache",
+            "backups",
+            "--redis",
+            "--instance-no",
+            "3000001",
+        ],
+    );
+    assert!(system.stdout.contains("20240702"), "{}", system.stdout);
+    // Without --redis, `backups` is a usage error and sends nothing.
+    let before = emu.total_requests();
+    let misuse = run(
+        &mut backupctl(&emu),
+        &["ncp", "cache", "backups", "--instance-no", "2000001"],
+    );
+    assert_eq!(misuse.code, 2, "{}", misuse.stderr);
+    assert_eq!(emu.total_requests(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ocp_backup_now_waits_for_its_tasks_and_lists_the_backup_set() {
+    let emu = emulator().await;
+    let out = ok(
+        &emu,
+        &[
+            "ocp",
+            "backup-now",
+            "--cluster-id",
+            "1",
+            "--mode",
+            "physical",
+            "--data",
+            "full",
+            "--wait",
+            "-o",
+            "json",
+        ],
+    );
+    let json = out.json();
+    let task_id = json["taskIds"][0]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no task id in {json}"));
+    assert_eq!(json["tasks"][0]["status"], "SUCCESSFUL", "{json}");
+    assert_eq!(emu.backups_created(&ops::ocp_cluster_resource(1)), 1);
+
+    let sets = ok(&emu, &["ocp", "list", "--cluster-id", "1", "-o", "json"]).json();
+    assert!(sets.as_array().is_some_and(|a| !a.is_empty()), "{sets}");
+
+    let task = ok(&emu, &["ocp", "task", "--task-id", &task_id.to_string()]);
+    assert!(task.stdout.contains("SUCCESSFUL"), "{}", task.stdout);
+
+    let strategy = ok(
+        &emu,
+        &["ocp", "strategy", "--cluster-id", "1", "-o", "json"],
+    );
+    assert!(
+        strategy.stdout.contains("obBackupServiceStorageConfig"),
+        "{}",
+        strategy.stdout
+    );
+
+    // A tenant backup, with the storage from a file.
+    let dir = scratch();
+    let storage = dir.join("storage.json");
+    std::fs::write(
+        &storage,
+        strategy.json()["obBackupServiceStorageConfig"].to_string(),
+    )
+    .unwrap();
+    let tenant = ok(
+        &emu,
+        &[
+            "ocp",
+            "backup-now",
+            "--cluster-id",
+            "1",
+            "--tenant-id",
+            "1001",
+            "--storage-config",
+            storage.to_str().unwrap(),
+            "--wait",
+        ],
+    );
+    assert!(tenant.stdout.contains("taskIds"), "{}", tenant.stdout);
+    assert_eq!(emu.backups_created(&ops::ocp_tenant_resource(1, 1001)), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ges_backup_waits_for_the_job_and_the_backup_is_listed_then_deleted() {
+    let emu = emulator().await;
+    let json = ok(
+        &emu,
+        &["ges", "backup", "--graph-id", GRAPH, "--wait", "-o", "json"],
+    )
+    .json();
+    let backup_id = json["backupId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{json}"))
+        .to_owned();
+    let job_id = json["jobId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{json}"))
+        .to_owned();
+    assert_eq!(json["backup"]["id"], backup_id.as_str(), "{json}");
+    assert_eq!(
+        emu.backups_created(&ops::ges_resource(defaults::HUAWEI_PROJECT_ID, GRAPH)),
+        1
+    );
+
+    let listed = ok(&emu, &["ges", "list", "--graph-id", GRAPH]);
+    assert!(listed.stdout.contains(&backup_id), "{}", listed.stdout);
+    let all = ok(&emu, &["ges", "list", "-o", "json"]).json();
+    assert!(all.to_string().contains(&backup_id), "{all}");
+
+    let job = ok(
+        &emu,
+        &[
+            "ges",
+            "job",
+            "--graph-id",
+            GRAPH,
+            "--job-id",
+            &job_id,
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(job["status"], "success", "{job}");
+
+    ok(
+        &emu,
+        &[
+            "ges",
+            "delete",
+            "--graph-id",
+            GRAPH,
+            "--backup-id",
+            &backup_id,
+        ],
+    );
+    let after = ok(&emu, &["ges", "list", "--graph-id", GRAPH]);
+    assert!(!after.stdout.contains(&backup_id), "{}", after.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_error_is_one_line_with_code_and_request_id_and_no_secret() {
+    let emu = emulator().await;
+    let wrong_secret = "wrong-secret-value-1234";
+    let out = run(
+        backupctl(&emu).env("HUAWEICLOUD_SDK_SK", wrong_secret),
+        &["-vvv", "ges", "backup", "--graph-id", GRAPH],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line in {}", out.stderr));
+    for part in ["ges", "createBackup", "code ", "request id"] {
+        assert!(line.contains(part), "{part} missing from {line}");
+    }
+    let everything = format!("{}{}", out.stdout, out.stderr);
+    for secret in [
+        wrong_secret,
+        defaults::NCP_SECRET_KEY,
+        defaults::OCP_ACCESS_KEY_SECRET,
+    ] {
+        assert!(
+            !everything.contains(secret),
+            "{secret} leaked:\n{everything}"
+        );
+    }
+    assert!(
+        out.stderr.lines().count() > 1,
+        "-vvv should log the attempt: {}",
+        out.stderr
+    );
+    assert_eq!(
+        emu.backups_created(&ops::ges_resource(defaults::HUAWEI_PROJECT_ID, GRAPH)),
+        0
+    );
+
+    // A vendor error about the resource, not the caller.
+    let missing = run(
+        &mut backupctl(&emu),
+        &["ncp", "hadoop", "backup-config", "--instance-no", "999"],
+    );
+    assert_eq!(missing.code, 1, "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("ncp-vhadoop backupClusterConfiguration"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2_and_send_nothing() {
+    let emu = emulator().await;
+    for args in [
+        &["ncp", "hadoop", "backup-config"][..],
+        &["ocp", "backup-now", "--cluster-id", "0"],
+        &[
+            "ocp",
+            "backup-now",
+            "--cluster-id",
+            "1",
+            "--mode",
+            "sideways",
+        ],
+        &["ges", "backup", "--graph-id", ""],
+        &["plan", "run", "/nonexistent/plan.toml"],
+        &["plan", "run", "x.toml", "--shard", "3/2"],
+    ] {
+        let out = run(&mut backupctl(&emu), args);
+        assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(!out.stderr.trim().is_empty(), "{args:?} said nothing");
+    }
+    assert_eq!(emu.total_requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ambiguous_create_is_reported_as_such_and_sent_once() {
+    let emu = Emulator::demo()
+        .backup_duration(Duration::from_millis(300))
+        .fault(
+            FaultRule::new(
+                ops::GES_CREATE_BACKUP,
+                Fault::CloseConnection {
+                    after_processing: true,
+                },
+            )
+            .times(1),
+        )
+        .start()
+        .await
+        .unwrap();
+    let out = run(
+        &mut backupctl(&emu),
+        &["ges", "backup", "--graph-id", GRAPH],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("outcome unknown"), "{}", out.stderr);
+    assert_eq!(
+        emu.requests(ops::GES_CREATE_BACKUP),
+        1,
+        "a create must not be retried"
+    );
+}
+
+fn write_plan(text: &str) -> PathBuf {
+    let path = scratch().join("plan.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const MIXED_PLAN: &str = r#"
+[[target]]
+name = "hadoop"
+kind = "ncp-hadoop-config"
+instance_no = "1000001"
+
+[[target]]
+name = "cache"
+kind = "ncp-cache-backup"
+instance_no = "2000001"
+
+[[target]]
+name = "redis"
+kind = "ncp-cache-backup"
+redis = true
+instance_no = "3000001"
+
+[[target]]
+name = "ocp"
+kind = "ocp-backup-now"
+cluster_id = 1
+
+[[target]]
+name = "ges"
+kind = "ges-backup"
+graph_id = "11111111-2222-3333-4444-555555555555"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_with_a_failing_target_exits_1_and_reports_the_failure() {
+    let emu = emulator().await;
+    let plan = write_plan(&format!(
+        "{MIXED_PLAN}\n[[target]]\nname = \"missing-graph\"\nkind = \"ges-backup\"\ngraph_id = \"no-such-graph\"\n"
+    ));
+    let report_path = plan.with_file_name("report.json");
+    let out = run(
+        &mut backupctl(&emu),
+        &[
+            "plan",
+            "run",
+            plan.to_str().unwrap(),
+            "--concurrency",
+            "3",
+            "--report",
+            report_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("missing-graph") && out.stdout.contains("failed"),
+        "{}",
+        out.stdout
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    assert_eq!(report["succeeded"], 5, "{report}");
+    assert_eq!(report["failed"], 1, "{report}");
+    let failed = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "missing-graph")
+        .unwrap();
+    assert_eq!(failed["status"], "failed");
+    assert!(failed["error"]["code"].is_string(), "{failed}");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("createBackup"),
+        "{failed}"
+    );
+    assert!(
+        out.stderr.contains("1 of 6 targets failed"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_validates_and_describes_but_sends_nothing() {
+    let emu = emulator().await;
+    let plan = write_plan(MIXED_PLAN);
+    let out = ok(&emu, &["plan", "run", plan.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(emu.total_requests(), 0, "a dry run sent requests");
+    for expected in [
+        "/vhadoop/v2/backupClusterConfiguration",
+        "cloudCacheInstanceNo=2000001",
+        "/vredis/v2/createCloudRedisManualBackup",
+        "/api/v2/ob/clusters/1/backup/config/backupStrategy",
+        "/v2/0123456789abcdef0123456789abcdef/graphs/11111111-2222-3333-4444-555555555555/backups",
+    ] {
+        assert!(
+            out.stdout.contains(expected),
+            "{expected} missing:\n{}",
+            out.stdout
+        );
+    }
+    assert!(out.stdout.contains("planned"), "{}", out.stdout);
+
+    let bad = write_plan("[[target]]\nkind = \"ocp-backup-now\"\ncluster_id = 0\n");
+    let invalid = run(
+        &mut backupctl(&emu),
+        &["plan", "run", bad.to_str().unwrap(), "--dry-run"],
+    );
+    assert_eq!(invalid.code, 2, "{}{}", invalid.stdout, invalid.stderr);
+    assert!(invalid.stdout.contains("id"), "{}", invalid.stdout);
+    assert_eq!(emu.total_requests(), 0, "an invalid dry run sent requests");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shards_run_every_target_exactly_once() {
+    let emu = emulator().await;
+    let plan = write_plan(MIXED_PLAN);
+    let shards = 3;
+    let mut names = Vec::new();
+    for index in 1..=shards {
+        let report_path = plan.with_file_name(format!("report-{index}.json"));
+        ok(
+            &emu,
+            &[
+                "plan",
+                "run",
+                plan.to_str().unwrap(),
+                "--shard",
+                &format!("{index}/{shards}"),
+                "--report",
+                report_path.to_str().unwrap(),
+            ],
+        );
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+        assert_eq!(report["shard"], format!("{index}/{shards}"));
+        for target in report["targets"].as_array().unwrap() {
+            assert_eq!(target["status"], "succeeded", "{target}");
+            names.push(target["name"].as_str().unwrap().to_owned());
+        }
+    }
+    names.sort();
+    assert_eq!(names, ["cache", "ges", "hadoop", "ocp", "redis"]);
+    let created: u64 = emu.counters().backups_created.values().sum();
+    assert_eq!(created, 5, "each target's backup is created exactly once");
+}
+
+#[test]
+fn the_demo_exits_0_with_every_target_succeeded() {
+    let out = Command::new(env!("CARGO_BIN_EXE_backupctl"))
+        .env_clear()
+        .env("HOME", scratch())
+        .args(["demo", "--output", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let targets = report["targets"].as_array().unwrap();
+    let kinds: std::collections::BTreeSet<&str> = targets
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "ges-backup",
+            "ncp-cache-backup",
+            "ncp-cache-export",
+            "ncp-hadoop-config",
+            "ocp-backup-now"
+        ]
+    );
+    for target in targets {
+        assert_eq!(target["status"], "succeeded", "{target}");
+    }
+    assert_eq!(report["failed"], 0);
+    // The exports of the new manual backups are part of the demo.
+    assert!(stdout.matches("\"export\"").count() >= 2, "{stdout}");
+}
+
+#[test]
+fn emulator_serve_prints_its_address_and_credentials() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backupctl"))
+        .env_clear()
+        .args(["emulator", "serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut banner = Vec::new();
+    // The banner is finite; stop at the first resource line or after 40 lines.
+    for line in lines.by_ref().take(40) {
+        let line = line.unwrap();
+        let done = line.contains("ges project_id=");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = banner.join("\n");
+    let address = text
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in {text}"));
+    assert!(address.len() > "http://127.0.0.1:".len(), "{text}");
+    assert!(text.contains(defaults::NCP_ACCESS_KEY), "{text}");
+    assert!(text.contains(GRAPH), "{text}");
+}
+
+#[test]
+fn completions_are_generated_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_backupctl"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("backupctl") && text.contains("backup-now"),
+            "{shell}: {text}"
+        );
+    }
+}
+
+#[test]
+fn every_command_help_shows_an_example() {
+    for args in [
+        &["ncp", "hadoop", "backup-config", "--help"][..],
+        &["ncp", "cache", "export", "--help"],
+        &["ocp", "backup-now", "--help"],
+        &["ges", "backup", "--help"],
+        &["plan", "run", "--help"],
+        &["demo", "--help"],
+        &["emulator", "serve", "--help"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_backupctl"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Example") && text.contains("backupctl "),
+            "{args:?}: {text}"
+        );
+    }
+}
