@@ -273,8 +273,10 @@ fn show_job(shared: &Shared, project: &str, graph_id: &str, job: &str) -> Result
         Phase::Failed => "failed",
     };
     let finished = matches!(phase, Phase::Succeeded | Phase::Failed);
-    let progress =
+    // A percentage, as the SDK reads it; the vendor documents the field as reserved.
+    let fraction =
         (backup.elapsed(now).as_secs_f64() / backup.duration.as_secs_f64().max(1e-9)).min(1.0);
+    let progress = (fraction * 1000.0).round() / 10.0;
     Ok(ok(
         shared,
         200,
