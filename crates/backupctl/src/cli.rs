@@ -65,7 +65,7 @@ pub struct GlobalArgs {
     /// How results are printed on standard output.
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
-    /// Log to standard error: -v for what is sent, -vv for every retry, -vvv for everything.
+    /// Log to standard error: -v attempts and retries, -vv also what is sent, -vvv everything.
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// The first interval between polls while waiting; it grows to 15 times as long.

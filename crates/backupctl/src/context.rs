@@ -165,7 +165,15 @@ impl Context {
                 }
                 builder = builder.credentials(credentials.clone());
             }
-            builder.build().map_err(|e| e.to_string())
+            let client = builder.build().map_err(|e| e.to_string())?;
+            if client.project_id().is_none() {
+                return Err(
+                    "no Huawei Cloud project id: pass --ges-project-id ID (or set \
+                            HUAWEICLOUD_SDK_PROJECT_ID)"
+                        .to_owned(),
+                );
+            }
+            Ok(client)
         })
     }
 }

@@ -1,7 +1,8 @@
 //! How a failed command is reported: one line on standard error, and the exit status.
 //!
 //! Exit status 2 means the command could not be attempted as given (bad arguments, a bad
-//! plan file, input the SDK rejected before sending, a client that cannot be configured);
+//! plan file, input the SDK rejected before sending, a client that cannot be configured,
+//! no credentials found: nothing was sent in any of these cases);
 //! 1 means it was attempted and failed (the vendor said no, the network failed, a backup
 //! failed or did not finish in time, or a plan had a failed target).
 
@@ -40,11 +41,14 @@ impl CliError {
     }
 }
 
-/// Input the SDK refused before sending anything, or a client it cannot configure.
+/// Input the SDK refused before sending anything, a client it cannot configure, or no
+/// credentials to sign with.
 pub fn is_usage_error(error: &backup_core::Error) -> bool {
     matches!(
         error,
-        backup_core::Error::InvalidInput(_) | backup_core::Error::Config(_)
+        backup_core::Error::InvalidInput(_)
+            | backup_core::Error::Config(_)
+            | backup_core::Error::MissingCredentials(_)
     )
 }
 

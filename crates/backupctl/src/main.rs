@@ -48,19 +48,38 @@ fn main() -> ExitCode {
     }
 }
 
-/// `-v` shows each request and wait (debug), `-vv` every attempt and retry, `-vvv` all.
-/// The SDK's logs carry no secret at any level.
+/// `-v`: each attempt's outcome, retries and where credentials came from; `-vv`: also
+/// what is sent and the HTTP stack's own notes; `-vvv`: everything. The SDK's logs carry
+/// no secret at any level.
 fn init_tracing(verbose: u8) {
-    let level = match verbose {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+
+    let (ours, others) = match verbose {
         0 => return,
-        1 => tracing::Level::INFO,
-        2 => tracing::Level::DEBUG,
-        _ => tracing::Level::TRACE,
+        1 => (LevelFilter::DEBUG, LevelFilter::WARN),
+        2 => (LevelFilter::TRACE, LevelFilter::INFO),
+        _ => (LevelFilter::TRACE, LevelFilter::TRACE),
     };
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(level)
-        .with_target(false)
+    let filter = [
+        "backupctl",
+        "backup_core",
+        "ncp_vhadoop",
+        "ncp_vcache",
+        "ocp_ob_backup",
+        "hw_ges_backup",
+    ]
+    .into_iter()
+    .fold(Targets::new().with_default(others), |targets, name| {
+        targets.with_target(name, ours)
+    });
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .with_filter(filter),
+        )
         .init();
 }
 

@@ -407,11 +407,31 @@ async fn usage_errors_exit_2_and_send_nothing() {
         &["ges", "backup", "--graph-id", ""],
         &["plan", "run", "/nonexistent/plan.toml"],
         &["plan", "run", "x.toml", "--shard", "3/2"],
+        &["--ges-project-id", "", "ges", "backup", "--graph-id", GRAPH],
     ] {
         let out = run(&mut backupctl(&emu), args);
         assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
         assert!(!out.stderr.trim().is_empty(), "{args:?} said nothing");
     }
+    // No credentials anywhere: nothing can be signed, so nothing is sent.
+    let out = run(
+        backupctl(&emu)
+            .env_remove("NCLOUD_ACCESS_KEY_ID")
+            .env_remove("NCLOUD_SECRET_ACCESS_KEY"),
+        &["ncp", "hadoop", "status", "--instance-no", "1000001"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no ncp credentials found"),
+        "{}",
+        out.stderr
+    );
+    let out = run(
+        backupctl(&emu).env_remove("HUAWEICLOUD_SDK_PROJECT_ID"),
+        &["ges", "list"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--ges-project-id"), "{}", out.stderr);
     assert_eq!(emu.total_requests(), 0);
 }
 
