@@ -76,7 +76,16 @@ impl TargetProgress {
         match &self.bar {
             Some(bar) => {
                 if let (Some(done), Some(total)) = (progress.completed, progress.total) {
-                    bar.set_length(total);
+                    if bar.length() != Some(total) {
+                        bar.set_style(
+                            ProgressStyle::with_template(
+                                "{spinner} {prefix:.bold} [{bar:20}] {wide_msg} {elapsed}",
+                            )
+                            .unwrap_or_else(|_| ProgressStyle::default_bar())
+                            .progress_chars("=> "),
+                        );
+                        bar.set_length(total);
+                    }
                     bar.set_position(done);
                 }
                 bar.set_message(text);
