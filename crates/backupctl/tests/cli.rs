@@ -464,6 +464,52 @@ async fn an_ambiguous_create_is_reported_as_such_and_sent_once() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_report_marks_an_ambiguous_create() {
+    let emu = Emulator::demo()
+        .backup_duration(Duration::from_millis(300))
+        .fault(FaultRule::new(
+            ops::VCACHE_CREATE_MANUAL_BACKUP,
+            Fault::CloseConnection {
+                after_processing: false,
+            },
+        ))
+        .start()
+        .await
+        .unwrap();
+    let plan = write_plan(MIXED_PLAN);
+    let report_path = plan.with_file_name("report.json");
+    let out = run(
+        &mut backupctl(&emu),
+        &[
+            "plan",
+            "run",
+            plan.to_str().unwrap(),
+            "--report",
+            report_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    for target in report["targets"].as_array().unwrap() {
+        let ambiguous = target["name"] == "cache";
+        assert_eq!(
+            target["status"],
+            if ambiguous { "failed" } else { "succeeded" },
+            "{target}"
+        );
+        if ambiguous {
+            assert_eq!(target["error"]["ambiguous"], true, "{target}");
+        }
+    }
+    assert_eq!(
+        emu.requests(ops::VCACHE_CREATE_MANUAL_BACKUP),
+        1,
+        "a create must not be retried"
+    );
+}
+
 fn write_plan(text: &str) -> PathBuf {
     let path = scratch().join("plan.toml");
     std::fs::write(&path, text).unwrap();
