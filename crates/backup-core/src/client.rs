@@ -442,6 +442,56 @@ pub(crate) fn retry_after(response: &HttpResponse, now: SystemTime) -> Option<Du
         .map(Duration::from_secs)
 }
 
+/// The transport settings every vendor client builder offers, applied to a
+/// [`ServiceClientBuilder`] by [`apply`](Self::apply).
+///
+/// Vendor builders embed one and write their `retry`, `timeouts`, `clock`,
+/// `max_body_bytes`, `user_agent` and `allow_insecure_http` setters into it. A setting left
+/// unset keeps the [`ServiceClientBuilder`] default.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ClientOptions {
+    /// The retry policy. Default: [`RetryConfig::standard`].
+    pub retry: Option<RetryConfig>,
+    /// Connect and per-attempt timeouts. Default: [`Timeouts::default`].
+    pub timeouts: Option<Timeouts>,
+    /// The clock used for signing times. Default: the system clock.
+    pub clock: Option<Arc<dyn Clock>>,
+    /// The largest response body accepted. Default 8 MiB.
+    pub max_body_bytes: Option<usize>,
+    /// The `User-Agent`, replacing the one the vendor builder sets.
+    pub user_agent: Option<String>,
+    /// Allows plain `http://` to a host that is not loopback. Default: off (`false`
+    /// leaves the builder's setting as it is).
+    pub allow_insecure_http: bool,
+}
+
+impl ClientOptions {
+    /// Writes the settings that were set into `builder`, after whatever it already holds.
+    pub fn apply(self, builder: ServiceClientBuilder) -> ServiceClientBuilder {
+        let mut builder = builder;
+        if self.allow_insecure_http {
+            builder = builder.allow_insecure_http(true);
+        }
+        if let Some(retry) = self.retry {
+            builder = builder.retry(retry);
+        }
+        if let Some(timeouts) = self.timeouts {
+            builder = builder.timeouts(timeouts);
+        }
+        if let Some(clock) = self.clock {
+            builder = builder.clock(clock);
+        }
+        if let Some(bytes) = self.max_body_bytes {
+            builder = builder.max_body_bytes(bytes);
+        }
+        if let Some(user_agent) = self.user_agent {
+            builder = builder.user_agent(user_agent);
+        }
+        builder
+    }
+}
+
 /// Configures a [`ServiceClient`].
 pub struct ServiceClientBuilder {
     vendor: &'static str,

@@ -15,7 +15,8 @@ pub mod sign;
 pub mod test_util;
 
 pub use client::{
-    ClassifyResponse, DefaultClassifier, ServiceClient, ServiceClientBuilder, Timeouts,
+    ClassifyResponse, ClientOptions, DefaultClassifier, ServiceClient, ServiceClientBuilder,
+    Timeouts,
 };
 pub use error::{
     AmbiguousOutcome, CredentialsError, DispatchError, DispatchKind, Error, InvalidInput,

@@ -9,7 +9,7 @@ use backup_core::credentials::{
     ProcessEnvironment, ProvideCredentials, SharedProvider,
 };
 use backup_core::sign::{HuaweiAkSkSigner, HuaweiTokenAuth, ProvideToken, Sign};
-use backup_core::{Error, RetryConfig, ServiceClient, Timeouts};
+use backup_core::{ClientOptions, Error, RetryConfig, ServiceClient, Timeouts};
 
 use crate::VENDOR;
 use crate::bridge::Operations;
@@ -170,9 +170,7 @@ pub struct ClientBuilder {
     project_id: Option<String>,
     auth: Option<Auth>,
     env: Arc<dyn Environment>,
-    retry: Option<RetryConfig>,
-    timeouts: Option<Timeouts>,
-    clock: Option<Arc<dyn Clock>>,
+    options: ClientOptions,
 }
 
 impl Default for ClientBuilder {
@@ -183,9 +181,7 @@ impl Default for ClientBuilder {
             project_id: None,
             auth: None,
             env: Arc::new(ProcessEnvironment),
-            retry: None,
-            timeouts: None,
-            clock: None,
+            options: ClientOptions::default(),
         }
     }
 }
@@ -254,19 +250,19 @@ impl ClientBuilder {
 
     /// The retry policy (default: backup-core's standard policy).
     pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
+        self.options.retry = Some(retry);
         self
     }
 
     /// Connect and per-attempt timeouts.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = Some(timeouts);
+        self.options.timeouts = Some(timeouts);
         self
     }
 
     /// The clock signing times come from (tests freeze it).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
+        self.options.clock = Some(clock);
         self
     }
 
@@ -298,27 +294,29 @@ impl ClientBuilder {
             Auth::AkSk(provider) => Arc::new(HuaweiAkSkSigner::new(WithoutProjectId(provider))),
             Auth::Token(token) => Arc::new(HuaweiTokenAuth::new(SharedToken(token))),
         };
-        let mut service = ServiceClient::builder(VENDOR)
-            .endpoint(endpoint)
-            .shared_signer(signer)
-            .classifier(GesClassifier)
-            .user_agent(concat!("hw-ges-backup/", env!("CARGO_PKG_VERSION")));
-        if let Some(retry) = self.retry {
-            service = service.retry(retry);
-        }
-        if let Some(timeouts) = self.timeouts {
-            service = service.timeouts(timeouts);
-        }
-        if let Some(clock) = self.clock {
-            service = service.clock(clock);
-        }
         Ok(Client {
             ops: Operations {
-                service: service.build()?,
+                service: service_client(VENDOR, endpoint, signer, self.options)?,
                 project_id: project_id.map(Arc::from),
             },
         })
     }
+}
+
+/// The transport of GES and IAM requests: `endpoint`, `signer`, GES error classification,
+/// this crate's `User-Agent`, then `options`.
+pub(crate) fn service_client(
+    vendor: &'static str,
+    endpoint: String,
+    signer: Arc<dyn Sign>,
+    options: ClientOptions,
+) -> Result<ServiceClient, Error> {
+    let builder = ServiceClient::builder(vendor)
+        .endpoint(endpoint)
+        .shared_signer(signer)
+        .classifier(GesClassifier)
+        .user_agent(concat!("hw-ges-backup/", env!("CARGO_PKG_VERSION")));
+    options.apply(builder).build()
 }
 
 /// Hands the signer credentials without a project id: the client sets `X-Project-Id`

@@ -7,12 +7,13 @@ use std::time::{Duration, SystemTime};
 
 use backup_core::clock::{Clock, SystemClock};
 use backup_core::credentials::{BoxFuture, SecretString};
-use backup_core::sign::ProvideToken;
-use backup_core::{Error, HttpRequest, Method, OperationInfo, ResponseError, ServiceClient};
+use backup_core::sign::{NoAuth, ProvideToken};
+use backup_core::{
+    ClientOptions, Error, HttpRequest, Method, OperationInfo, ResponseError, ServiceClient,
+};
 use serde_json::json;
 
-use crate::client::host_for_region;
-use crate::errors::GesClassifier;
+use crate::client::{host_for_region, service_client};
 
 /// IAM tokens are valid for 24 hours.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
@@ -316,11 +317,12 @@ impl IamTokenProviderBuilder {
             (None, Some(region)) => host_for_region("iam", region)?,
             (None, None) => return Err(Error::invalid_input("region", "is required")),
         };
-        let client = ServiceClient::builder("huawei-iam")
-            .endpoint(endpoint)
-            .classifier(GesClassifier)
-            .user_agent(concat!("hw-ges-backup/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = service_client(
+            "huawei-iam",
+            endpoint,
+            Arc::new(NoAuth),
+            ClientOptions::default(),
+        )?;
         Ok(IamTokenProvider {
             inner: Arc::new(Inner {
                 client,

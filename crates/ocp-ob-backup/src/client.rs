@@ -11,7 +11,9 @@ use backup_core::credentials::{
 };
 use backup_core::operation::{Invoke, OperationSpec, RequestParts};
 use backup_core::sign::OcpSigner;
-use backup_core::{Error, HttpRequest, ResponseError, RetryConfig, ServiceClient, Timeouts};
+use backup_core::{
+    ClientOptions, Error, HttpRequest, ResponseError, RetryConfig, ServiceClient, Timeouts,
+};
 use serde::de::DeserializeOwned;
 
 use crate::protocol::{self, OcpClassifier, SecretScrubber};
@@ -60,11 +62,7 @@ impl Client {
 pub struct ClientBuilder {
     endpoint: Option<String>,
     credentials: Option<SharedProvider<OcpCredentials>>,
-    allow_insecure_http: bool,
-    retry: Option<RetryConfig>,
-    timeouts: Option<Timeouts>,
-    clock: Option<Arc<dyn Clock>>,
-    max_body_bytes: Option<usize>,
+    options: ClientOptions,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -72,9 +70,9 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("endpoint", &self.endpoint)
             .field("credentials", &self.credentials)
-            .field("allow_insecure_http", &self.allow_insecure_http)
-            .field("retry", &self.retry)
-            .field("timeouts", &self.timeouts)
+            .field("allow_insecure_http", &self.options.allow_insecure_http)
+            .field("retry", &self.options.retry)
+            .field("timeouts", &self.options.timeouts)
             .finish_non_exhaustive()
     }
 }
@@ -116,32 +114,32 @@ impl ClientBuilder {
     /// only on a network you trust, and prefer an access key (which signs instead of
     /// sending a password) or a TLS proxy.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
+        self.options.allow_insecure_http = allow;
         self
     }
 
     /// The retry policy. Default: [`RetryConfig::default`] (3 attempts; backupNow is never
     /// retried after a failure that may have reached OCP).
     pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
+        self.options.retry = Some(retry);
         self
     }
 
     /// Connect and per-attempt timeouts. Default: [`Timeouts::default`].
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = Some(timeouts);
+        self.options.timeouts = Some(timeouts);
         self
     }
 
     /// The clock used for the `Date` of signed requests. Default: the system clock.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
+        self.options.clock = Some(clock);
         self
     }
 
     /// The largest response body accepted. Default 8 MiB.
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.max_body_bytes = Some(bytes);
+        self.options.max_body_bytes = Some(bytes);
         self
     }
 
@@ -159,7 +157,6 @@ impl ClientBuilder {
         let mut builder = ServiceClient::builder(VENDOR)
             .signer(OcpSigner::from_shared(credentials))
             .classifier(OcpClassifier)
-            .allow_insecure_http(self.allow_insecure_http)
             .user_agent(concat!(
                 "ocp-ob-backup/",
                 env!("CARGO_PKG_VERSION"),
@@ -168,20 +165,8 @@ impl ClientBuilder {
         if let Some(endpoint) = self.endpoint {
             builder = builder.endpoint(endpoint);
         }
-        if let Some(retry) = self.retry {
-            builder = builder.retry(retry);
-        }
-        if let Some(timeouts) = self.timeouts {
-            builder = builder.timeouts(timeouts);
-        }
-        if let Some(clock) = self.clock {
-            builder = builder.clock(clock);
-        }
-        if let Some(bytes) = self.max_body_bytes {
-            builder = builder.max_body_bytes(bytes);
-        }
         Ok(Client {
-            inner: Arc::new(builder.build()?),
+            inner: Arc::new(self.options.apply(builder).build()?),
         })
     }
 }

@@ -45,9 +45,9 @@ use crate::encoding::encode_pairs;
 use crate::operation::{BodyKind, Invoke, OperationSpec, RequestParts};
 use crate::sign::NcpSigner;
 use crate::{
-    ClassifyResponse, DefaultClassifier, Error, HttpRequest, HttpResponse, Method, OperationInfo,
-    ResponseError, RetryConfig, Retryability, ServiceClient, ServiceError, ServiceErrorKind,
-    Timeouts,
+    ClassifyResponse, ClientOptions, DefaultClassifier, Error, HttpRequest, HttpResponse, Method,
+    OperationInfo, ResponseError, RetryConfig, Retryability, ServiceClient, ServiceError,
+    ServiceErrorKind, Timeouts,
 };
 
 /// The environment variable the official SDKs read to override the gateway's base URL.
@@ -1125,12 +1125,7 @@ pub struct GatewayBuilder<C = Gateway> {
     site: Option<Site>,
     env: Arc<dyn Environment>,
     options: RequestOptions,
-    retry: Option<RetryConfig>,
-    timeouts: Option<Timeouts>,
-    clock: Option<Arc<dyn Clock>>,
-    user_agent: Option<String>,
-    max_body_bytes: Option<usize>,
-    allow_insecure_http: bool,
+    client: ClientOptions,
     target: std::marker::PhantomData<fn() -> C>,
 }
 
@@ -1141,8 +1136,8 @@ impl<C> fmt::Debug for GatewayBuilder<C> {
             .field("endpoint", &self.endpoint)
             .field("site", &self.site)
             .field("options", &self.options)
-            .field("retry", &self.retry)
-            .field("timeouts", &self.timeouts)
+            .field("retry", &self.client.retry)
+            .field("timeouts", &self.client.timeouts)
             .finish_non_exhaustive()
     }
 }
@@ -1162,12 +1157,7 @@ impl<C: FromGateway> GatewayBuilder<C> {
             site: None,
             env: Arc::new(ProcessEnvironment),
             options: RequestOptions::default(),
-            retry: None,
-            timeouts: None,
-            clock: None,
-            user_agent: None,
-            max_body_bytes: None,
-            allow_insecure_http: false,
+            client: ClientOptions::default(),
             target: std::marker::PhantomData,
         }
     }
@@ -1229,37 +1219,37 @@ impl<C: FromGateway> GatewayBuilder<C> {
 
     /// The retry policy. Default: [`RetryConfig::standard`].
     pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
+        self.client.retry = Some(retry);
         self
     }
 
     /// Connect and per-attempt timeouts.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = Some(timeouts);
+        self.client.timeouts = Some(timeouts);
         self
     }
 
     /// The clock that stamps signatures (tests freeze it).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
+        self.client.clock = Some(clock);
         self
     }
 
     /// Replaces the `User-Agent` (default: the crate's `name/version` and backup-core's).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
+        self.client.user_agent = Some(user_agent.into());
         self
     }
 
     /// The largest response body accepted. Default 8 MiB.
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.max_body_bytes = Some(bytes);
+        self.client.max_body_bytes = Some(bytes);
         self
     }
 
     /// Allows plain `http://` to a non-loopback custom endpoint.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
+        self.client.allow_insecure_http = allow;
         self
     }
 
@@ -1279,36 +1269,21 @@ impl<C: FromGateway> GatewayBuilder<C> {
                 self.env.clone(),
             ))),
         };
-        let user_agent = self.user_agent.unwrap_or_else(|| {
-            if C::USER_AGENT.starts_with("backup-core/") {
-                C::USER_AGENT.to_owned()
-            } else {
-                format!(
-                    "{} backup-core/{}",
-                    C::USER_AGENT,
-                    env!("CARGO_PKG_VERSION")
-                )
-            }
-        });
-        let mut builder = ServiceClient::builder(C::VENDOR)
+        let user_agent = if C::USER_AGENT.starts_with("backup-core/") {
+            C::USER_AGENT.to_owned()
+        } else {
+            format!(
+                "{} backup-core/{}",
+                C::USER_AGENT,
+                env!("CARGO_PKG_VERSION")
+            )
+        };
+        let builder = ServiceClient::builder(C::VENDOR)
             .endpoint(endpoint)
             .signer(NcpSigner::from_shared(credentials))
             .classifier(NcpClassifier)
-            .user_agent(user_agent)
-            .allow_insecure_http(self.allow_insecure_http);
-        if let Some(retry) = self.retry {
-            builder = builder.retry(retry);
-        }
-        if let Some(timeouts) = self.timeouts {
-            builder = builder.timeouts(timeouts);
-        }
-        if let Some(clock) = self.clock {
-            builder = builder.clock(clock);
-        }
-        if let Some(bytes) = self.max_body_bytes {
-            builder = builder.max_body_bytes(bytes);
-        }
-        let service = builder.build()?;
+            .user_agent(user_agent);
+        let service = self.client.apply(builder).build()?;
         Ok(C::from_gateway(Gateway {
             vendor: C::VENDOR,
             service,
