@@ -5,43 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use backup_core::credentials::BoxFuture;
-use backup_core::encoding::encode_pairs;
 use backup_core::protocol::ncp::FromGateway;
 use backup_core::protocol::ncp::testing::{self, WireRequest};
 use backup_core::test_util::{ScriptedServer, Step};
 use ncp_vcache::{Error, RegionCode, RequestStyle, ResponseFormat, vcache, vredis};
 use serde_json::Value;
 
-const POST_HEADERS: &[&str] = &[
-    "accept",
-    "content-length",
-    "content-type",
-    "host",
-    "user-agent",
-    "x-ncp-apigw-signature-v2",
-    "x-ncp-apigw-timestamp",
-    "x-ncp-iam-access-key",
-];
-const GET_HEADERS: &[&str] = &[
-    "accept",
-    "host",
-    "user-agent",
-    "x-ncp-apigw-signature-v2",
-    "x-ncp-apigw-timestamp",
-    "x-ncp-iam-access-key",
-];
-
 fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn xml(body: &str) -> Step {
-    Step::Respond {
-        status: 200,
-        headers: vec![("content-type", "application/xml;charset=UTF-8".into())],
-        body: body.into(),
-    }
 }
 
 fn client<C: FromGateway>(
@@ -265,25 +237,6 @@ const VREDIS: &[Case<vredis::Client>] = &[
     },
 ];
 
-fn with_format(params: &[(&str, &str)], format: &str) -> Vec<(String, String)> {
-    params
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .chain([("responseFormatType".to_owned(), format.to_owned())])
-        .collect()
-}
-
-fn assert_signed(wire: &WireRequest) {
-    assert_eq!(wire.timestamp.as_deref(), Some("1700000000000"));
-    assert_eq!(wire.access_key.as_deref(), Some(testing::ACCESS_KEY));
-    assert!(
-        wire.signature_matches(testing::SECRET_KEY),
-        "signature {:?} is not {:?}",
-        wire.signature,
-        wire.expected_signature(testing::SECRET_KEY)
-    );
-}
-
 async fn check<C: FromGateway>(case: &Case<C>) {
     let name = format!("{}_{}", case.family, case.op);
 
@@ -299,41 +252,33 @@ async fn check<C: FromGateway>(case: &Case<C>) {
     let requests = server.requests();
     assert_eq!(requests.len(), 1, "{name}");
     let wire = WireRequest::from_recorded(&requests[0]);
-    assert_eq!(wire.method, "POST", "{name}");
-    assert_eq!(
-        wire.target, case.path,
-        "{name}: only the path is on the request line"
-    );
-    assert_eq!(wire.header_names, POST_HEADERS, "{name}");
-    assert_eq!(
-        wire.content_type.as_deref(),
-        Some("application/x-www-form-urlencoded")
-    );
-    let expected = with_format(case.params, "json");
-    assert_eq!(wire.body, encode_pairs(&expected), "{name}");
-    assert_eq!(wire.params(), expected, "{name}");
-    assert_signed(&wire);
+    wire.check(
+        RequestStyle::PostForm,
+        ResponseFormat::Json,
+        case.path,
+        case.params,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
     insta::assert_json_snapshot!(format!("{name}__post_json__request"), wire);
     insta::assert_json_snapshot!(format!("{name}__output"), from_json);
 
     // GET with a query, XML response: the same output.
-    let server = ScriptedServer::start(vec![xml(&fixture(&format!("{name}.xml")))]).await;
+    let server =
+        ScriptedServer::start(vec![testing::xml_ok(&fixture(&format!("{name}.xml")))]).await;
     let from_xml = (case.call)(client(&server, RequestStyle::GetQuery, ResponseFormat::Xml))
         .await
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(from_xml, from_json, "{name}: XML and JSON outputs differ");
     let requests = server.requests();
-    assert_eq!(requests.len(), 1);
+    assert_eq!(requests.len(), 1, "{name}");
     let wire = WireRequest::from_recorded(&requests[0]);
-    let expected = with_format(case.params, "xml");
-    assert_eq!(wire.method, "GET");
-    assert_eq!(wire.path, case.path);
-    assert_eq!(wire.query, encode_pairs(&expected), "{name}");
-    assert_eq!(wire.target, format!("{}?{}", case.path, wire.query));
-    assert_eq!(wire.header_names, GET_HEADERS, "{name}");
-    assert!(wire.body.is_empty());
-    assert_eq!(wire.params(), expected, "{name}");
-    assert_signed(&wire);
+    wire.check(
+        RequestStyle::GetQuery,
+        ResponseFormat::Xml,
+        case.path,
+        case.params,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
     insta::assert_json_snapshot!(format!("{name}__get_xml__request"), wire);
 }
 

@@ -5,44 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use backup_core::credentials::BoxFuture;
-use backup_core::encoding::encode_pairs;
 use backup_core::protocol::ncp::testing::{self, WireRequest};
 use backup_core::test_util::{ScriptedServer, Step};
 use ncp_vhadoop::{Client, Error, RequestStyle, ResponseFormat};
 use serde_json::Value;
 
-/// Header names of a `POST` form request, sorted.
-const POST_HEADERS: &[&str] = &[
-    "accept",
-    "content-length",
-    "content-type",
-    "host",
-    "user-agent",
-    "x-ncp-apigw-signature-v2",
-    "x-ncp-apigw-timestamp",
-    "x-ncp-iam-access-key",
-];
-/// Header names of a `GET` query request, sorted.
-const GET_HEADERS: &[&str] = &[
-    "accept",
-    "host",
-    "user-agent",
-    "x-ncp-apigw-signature-v2",
-    "x-ncp-apigw-timestamp",
-    "x-ncp-iam-access-key",
-];
-
 fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn xml(body: &str) -> Step {
-    Step::Respond {
-        status: 200,
-        headers: vec![("content-type", "application/xml;charset=UTF-8".into())],
-        body: body.into(),
-    }
 }
 
 fn client(server: &ScriptedServer, style: RequestStyle, format: ResponseFormat) -> Client {
@@ -99,25 +69,6 @@ const CASES: &[Case] = &[
     },
 ];
 
-fn with_format(params: &[(&str, &str)], format: &str) -> Vec<(String, String)> {
-    params
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .chain([("responseFormatType".to_owned(), format.to_owned())])
-        .collect()
-}
-
-fn assert_signed(wire: &WireRequest) {
-    assert_eq!(wire.timestamp.as_deref(), Some("1700000000000"));
-    assert_eq!(wire.access_key.as_deref(), Some(testing::ACCESS_KEY));
-    assert!(
-        wire.signature_matches(testing::SECRET_KEY),
-        "signature {:?} is not {:?}",
-        wire.signature,
-        wire.expected_signature(testing::SECRET_KEY)
-    );
-}
-
 #[tokio::test]
 async fn every_operation_post_form_json_and_get_query_xml() {
     for case in CASES {
@@ -134,25 +85,20 @@ async fn every_operation_post_form_json_and_get_query_xml() {
         let requests = server.requests();
         assert_eq!(requests.len(), 1, "{}", case.op);
         let wire = WireRequest::from_recorded(&requests[0]);
-        assert_eq!(wire.method, "POST", "{}", case.op);
-        assert_eq!(
-            wire.target, case.path,
-            "only the path is on the request line"
-        );
-        assert_eq!(wire.header_names, POST_HEADERS, "{}", case.op);
-        assert_eq!(
-            wire.content_type.as_deref(),
-            Some("application/x-www-form-urlencoded")
-        );
-        let expected = with_format(case.params, "json");
-        assert_eq!(wire.body, encode_pairs(&expected), "{}", case.op);
-        assert_eq!(wire.params(), expected);
-        assert_signed(&wire);
+        wire.check(
+            RequestStyle::PostForm,
+            ResponseFormat::Json,
+            case.path,
+            case.params,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", case.op));
         insta::assert_json_snapshot!(format!("{}__post_json__request", case.op), wire);
         insta::assert_json_snapshot!(format!("{}__output", case.op), from_json);
 
         // GET with a query, XML response: the same output.
-        let server = ScriptedServer::start(vec![xml(&fixture(&format!("{}.xml", case.op)))]).await;
+        let server =
+            ScriptedServer::start(vec![testing::xml_ok(&fixture(&format!("{}.xml", case.op)))])
+                .await;
         let from_xml = (case.call)(client(&server, RequestStyle::GetQuery, ResponseFormat::Xml))
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", case.op));
@@ -162,17 +108,15 @@ async fn every_operation_post_form_json_and_get_query_xml() {
             case.op
         );
         let requests = server.requests();
-        assert_eq!(requests.len(), 1);
+        assert_eq!(requests.len(), 1, "{}", case.op);
         let wire = WireRequest::from_recorded(&requests[0]);
-        let expected = with_format(case.params, "xml");
-        assert_eq!(wire.method, "GET");
-        assert_eq!(wire.path, case.path);
-        assert_eq!(wire.query, encode_pairs(&expected), "{}", case.op);
-        assert_eq!(wire.target, format!("{}?{}", case.path, wire.query));
-        assert_eq!(wire.header_names, GET_HEADERS, "{}", case.op);
-        assert!(wire.body.is_empty());
-        assert_eq!(wire.params(), expected);
-        assert_signed(&wire);
+        wire.check(
+            RequestStyle::GetQuery,
+            ResponseFormat::Xml,
+            case.path,
+            case.params,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", case.op));
         insta::assert_json_snapshot!(format!("{}__get_xml__request", case.op), wire);
     }
 }
@@ -316,5 +260,5 @@ async fn default_region_and_custom_endpoint_prefix() {
         wire.target,
         "/gw/vhadoop/v2/backupClusterConfiguration?regionCode=FKR&cloudHadoopInstanceNo=1&responseFormatType=json"
     );
-    assert_signed(&wire);
+    wire.check_signed().unwrap();
 }

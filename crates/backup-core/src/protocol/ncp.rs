@@ -1302,12 +1302,12 @@ pub mod testing {
     use std::sync::Arc;
     use std::time::{Duration, SystemTime};
 
-    use super::{FromGateway, GatewayBuilder, RequestStyle, ResponseFormat};
+    use super::{FromGateway, GatewayBuilder, RESPONSE_FORMAT_PARAM, RequestStyle, ResponseFormat};
     use crate::clock::SteppingClock;
     use crate::credentials::{NcpCredentials, StaticEnvironment};
-    use crate::encoding::percent_decode;
-    use crate::sign::ncp;
-    use crate::test_util::Recorded;
+    use crate::encoding::{encode_pairs, percent_decode};
+    use crate::sign::ncp::{self, ACCESS_KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+    use crate::test_util::{Recorded, Step};
     use crate::{Error, RetryConfig, Timeouts};
 
     /// The access key of the signature vectors in the NCP reference notes (section 1.5).
@@ -1316,6 +1316,15 @@ pub mod testing {
     pub const SECRET_KEY: &str = "SECRETKEYEXAMPLE0123456789abcdefghijklmn";
     /// The timestamp of those vectors, in milliseconds.
     pub const TIMESTAMP_MS: u64 = 1_700_000_000_000;
+
+    /// A 200 answer with `body` as `application/xml`.
+    pub fn xml_ok(body: &str) -> Step {
+        Step::Respond {
+            status: 200,
+            headers: vec![("content-type", "application/xml;charset=UTF-8".into())],
+            body: body.into(),
+        }
+    }
 
     /// A builder for tests against a loopback server at `base_url`: the vector credentials,
     /// time frozen at [`TIMESTAMP_MS`], an empty environment (no `NCLOUD_API_GW`), fast
@@ -1457,6 +1466,83 @@ pub mod testing {
         /// Whether the received signature is the one `secret` gives.
         pub fn signature_matches(&self, secret: &str) -> bool {
             self.signature.is_some() && self.signature == self.expected_signature(secret)
+        }
+
+        /// Checks that this is the request a [`builder`] client sends in `style`, asking for
+        /// `format`, for the operation at `path` with `params` (in this order): method,
+        /// request-target, header names, content type, body, and [the
+        /// signature](Self::check_signed).
+        pub fn check(
+            &self,
+            style: RequestStyle,
+            format: ResponseFormat,
+            path: &str,
+            params: &[(&str, &str)],
+        ) -> Result<(), String> {
+            let params: Vec<_> = params
+                .iter()
+                .copied()
+                .chain([(RESPONSE_FORMAT_PARAM, format.as_str())])
+                .collect();
+            let encoded = encode_pairs(&params);
+            let signed = [SIGNATURE_HEADER, TIMESTAMP_HEADER, ACCESS_KEY_HEADER];
+            let (method, target, mut headers, content_type, body) = match style {
+                RequestStyle::PostForm => (
+                    "POST",
+                    path.to_owned(),
+                    vec![
+                        "accept",
+                        "content-length",
+                        "content-type",
+                        "host",
+                        "user-agent",
+                    ],
+                    Some("application/x-www-form-urlencoded"),
+                    encoded.as_str(),
+                ),
+                RequestStyle::GetQuery => (
+                    "GET",
+                    format!("{path}?{encoded}"),
+                    vec!["accept", "host", "user-agent"],
+                    None,
+                    "",
+                ),
+            };
+            headers.extend(signed);
+            let got = (
+                self.method.as_str(),
+                self.target.as_str(),
+                self.header_names.iter().map(String::as_str).collect(),
+                self.content_type.as_deref(),
+                self.body.as_str(),
+            );
+            let expected = (method, target.as_str(), headers, content_type, body);
+            if got != expected {
+                return Err(format!(
+                    "(method, target, header names, content type, body) are {got:?}, expected {expected:?}"
+                ));
+            }
+            self.check_signed()
+        }
+
+        /// Checks that the request was signed by a [`builder`] client: at [`TIMESTAMP_MS`],
+        /// with [`ACCESS_KEY`], and a signature [`SECRET_KEY`] gives over what was received.
+        pub fn check_signed(&self) -> Result<(), String> {
+            let timestamp = TIMESTAMP_MS.to_string();
+            if self.timestamp.as_deref() != Some(timestamp.as_str())
+                || self.access_key.as_deref() != Some(ACCESS_KEY)
+                || !self.signature_matches(SECRET_KEY)
+            {
+                return Err(format!(
+                    "timestamp {:?}, access key {:?}, signature {:?}: expected {timestamp}, \
+                     {ACCESS_KEY} and {:?}",
+                    self.timestamp,
+                    self.access_key,
+                    self.signature,
+                    self.expected_signature(SECRET_KEY)
+                ));
+            }
+            Ok(())
         }
     }
 
