@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! OCP_URL=https://ocp.example.com OCP_ACCESS_KEY_ID=... OCP_ACCESS_KEY_SECRET=... \
-//!     cargo run -p ocp-ob-backup --example backup_cluster -- <cluster-id> [full|incremental]
+//!     cargo run -p ocp-ob-backup --example backup_ob_cluster -- <cluster-id> [full|incremental]
 //! ```
 //!
 //! Credentials come from `OCP_ACCESS_KEY_ID`/`OCP_ACCESS_KEY_SECRET`, else

@@ -4,7 +4,7 @@
 //! ```sh
 //! export NCLOUD_ACCESS_KEY_ID=...        # or ~/.ncloud/configure
 //! export NCLOUD_SECRET_ACCESS_KEY=...
-//! cargo run -p ncp-vhadoop --example backup_cluster -- <cloudHadoopInstanceNo> [regionCode]
+//! cargo run -p ncp-vhadoop --example backup_hadoop_cluster -- <cloudHadoopInstanceNo> [regionCode]
 //! ```
 //!
 //! `NCLOUD_SITE` (`public`, `gov`, `fin`) picks the site; `NCLOUD_API_GW` overrides the
@@ -20,7 +20,7 @@ use ncp_vhadoop::{
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let Some(instance_no) = args.next() else {
-        eprintln!("usage: backup_cluster <cloudHadoopInstanceNo> [regionCode]");
+        eprintln!("usage: backup_hadoop_cluster <cloudHadoopInstanceNo> [regionCode]");
         std::process::exit(2);
     };
     let mut builder = Client::builder()
