@@ -213,28 +213,25 @@ pub async fn run(
     board: Board,
 ) -> Report {
     if dry_run {
-        let targets = plan
-            .targets
-            .iter()
-            .map(|t| {
-                let (status, result, error) = match t.spec.plan_requests(&ctx, t.wait) {
-                    Ok(steps) => (TargetStatus::Planned, Value::from(steps), None),
-                    Err(e) => (
-                        TargetStatus::Failed,
-                        Value::Null,
-                        Some(ErrorReport::from_cli(&e)),
-                    ),
-                };
-                TargetReport {
-                    name: t.name.clone(),
-                    kind: t.spec.kind().to_owned(),
-                    status,
-                    elapsed_ms: 0,
-                    result,
-                    error,
-                }
-            })
-            .collect();
+        let mut targets = Vec::with_capacity(plan.targets.len());
+        for t in &plan.targets {
+            let (status, result, error) = match t.spec.plan_requests(&ctx, t.wait).await {
+                Ok(steps) => (TargetStatus::Planned, Value::from(steps), None),
+                Err(e) => (
+                    TargetStatus::Failed,
+                    Value::Null,
+                    Some(ErrorReport::from_cli(&e)),
+                ),
+            };
+            targets.push(TargetReport {
+                name: t.name.clone(),
+                kind: t.spec.kind().to_owned(),
+                status,
+                elapsed_ms: 0,
+                result,
+                error,
+            });
+        }
         return Report::new(true, shard, targets);
     }
 

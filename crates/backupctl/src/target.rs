@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use backup_core::Error;
 use backup_core::operation::{OperationSpec, RequestParts};
-use ncp_vcache::BackupEntry;
+use ncp_vcache::{BackupEntry, ManualBackups};
 use ocp_ob_backup::{BackupMode, BackupStorageConfig, DataBackupMode};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
@@ -185,7 +185,7 @@ impl TargetSpec {
 
     /// Checks what can be checked without sending (the SDK's own validation of every
     /// request, files that must exist) and returns the requests the target would send.
-    pub fn plan_requests(&self, ctx: &Context, wait: bool) -> Result<Vec<String>, CliError> {
+    pub async fn plan_requests(&self, ctx: &Context, wait: bool) -> Result<Vec<String>, CliError> {
         let mut steps = Vec::new();
         match self {
             TargetSpec::NcpHadoopConfig { instance_no } => {
@@ -308,7 +308,7 @@ impl TargetSpec {
                 };
                 match storage_config {
                     Some(path) => {
-                        let storage = read_storage_config_sync(path)?;
+                        let storage = read_storage_config(path).await?;
                         let parts = match tenant_id {
                             Some(tenant) => client
                                 .tenant_backup_now()
@@ -594,7 +594,7 @@ where
 {
     if !wait {
         let request_id = client
-            .create(instance_no)
+            .create_manual_backup(instance_no, None)
             .await
             .map_err(|e| CliError::sdk(C::CREATE, e))?;
         progress.note(&format!(
@@ -612,38 +612,27 @@ where
     Ok((json!({ "backup": to_json(&backup) }), file_name))
 }
 
-/// The two NCP cache API families, as the target runner uses them.
-trait CacheClient {
-    type Backup: BackupEntry + Serialize;
+/// The two NCP cache API families, as the target runner uses them: the SDK's
+/// `ManualBackups`, plus the waiter each client builds for itself.
+trait CacheClient: ManualBackups<Backup: Serialize> {
     const CREATE: &'static str;
-    async fn create(&self, instance_no: &str) -> Result<Option<String>, Error>;
     async fn create_and_wait(
         &self,
         instance_no: &str,
         config: backup_core::WaitConfig,
         progress: &TargetProgress,
-    ) -> Result<Self::Backup, Error>;
+    ) -> Result<<Self as ManualBackups>::Backup, Error>;
 }
 
 impl CacheClient for ncp_vcache::vcache::Client {
-    type Backup = ncp_vcache::vcache::CloudCacheBackupDetail;
     const CREATE: &'static str = "ncp-vcache createCloudCacheManualBackup";
-
-    async fn create(&self, instance_no: &str) -> Result<Option<String>, Error> {
-        Ok(self
-            .create_cloud_cache_manual_backup()
-            .cloud_cache_instance_no(instance_no)
-            .send()
-            .await?
-            .request_id)
-    }
 
     async fn create_and_wait(
         &self,
         instance_no: &str,
         config: backup_core::WaitConfig,
         progress: &TargetProgress,
-    ) -> Result<Self::Backup, Error> {
+    ) -> Result<<Self as ManualBackups>::Backup, Error> {
         self.create_manual_backup_and_wait(instance_no)
             .config(config)
             .wait_with_progress(|p| progress.update(p))
@@ -652,24 +641,14 @@ impl CacheClient for ncp_vcache::vcache::Client {
 }
 
 impl CacheClient for ncp_vcache::vredis::Client {
-    type Backup = ncp_vcache::vredis::CloudRedisBackupDetail;
     const CREATE: &'static str = "ncp-vredis createCloudRedisManualBackup";
-
-    async fn create(&self, instance_no: &str) -> Result<Option<String>, Error> {
-        Ok(self
-            .create_cloud_redis_manual_backup()
-            .cloud_redis_instance_no(instance_no)
-            .send()
-            .await?
-            .request_id)
-    }
 
     async fn create_and_wait(
         &self,
         instance_no: &str,
         config: backup_core::WaitConfig,
         progress: &TargetProgress,
-    ) -> Result<Self::Backup, Error> {
+    ) -> Result<<Self as ManualBackups>::Backup, Error> {
         self.create_manual_backup_and_wait(instance_no)
             .config(config)
             .wait_with_progress(|p| progress.update(p))
@@ -743,17 +722,6 @@ pub fn data_mode(data: OcpDataArg) -> DataBackupMode {
 /// Reads an `obBackupServiceStorageConfig` JSON file.
 pub async fn read_storage_config(path: &Path) -> Result<BackupStorageConfig, CliError> {
     let text = tokio::fs::read_to_string(path).await.map_err(|e| {
-        CliError::Usage(format!(
-            "cannot read storage config {}: {e}",
-            path.display()
-        ))
-    })?;
-    parse_storage_config(path, &text)
-}
-
-/// The same, for the dry run (which sends nothing and so has no reason to be async).
-fn read_storage_config_sync(path: &Path) -> Result<BackupStorageConfig, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
         CliError::Usage(format!(
             "cannot read storage config {}: {e}",
             path.display()

@@ -616,6 +616,48 @@ async fn a_dry_run_validates_and_describes_but_sends_nothing() {
     }
     assert!(out.stdout.contains("planned"), "{}", out.stdout);
 
+    // With a storage file, the whole backupNow body is shown, its secret redacted.
+    let storage = plan.with_file_name("s3.json");
+    std::fs::write(
+        &storage,
+        r#"{"configName": "s3", "obBackupStorageBaseInfo": {"backupStorageType": "BACKUP_STORAGE_S3",
+            "storageUrl": "s3://bucket/ob", "s3AccessKey": {"accessKeyId": "AKID",
+            "accessKeySecret": "dry-run-secret-value", "region": "r1"}}}"#,
+    )
+    .unwrap();
+    let with_storage = write_plan(&format!(
+        "[[target]]\nkind = \"ocp-backup-now\"\ncluster_id = 1\nstorage_config = {:?}\n",
+        storage.to_str().unwrap()
+    ));
+    let out = ok(
+        &emu,
+        &[
+            "plan",
+            "run",
+            with_storage.to_str().unwrap(),
+            "--dry-run",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(
+        out.stdout
+            .contains("/api/v2/ob/clusters/1/backup/backupNow"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("s3://bucket/ob") && out.stdout.contains("[redacted]"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("dry-run-secret-value"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(emu.total_requests(), 0, "a dry run sent requests");
+
     let bad = write_plan("[[target]]\nkind = \"ocp-backup-now\"\ncluster_id = 0\n");
     let invalid = run(
         &mut backupctl(&emu),
