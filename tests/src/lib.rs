@@ -10,6 +10,8 @@
 //!   and creates nothing;
 //! - `resilience.rs`: throttled creates complete after the announced delay with one backup;
 //!   a create whose connection dies is an ambiguous outcome, sent once, and leaves exactly
-//!   the backups the emulator's fault implies (0 before processing, 1 after).
+//!   the backups the emulator's fault implies (0 before processing, 1 after);
+//! - `timestamps.rs`: NCP and OCP read the same timestamp text as the same instant, and
+//!   refuse the same impossible dates.
 //!
 //! This library itself has no code.

@@ -301,3 +301,20 @@ async fn a_wrong_path_fails_at_once_instead_of_waiting() {
     assert_eq!(err.code(), Some("300"));
     assert_eq!(server.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn a_multi_byte_character_in_a_listed_time_is_an_unreadable_entry_not_a_panic() {
+    let since = SystemTime::now() - Duration::from_secs(10);
+    let start = kst(since + Duration::from_secs(3));
+    let end = kst(since + Duration::from_secs(50));
+    let hostile = ("2024-07-0é".to_owned(), Some("2024-07-02T00:0é".to_owned()));
+    let server =
+        ScriptedServer::start(vec![cache_details(&[hostile, (start.clone(), Some(end))])]).await;
+    let backup = vcache_client(&server)
+        .wait_for_manual_backup("1234821", since)
+        .config(fast())
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(backup.start_time.as_deref(), Some(start.as_str()));
+}

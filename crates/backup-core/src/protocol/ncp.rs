@@ -1908,6 +1908,46 @@ mod tests {
         }
     }
 
+    /// Every form the parser knows, each with a multi-byte character put in place of (and
+    /// before) each of its characters, whole and cut short after it: none may panic, and
+    /// none is a timestamp.
+    #[test]
+    fn multi_byte_characters_at_any_position_are_rejected_without_panicking() {
+        let forms = [
+            "2024-07-02T00:00:00.123+09:00",
+            "2024-07-02 00:00:00+0900",
+            "2024-07-02T00:00Z",
+            "2024-07-02",
+            "20240702000000",
+            "1719846000000",
+        ];
+        let mut panicked = Vec::new();
+        let mut accepted = Vec::new();
+        for form in forms {
+            let chars: Vec<char> = form.chars().collect();
+            for position in 0..chars.len() {
+                for wide in ['é', '한', '𝟘', '\u{FF10}'] {
+                    let mut replaced = chars.clone();
+                    replaced[position] = wide;
+                    let mut inserted = chars.clone();
+                    inserted.insert(position, wide);
+                    for variant in [replaced, inserted] {
+                        for end in position + 1..=variant.len() {
+                            let text: String = variant[..end].iter().collect();
+                            match std::panic::catch_unwind(|| parse_timestamp(&text)) {
+                                Err(_) => panicked.push(text),
+                                Ok(Some(_)) => accepted.push(text),
+                                Ok(None) => {}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(panicked.is_empty(), "panicked on {panicked:?}");
+        assert!(accepted.is_empty(), "accepted {accepted:?}");
+    }
+
     #[test]
     fn endpoint_resolution_order() {
         let env = StaticEnvironment::new().with_var(API_GW_ENV, "https://gw.example.com/");
