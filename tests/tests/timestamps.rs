@@ -46,6 +46,7 @@ fn ncp_and_ocp_agree_on_timestamps_with_an_offset() {
             Some(SystemTime::UNIX_EPOCH + Duration::new(1_719_846_000, 123_456_789)),
         ),
         ("2024-07-02T00:00:00.+09:00", None),
+        ("2024-07-02T00:00:00,5+09:00", None),
         // Impossible times and offsets.
         ("2024-07-02T24:00:00Z", None),
         ("2024-07-02T00:60:00Z", None),

@@ -13,6 +13,7 @@ pub mod retry;
 pub mod sign;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+pub mod time;
 
 pub use client::{
     ClassifyResponse, ClientOptions, DefaultClassifier, ServiceClient, ServiceClientBuilder,

@@ -30,7 +30,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use quick_xml::events::Event;
 use serde::de::DeserializeOwned;
@@ -855,120 +855,17 @@ pub fn decode_success<O: DeserializeOwned>(
 // ---------------------------------------------------------------------------------------
 // Timestamps
 
-/// Parses an NCP timestamp leniently into a [`SystemTime`].
+/// Parses an NCP timestamp leniently into a [`SystemTime`]: [`crate::time::parse`] with
+/// [`TimestampFormat::NCP`](crate::time::TimestampFormat::NCP).
 ///
-/// Accepts `2024-07-02T00:00:00+0900` (what the services send), `+09:00`, `Z`, a space
-/// instead of `T`, fractional seconds, no seconds, a bare date `2024-07-02`, the compact
-/// `20240702` and `20240702153000`, and Unix times in seconds (10 digits) or milliseconds
-/// (13 digits). A time without a zone is taken as Korea Standard Time (UTC+9), the zone
-/// every NCP example uses. `None` for anything else.
+/// Accepts `2024-07-02T00:00:00+0900` (what the services send), `+09:00`, `+09`, `Z`, a
+/// space instead of `T`, fractional seconds (kept), no seconds, a bare date `2024-07-02`,
+/// the compact `20240702` and `20240702153000`, and Unix times in seconds (10 digits) or
+/// milliseconds (13 digits). A time without a zone is taken as Korea Standard Time
+/// (UTC+9), the zone every NCP example uses. `None` for anything else, including a day
+/// its month does not have (`2024-02-31`).
 pub fn parse_timestamp(text: &str) -> Option<SystemTime> {
-    let s = text.trim();
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        return match s.len() {
-            13 => s
-                .parse::<u64>()
-                .ok()
-                .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms)),
-            10 => s
-                .parse::<u64>()
-                .ok()
-                .map(|secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs)),
-            8 => civil(num(&s[0..4])?, num(&s[4..6])?, num(&s[6..8])?, 0, 0, 0, KST),
-            14 => civil(
-                num(&s[0..4])?,
-                num(&s[4..6])?,
-                num(&s[6..8])?,
-                num(&s[8..10])?,
-                num(&s[10..12])?,
-                num(&s[12..14])?,
-                KST,
-            ),
-            _ => None,
-        };
-    }
-    let b = s.as_bytes();
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let (year, month, day) = (num(&s[0..4])?, num(&s[5..7])?, num(&s[8..10])?);
-    let rest = &s[10..];
-    if rest.is_empty() {
-        return civil(year, month, day, 0, 0, 0, KST);
-    }
-    let rest = rest.strip_prefix(['T', 't', ' '])?;
-    let rb = rest.as_bytes();
-    if rb.len() < 5 || rb[2] != b':' {
-        return None;
-    }
-    let hour = num(&rest[0..2])?;
-    let minute = num(&rest[3..5])?;
-    let mut rest = &rest[5..];
-    let mut second = 0;
-    if let Some(r) = rest.strip_prefix(':') {
-        second = num(r.get(0..2)?)?;
-        rest = &r[2..];
-    }
-    if let Some(r) = rest.strip_prefix(['.', ',']) {
-        rest = r.trim_start_matches(|c: char| c.is_ascii_digit());
-    }
-    let offset = match rest.trim() {
-        "" => KST,
-        "Z" | "z" => 0,
-        zone => {
-            let sign = match zone.as_bytes()[0] {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let digits: String = zone[1..].chars().filter(|c| *c != ':').collect();
-            if digits.len() != 4 {
-                return None;
-            }
-            sign * (num(&digits[0..2])? * 3600 + num(&digits[2..4])? * 60)
-        }
-    };
-    civil(year, month, day, hour, minute, second, offset)
-}
-
-const KST: i64 = 9 * 3600;
-
-fn num(s: &str) -> Option<i64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-fn civil(
-    year: i64,
-    month: i64,
-    day: i64,
-    hour: i64,
-    minute: i64,
-    second: i64,
-    offset_secs: i64,
-) -> Option<SystemTime> {
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    // Howard Hinnant's days-from-civil.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_secs;
-    u64::try_from(secs)
-        .ok()
-        .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s))
+    crate::time::parse(text, crate::time::TimestampFormat::NCP)
 }
 
 // ---------------------------------------------------------------------------------------
