@@ -550,9 +550,9 @@ impl JobFailed {
 
 /// A bounded, printable excerpt of a body.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let cut = body.len().min(EXCERPT_LIMIT);
-    let mut out = String::from_utf8_lossy(&body[..cut]).into_owned();
-    if body.len() > cut {
+    let head = body.get(..EXCERPT_LIMIT).unwrap_or(body);
+    let mut out = String::from_utf8_lossy(head).into_owned();
+    if body.len() > head.len() {
         out.push('…');
     }
     out

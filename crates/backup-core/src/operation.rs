@@ -155,13 +155,11 @@ impl RequestParts {
     pub fn render_path(&self, template: &str) -> Result<String, Error> {
         let mut out = String::with_capacity(template.len() + 16);
         let mut rest = template;
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let after = &rest[open + 1..];
-            let close = after.find('}').ok_or_else(|| {
+        while let Some((before, after)) = rest.split_once('{') {
+            out.push_str(before);
+            let (name, after_close) = after.split_once('}').ok_or_else(|| {
                 Error::invalid_input(template.to_owned(), "has an unclosed `{` in its path")
             })?;
-            let name = &after[..close];
             let value = self.path_param(name).ok_or_else(|| {
                 Error::invalid_input(name.to_owned(), "is required (path parameter)")
             })?;
@@ -175,7 +173,7 @@ impl RequestParts {
                 }
                 _ => crate::encoding::percent_encode_into(value, &mut out),
             }
-            rest = &after[close + 1..];
+            rest = after_close;
         }
         out.push_str(rest);
         Ok(out)

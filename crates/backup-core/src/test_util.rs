@@ -124,7 +124,9 @@ impl ScriptedServer {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                let step = script[index.min(script.len() - 1)].clone();
+                let Some(step) = script.get(index).or_else(|| script.last()).cloned() else {
+                    return;
+                };
                 index += 1;
                 let recorded = recorded.clone();
                 tokio::spawn(async move { handle(stream, step, recorded).await });
@@ -188,7 +190,7 @@ async fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
         if n == 0 {
             return None;
         }
-        buffer.extend_from_slice(&chunk[..n]);
+        buffer.extend_from_slice(chunk.get(..n).unwrap_or_default());
         if let Some(pos) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
             break pos;
         }
@@ -196,7 +198,7 @@ async fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
             return None;
         }
     };
-    let head = String::from_utf8_lossy(&buffer[..header_end]).into_owned();
+    let head = String::from_utf8_lossy(buffer.get(..header_end)?).into_owned();
     let mut lines = head.split("\r\n");
     let request_line = lines.next()?;
     let mut parts = request_line.split(' ');
@@ -211,13 +213,13 @@ async fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
         .find(|(n, _)| n == "content-length")
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
-    let mut body = buffer[header_end + 4..].to_vec();
+    let mut body = buffer.get(header_end + 4..).unwrap_or_default().to_vec();
     while body.len() < length {
         let n = stream.read(&mut chunk).await.ok()?;
         if n == 0 {
             break;
         }
-        body.extend_from_slice(&chunk[..n]);
+        body.extend_from_slice(chunk.get(..n).unwrap_or_default());
     }
     Some(Recorded {
         method,

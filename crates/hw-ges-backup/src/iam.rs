@@ -339,38 +339,10 @@ impl IamTokenProviderBuilder {
     }
 }
 
-/// Parses an IAM time such as `2024-01-02T03:04:05.123000Z` (UTC, `Z` or `+00:00`).
+/// Parses an IAM time such as `2024-01-02T03:04:05.123000Z` (IAM writes UTC; another
+/// offset is honoured).
 fn parse_rfc3339(s: &str) -> Option<SystemTime> {
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let rest = s.get(19..)?;
-    let rest = match rest.strip_prefix('.') {
-        Some(r) => r.trim_start_matches(|c: char| c.is_ascii_digit()),
-        None => rest,
-    };
-    if rest != "Z" && rest != "+00:00" {
-        return None;
-    }
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
-        return None;
-    }
-    // Days from civil (Howard Hinnant).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
-    u64::try_from(secs)
-        .ok()
-        .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s))
+    backup_core::time::parse(s, backup_core::time::TimestampFormat::ISO_8601)
 }
 
 #[cfg(test)]
@@ -388,7 +360,11 @@ mod tests {
             parse_rfc3339("2000-03-01T00:00:00Z"),
             Some(SystemTime::UNIX_EPOCH + Duration::from_secs(951_868_800))
         );
-        assert_eq!(parse_rfc3339("2020-06-08T02:39:00+08:00"), None);
+        assert_eq!(
+            parse_rfc3339("2020-06-08T10:39:00+08:00"),
+            Some(expected),
+            "an offset other than UTC is honoured, not refused"
+        );
         assert_eq!(parse_rfc3339("yesterday"), None);
         assert_eq!(parse_rfc3339("2020-13-08T02:39:00Z"), None);
     }

@@ -37,6 +37,11 @@
 //! See the crate's README for authentication (AK/SK or IAM token), endpoints, errors and
 //! retries.
 
+// Server text must never be cut by byte index (a multi-byte character panics the slice),
+// and no index may panic on what a server sends. Tests may index their own fixtures.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
+#![cfg_attr(test, allow(clippy::string_slice, clippy::indexing_slicing))]
+
 mod bridge;
 mod client;
 pub mod errors;

@@ -7,6 +7,11 @@
 //! clients, their builders and the manual-backup waiter ([`ManualBackupWaiter`]) are
 //! written by hand.
 
+// Server text must never be cut by byte index (a multi-byte character panics the slice),
+// and no index may panic on what a server sends. Tests may index their own fixtures.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
+#![cfg_attr(test, allow(clippy::string_slice, clippy::indexing_slicing))]
+
 mod manual;
 pub mod vcache;
 pub mod vredis;

@@ -6,6 +6,11 @@
 //! are generated from `api/vhadoop.json` by `cargo xtask codegen` and re-exported here; the
 //! client, its builder and the waiter are written by hand.
 
+// Server text must never be cut by byte index (a multi-byte character panics the slice),
+// and no index may panic on what a server sends. Tests may index their own fixtures.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
+#![cfg_attr(test, allow(clippy::string_slice, clippy::indexing_slicing))]
+
 mod generated;
 mod wait;
 

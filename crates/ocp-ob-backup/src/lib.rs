@@ -1,4 +1,8 @@
 #![doc = include_str!("../README.md")]
+// Server text must never be cut by byte index (a multi-byte character panics the slice),
+// and no index may panic on what a server sends. Tests may index their own fixtures.
+#![deny(clippy::string_slice, clippy::indexing_slicing)]
+#![cfg_attr(test, allow(clippy::string_slice, clippy::indexing_slicing))]
 
 mod client;
 mod generated;

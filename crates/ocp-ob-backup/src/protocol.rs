@@ -125,7 +125,7 @@ fn value_text(value: &Value) -> Option<String> {
 
 fn truncate(s: &str, max_chars: usize) -> String {
     match s.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}…", &s[..cut]),
+        Some((cut, _)) => format!("{}…", s.get(..cut).unwrap_or_default()),
         None => s.to_owned(),
     }
 }

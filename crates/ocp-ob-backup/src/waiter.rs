@@ -243,7 +243,10 @@ impl Client {
             .map(str::trim)
             .filter(|l| !l.is_empty())
             .collect();
-        let tail = lines[lines.len().saturating_sub(LOG_LINES)..].join(" | ");
+        let tail = lines
+            .get(lines.len().saturating_sub(LOG_LINES)..)
+            .unwrap_or_default()
+            .join(" | ");
         if tail.is_empty() {
             return None;
         }

@@ -228,11 +228,11 @@ impl<'a> Ini<'a> {
             let Some((_, entries)) = sections.last_mut() else {
                 return Err(format!("line {number}: a key before any [section] header"));
             };
-            let Some(at) = line.find(['=', ':']) else {
+            let Some((key, value)) = line.split_once(['=', ':']) else {
                 return Err(format!("line {number}: expected `key = value`"));
             };
-            let key = line[..at].trim().to_lowercase();
-            let value = line[at + 1..].trim();
+            let key = key.trim().to_lowercase();
+            let value = value.trim();
             if key.is_empty() {
                 return Err(format!("line {number}: a value without a key"));
             }

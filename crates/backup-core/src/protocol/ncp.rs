@@ -630,7 +630,10 @@ pub fn scan_value(text: &str, key: &str) -> Option<String> {
 fn scan_json_value(text: &str, key: &str) -> Option<String> {
     let needle = format!("\"{key}\"");
     for (at, _) in text.match_indices(&needle) {
-        let rest = text[at + needle.len()..].trim_start();
+        let rest = text
+            .get(at + needle.len()..)
+            .unwrap_or_default()
+            .trim_start();
         let Some(rest) = rest.strip_prefix(':') else {
             continue;
         };
@@ -686,9 +689,9 @@ fn scan_json_value(text: &str, key: &str) -> Option<String> {
 fn scan_xml_value(text: &str, key: &str) -> Option<String> {
     let open = format!("<{key}>");
     let close = format!("</{key}>");
-    let start = text.find(&open)? + open.len();
-    let end = text[start..].find(&close)? + start;
-    let raw = text[start..end].trim();
+    let (_, after_open) = text.split_once(&open)?;
+    let (raw, _) = after_open.split_once(&close)?;
+    let raw = raw.trim();
     let raw = raw
         .strip_prefix("<![CDATA[")
         .and_then(|r| r.strip_suffix("]]>"))
@@ -798,7 +801,7 @@ impl ClassifyResponse for NcpClassifier {
 }
 
 fn request_id_of(response: &HttpResponse) -> Option<String> {
-    let head = &response.body[..response.body.len().min(64 * 1024)];
+    let head = response.body.get(..64 * 1024).unwrap_or(&response.body);
     scan_value(&String::from_utf8_lossy(head), "requestId")
         .filter(|id| !id.is_empty())
         .or_else(|| response.header("x-request-id").map(str::to_owned))

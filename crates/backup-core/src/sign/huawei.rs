@@ -93,8 +93,7 @@ fn write_canonical_uri(out: &mut String, path: &str) {
     // and `/` (a segment separator; an escaped `%2F` inside a segment stays escaped).
     let mut run = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
+    while let Some(&b) = bytes.get(i) {
         if b == b'/' || is_unreserved(b) {
             i += 1;
             continue;
@@ -376,7 +375,7 @@ fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a s
 
 /// The byte that a valid `%XX` escape at `bytes[i]` stands for.
 fn escape_at(bytes: &[u8], i: usize) -> Option<u8> {
-    if bytes[i] != b'%' {
+    if *bytes.get(i)? != b'%' {
         return None;
     }
     let hi = hex_value(*bytes.get(i + 1)?)?;
@@ -417,12 +416,12 @@ fn decode_component(s: &str) -> Cow<'_, [u8]> {
     }
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
+    while let Some(&byte) = bytes.get(i) {
         if let Some(decoded) = escape_at(bytes, i) {
             out.push(decoded);
             i += 3;
         } else {
-            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+            out.push(if byte == b'+' { b' ' } else { byte });
             i += 1;
         }
     }
@@ -437,6 +436,7 @@ fn push_encoded(out: &mut String, bytes: &[u8]) {
 }
 
 #[inline]
+#[allow(clippy::indexing_slicing)] // a nibble (4 bits) always indexes the 16-entry table
 fn push_encoded_byte(out: &mut String, b: u8) {
     if is_unreserved(b) {
         out.push(char::from(b));
@@ -448,6 +448,8 @@ fn push_encoded_byte(out: &mut String, b: u8) {
 }
 
 /// Lower-case hex of a 32-byte digest, on the stack.
+// `i < N / 2` keeps `2 * i + 1 < N`; a nibble (4 bits) always indexes the 16-entry table.
+#[allow(clippy::indexing_slicing)]
 fn hex_lower<const N: usize>(bytes: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
     for (i, &b) in bytes.iter().take(N / 2).enumerate() {
@@ -467,10 +469,10 @@ fn as_str(hex: &[u8]) -> &str {
 fn hmac_sha256(secret: &[u8]) -> Hmac<Sha256> {
     let mut key = Key::<Hmac<Sha256>>::default();
     if secret.len() <= key.len() {
-        key[..secret.len()].copy_from_slice(secret);
+        key.iter_mut().zip(secret).for_each(|(k, s)| *k = *s);
     } else {
         let digest = Sha256::digest(secret);
-        key[..digest.len()].copy_from_slice(&digest);
+        key.iter_mut().zip(digest).for_each(|(k, d)| *k = d);
     }
     <Hmac<Sha256> as KeyInit>::new(&key)
 }

@@ -94,15 +94,16 @@ pub fn signature(
 fn hmac_sha256(secret: &[u8]) -> Hmac<Sha256> {
     let mut key = Key::<Hmac<Sha256>>::default();
     if secret.len() <= key.len() {
-        key[..secret.len()].copy_from_slice(secret);
+        key.iter_mut().zip(secret).for_each(|(k, s)| *k = *s);
     } else {
         let digest = Sha256::digest(secret);
-        key[..digest.len()].copy_from_slice(&digest);
+        key.iter_mut().zip(digest).for_each(|(k, d)| *k = d);
     }
     <Hmac<Sha256> as KeyInit>::new(&key)
 }
 
 /// Writes the decimal digits of `n` at the end of `buf` and returns them.
+#[allow(clippy::indexing_slicing)] // a u64 has at most 20 digits, the buffer's length
 fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> &str {
     let mut i = buf.len();
     loop {

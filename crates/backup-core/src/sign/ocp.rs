@@ -171,6 +171,7 @@ fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a s
         .map(|(_, v)| v.trim())
 }
 
+#[allow(clippy::indexing_slicing)] // a nibble (4 bits) always indexes the 16-entry table
 fn push_content_md5(out: &mut String, body: &[u8]) {
     if body.is_empty() {
         return;
@@ -182,9 +183,9 @@ fn push_content_md5(out: &mut String, body: &[u8]) {
 }
 
 fn is_ocp_header(name: &str) -> bool {
-    name.len() >= OCP_HEADER_PREFIX.len()
-        && name.as_bytes()[..OCP_HEADER_PREFIX.len()]
-            .eq_ignore_ascii_case(OCP_HEADER_PREFIX.as_bytes())
+    name.as_bytes()
+        .get(..OCP_HEADER_PREFIX.len())
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(OCP_HEADER_PREFIX.as_bytes()))
 }
 
 fn cmp_lowercase(a: &str, b: &str) -> std::cmp::Ordering {
@@ -256,8 +257,8 @@ fn decode_component(s: &str) -> Vec<u8> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
             b'%' => match (
                 bytes.get(i + 1).and_then(|&b| hex_value(b)),
                 bytes.get(i + 2).and_then(|&b| hex_value(b)),
@@ -294,6 +295,7 @@ fn hex_value(b: u8) -> Option<u8> {
 }
 
 /// Appends `bytes` RFC 3986-encoded, like [`crate::encoding::percent_encode`].
+#[allow(clippy::indexing_slicing)] // a nibble (4 bits) always indexes the 16-entry table
 fn push_encoded(out: &mut String, bytes: &[u8]) {
     for &b in bytes {
         if is_unreserved(b) {
@@ -311,10 +313,10 @@ fn push_encoded(out: &mut String, bytes: &[u8]) {
 fn hmac_sha1(secret: &[u8]) -> Hmac<Sha1> {
     let mut key = Key::<Hmac<Sha1>>::default();
     if secret.len() <= key.len() {
-        key[..secret.len()].copy_from_slice(secret);
+        key.iter_mut().zip(secret).for_each(|(k, s)| *k = *s);
     } else {
         let digest = Sha1::digest(secret);
-        key[..digest.len()].copy_from_slice(&digest);
+        key.iter_mut().zip(digest).for_each(|(k, d)| *k = d);
     }
     <Hmac<Sha1> as KeyInit>::new(&key)
 }
