@@ -151,6 +151,7 @@ impl ServiceClient {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             user_agent: None,
             allow_insecure_http: false,
+            root_certificates_pem: Vec::new(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -241,8 +242,13 @@ impl ServiceClient {
 
             let attempt_failure = match &failure {
                 Failed::Service(e) => AttemptFailure::Service(e),
-                Failed::Dispatch(d) if d.kind == DispatchKind::BodyTooLarge => {
-                    // Retrying cannot make the body smaller.
+                Failed::Dispatch(d)
+                    if matches!(
+                        d.kind,
+                        DispatchKind::BodyTooLarge | DispatchKind::Certificate
+                    ) =>
+                {
+                    // Retrying cannot make the body smaller, nor the certificate trusted.
                     return Err(self.finish(operation, failure, attempt, false));
                 }
                 Failed::Dispatch(d) if !d.may_have_been_sent => AttemptFailure::NotSent,
@@ -406,7 +412,9 @@ enum Failed {
 fn dispatch_error(error: reqwest::Error) -> Box<DispatchError> {
     // reqwest marks failures to establish the connection (refused, DNS, TLS handshake,
     // connect timeout) with is_connect: nothing was written. Anything later may have been.
-    let (kind, may_have_been_sent) = if error.is_connect() {
+    let (kind, may_have_been_sent) = if error.is_connect() && is_certificate_refusal(&error) {
+        (DispatchKind::Certificate, false)
+    } else if error.is_connect() {
         (DispatchKind::Connect, false)
     } else if error.is_timeout() {
         (DispatchKind::Timeout, true)
@@ -423,6 +431,37 @@ fn dispatch_error(error: reqwest::Error) -> Box<DispatchError> {
         attempts: 0,
         source: Some(Box::new(error.without_url())),
     })
+}
+
+/// Whether a connect failure is this client refusing the server's TLS certificate (unknown
+/// issuer, expired, wrong name), which no retry can change.
+#[cfg(feature = "rustls")]
+fn is_certificate_refusal(error: &reqwest::Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            );
+        }
+        current = match e.downcast_ref::<std::io::Error>() {
+            // rustls reports through (nested) io::Errors, whose `source()` skips the error
+            // they wrap.
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    false
+}
+
+/// Without rustls the cause is not inspected: a refused certificate stays a retried
+/// connect failure.
+#[cfg(not(feature = "rustls"))]
+fn is_certificate_refusal(_error: &reqwest::Error) -> bool {
+    false
 }
 
 /// The server's requested delay: `Retry-After` (seconds or an HTTP date) or
@@ -446,8 +485,8 @@ pub(crate) fn retry_after(response: &HttpResponse, now: SystemTime) -> Option<Du
 /// [`ServiceClientBuilder`] by [`apply`](Self::apply).
 ///
 /// Vendor builders embed one and write their `retry`, `timeouts`, `clock`,
-/// `max_body_bytes`, `user_agent` and `allow_insecure_http` setters into it. A setting left
-/// unset keeps the [`ServiceClientBuilder`] default.
+/// `max_body_bytes`, `user_agent`, `allow_insecure_http` and `add_root_certificate_pem`
+/// setters into it. A setting left unset keeps the [`ServiceClientBuilder`] default.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct ClientOptions {
@@ -464,6 +503,10 @@ pub struct ClientOptions {
     /// Allows plain `http://` to a host that is not loopback. Default: off (`false`
     /// leaves the builder's setting as it is).
     pub allow_insecure_http: bool,
+    /// Extra trusted root certificates, each a PEM bundle (see
+    /// [`ServiceClientBuilder::add_root_certificate_pem`]). Default: none, only the
+    /// built-in roots.
+    pub root_certificates_pem: Vec<Vec<u8>>,
 }
 
 impl ClientOptions {
@@ -488,6 +531,9 @@ impl ClientOptions {
         if let Some(user_agent) = self.user_agent {
             builder = builder.user_agent(user_agent);
         }
+        for pem in self.root_certificates_pem {
+            builder = builder.add_root_certificate_pem(pem);
+        }
         builder
     }
 }
@@ -503,6 +549,7 @@ pub struct ServiceClientBuilder {
     max_body_bytes: usize,
     user_agent: Option<String>,
     allow_insecure_http: bool,
+    root_certificates_pem: Vec<Vec<u8>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -580,6 +627,17 @@ impl ServiceClientBuilder {
         self
     }
 
+    /// Also trusts the CA certificates in `pem`, one or more `-----BEGIN CERTIFICATE-----`
+    /// blocks, besides the built-in web PKI roots: for a server whose certificate an
+    /// internal CA issued, as in many private OCP deployments. Can be called more than once.
+    ///
+    /// [`build`](Self::build) fails with [`Error::Config`] when `pem` holds no certificate
+    /// or one that does not parse.
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates_pem.push(pem.into());
+        self
+    }
+
     /// Checks the configuration and builds the client with its connection pool.
     pub fn build(self) -> Result<ServiceClient, Error> {
         let endpoint = self
@@ -619,11 +677,28 @@ impl ServiceClientBuilder {
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| concat!("backup-core/", env!("CARGO_PKG_VERSION")).to_owned());
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .user_agent(user_agent)
             .connect_timeout(self.timeouts.connect)
             .timeout(self.timeouts.attempt)
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        for (index, pem) in self.root_certificates_pem.iter().enumerate() {
+            let bundle = index + 1;
+            let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                Error::Config(format!(
+                    "extra root certificate bundle {bundle} is not PEM: {e}"
+                ))
+            })?;
+            if certificates.is_empty() {
+                return Err(Error::Config(format!(
+                    "extra root certificate bundle {bundle} holds no PEM certificate"
+                )));
+            }
+            for certificate in certificates {
+                http = http.add_root_certificate(certificate);
+            }
+        }
+        let http = http
             .build()
             .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
         Ok(ServiceClient {

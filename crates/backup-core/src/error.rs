@@ -23,6 +23,10 @@ pub enum Error {
     /// No credentials could be found.
     #[error(transparent)]
     MissingCredentials(#[from] CredentialsError),
+    /// Credentials were found but cannot be sent (a value that goes into a header holds a
+    /// byte no header can carry). Nothing was sent.
+    #[error(transparent)]
+    InvalidCredentials(#[from] InvalidCredentials),
     /// The client was configured in a way that cannot work (bad endpoint, refused plain HTTP).
     #[error("invalid client configuration: {0}")]
     Config(String),
@@ -105,7 +109,10 @@ impl Error {
     /// check before repeating it.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Dispatch(e) => !e.may_have_been_sent || e.kind == DispatchKind::Connect,
+            Error::Dispatch(e) => {
+                e.kind != DispatchKind::Certificate
+                    && (!e.may_have_been_sent || e.kind == DispatchKind::Connect)
+            }
             Error::Service(e) => e.retryability != Retryability::No,
             Error::UnparseableResponse(e) => e.http_status >= 500,
             _ => false,
@@ -115,7 +122,10 @@ impl Error {
     /// Whether the request may have reached the server: false only when it certainly did not.
     pub fn may_have_been_sent(&self) -> bool {
         match self {
-            Error::InvalidInput(_) | Error::MissingCredentials(_) | Error::Config(_) => false,
+            Error::InvalidInput(_)
+            | Error::MissingCredentials(_)
+            | Error::InvalidCredentials(_)
+            | Error::Config(_) => false,
             Error::Dispatch(e) => e.may_have_been_sent,
             _ => true,
         }
@@ -227,12 +237,60 @@ impl fmt::Display for CredentialsError {
     }
 }
 
+/// Credentials that were found but cannot be used: which vendor's, which field, where it
+/// came from and what is wrong with it. Never carries the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub struct InvalidCredentials {
+    /// Which vendor's credentials.
+    pub vendor: &'static str,
+    /// The field (`access_key_id`, `security_token`, `X-Auth-Token`, ...).
+    pub field: String,
+    /// Where the value was read (`env NCLOUD_ACCESS_KEY_ID`, `file ~/.ncloud/configure`),
+    /// when a provider read it.
+    pub origin: Option<String>,
+    /// What is wrong, phrased to follow the field name ("contains a line feed (LF), ...").
+    pub problem: String,
+}
+
+impl InvalidCredentials {
+    /// A new error for `field` of `vendor`'s credentials.
+    pub fn new(vendor: &'static str, field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            vendor,
+            field: field.into(),
+            origin: None,
+            problem: problem.into(),
+        }
+    }
+
+    /// Names where the value was read.
+    pub fn with_origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+}
+
+impl fmt::Display for InvalidCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unusable {} credentials: `{}`", self.vendor, self.field)?;
+        if let Some(origin) = &self.origin {
+            write!(f, " (from {origin})")?;
+        }
+        write!(f, " {}; nothing was sent", self.problem)
+    }
+}
+
 /// How a request failed to get a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DispatchKind {
     /// The connection could not be established (refused, DNS, TLS handshake): nothing was sent.
     Connect,
+    /// The TLS handshake failed because the server's certificate is not trusted (unknown
+    /// issuer, expired, wrong name): nothing was sent, and trying again cannot help until
+    /// the client trusts the issuer (see `add_root_certificate_pem` on the client builders).
+    Certificate,
     /// A timeout after the connection was made.
     Timeout,
     /// The connection broke while sending or receiving.
@@ -266,6 +324,7 @@ impl fmt::Display for DispatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.kind {
             DispatchKind::Connect => "could not connect",
+            DispatchKind::Certificate => "server certificate not trusted",
             DispatchKind::Timeout => "timed out",
             DispatchKind::Io => "connection failed",
             DispatchKind::BodyTooLarge => "response body too large",

@@ -16,6 +16,8 @@ mod request;
 pub mod retry;
 pub mod sign;
 #[cfg(feature = "test-util")]
+pub mod test_tls;
+#[cfg(feature = "test-util")]
 pub mod test_util;
 pub mod time;
 
@@ -24,8 +26,9 @@ pub use client::{
     Timeouts,
 };
 pub use error::{
-    AmbiguousOutcome, CredentialsError, DispatchError, DispatchKind, Error, InvalidInput,
-    JobFailed, ResponseError, Retryability, ServiceError, ServiceErrorKind, WaitTimedOut,
+    AmbiguousOutcome, CredentialsError, DispatchError, DispatchKind, Error, InvalidCredentials,
+    InvalidInput, JobFailed, ResponseError, Retryability, ServiceError, ServiceErrorKind,
+    WaitTimedOut,
 };
 pub use poll::{PollState, Progress, WaitConfig};
 pub use request::{HttpRequest, HttpResponse, Method, OperationInfo};

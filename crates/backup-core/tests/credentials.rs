@@ -319,3 +319,212 @@ async fn cached_chain_does_not_cache_failures() {
     let c = cached.provide_credentials().await.expect("found on retry");
     assert_eq!(c.access_key_id, "later-id");
 }
+
+/// A value that would add a header if it were written raw.
+const INJECTING: &str = "AKID-start\r\nX-Injected: 1";
+
+/// The error of credentials that were found but cannot be sent: typed, naming the vendor,
+/// the field and where it came from, never the value, and not worth retrying.
+fn assert_unusable(error: &Error, vendor: &str, field: &str, origin: &str) {
+    let shown = error.to_string();
+    match error {
+        Error::InvalidCredentials(e) => {
+            assert_eq!(e.vendor, vendor, "{shown}");
+            assert_eq!(e.field, field, "{shown}");
+        }
+        other => panic!("expected invalid credentials, got {other:?}"),
+    }
+    assert!(!error.is_retryable(), "{shown}");
+    assert!(!error.may_have_been_sent(), "{shown}");
+    assert!(shown.contains(vendor) && shown.contains(field), "{shown}");
+    assert!(shown.contains(origin), "{shown}");
+    assert!(!shown.contains("credentials found"), "{shown}");
+    assert!(!shown.contains('\n') && !shown.contains('\r'), "{shown}");
+    let debug = format!("{error:?}");
+    for part in ["AKID-start", "X-Injected", SECRET, TOKEN] {
+        assert!(!shown.contains(part), "Display shows {part}: {shown}");
+        assert!(!debug.contains(part), "Debug shows {part}: {debug}");
+    }
+}
+
+#[tokio::test]
+async fn ncp_chain_refuses_an_access_key_with_crlf_from_env_or_file() {
+    let env = StaticEnvironment::new()
+        .with_var("NCLOUD_ACCESS_KEY_ID", INJECTING)
+        .with_var("NCLOUD_SECRET_KEY", SECRET);
+    let error = NcpDefaultChain::with_environment(env)
+        .provide_credentials()
+        .await
+        .expect_err("an access key with CR LF must not be provided");
+    assert_unusable(&error, "ncp", "access_key_id", "env NCLOUD_ACCESS_KEY_ID");
+
+    let home = TempDir::new("ncp-crlf");
+    let file = home.write(
+        ".ncloud/configure",
+        &format!("ncloud_access_key_id = AKID-start\rX-Injected: 1\nncloud_secret_access_key = {SECRET}\n"),
+    );
+    let error = NcpDefaultChain::with_environment(StaticEnvironment::new().with_home(home.path()))
+        .provide_credentials()
+        .await
+        .expect_err("an access key with CR must not be provided");
+    assert_unusable(
+        &error,
+        "ncp",
+        "access_key_id",
+        &format!("file {}", file.display()),
+    );
+}
+
+#[tokio::test]
+async fn huawei_chain_refuses_a_security_token_with_lf_and_an_ak_with_nul() {
+    let env = StaticEnvironment::new()
+        .with_var("HUAWEICLOUD_SDK_AK", "AKEXAMPLE")
+        .with_var("HUAWEICLOUD_SDK_SK", SECRET)
+        .with_var(
+            "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+            "AKID-start\nX-Injected: 1",
+        );
+    let error = HuaweiDefaultChain::with_environment(env)
+        .provide_credentials()
+        .await
+        .expect_err("a security token with LF must not be provided");
+    assert_unusable(
+        &error,
+        "huaweicloud",
+        "security_token",
+        "env HUAWEICLOUD_SDK_SECURITY_TOKEN",
+    );
+
+    let home = TempDir::new("hw-nul");
+    home.write(
+        ".huaweicloud/credentials",
+        &format!("[basic]\nak = AKID-start\u{0}X-Injected\nsk = {SECRET}\n"),
+    );
+    let error =
+        HuaweiDefaultChain::with_environment(StaticEnvironment::new().with_home(home.path()))
+            .provide_credentials()
+            .await
+            .expect_err("an AK with NUL must not be provided");
+    assert_unusable(&error, "huaweicloud", "access_key_id", "[basic]");
+}
+
+#[tokio::test]
+async fn ocp_provider_refuses_an_access_key_id_with_a_control_byte() {
+    let env = StaticEnvironment::new()
+        .with_var("OCP_ACCESS_KEY_ID", "AKID-start\u{1b}X-Injected")
+        .with_var("OCP_ACCESS_KEY_SECRET", SECRET)
+        .with_var("OCP_USERNAME", "admin")
+        .with_var("OCP_PASSWORD", SECRET);
+    let error = OcpEnvironmentProvider::with_environment(env)
+        .provide_credentials()
+        .await
+        .expect_err("an access key id with ESC must not be provided");
+    assert_unusable(&error, "ocp", "access_key_id", "env OCP_ACCESS_KEY_ID");
+}
+
+#[test]
+fn header_values_follow_the_http_crate_rules() {
+    use backup_core::credentials::check_header_value;
+    for fine in [
+        "AKIDEXAMPLE",
+        "with space",
+        "tab\there",
+        "obs-text-é",
+        "~!@#$%^&*()",
+    ] {
+        assert!(
+            check_header_value("ncp", "access_key_id", fine).is_ok(),
+            "{fine:?}"
+        );
+    }
+    for (bad, problem) in [
+        ("a\rb", "carriage return"),
+        ("a\nb", "line feed"),
+        ("a\0b", "NUL"),
+        ("a\u{7f}b", "control character"),
+        ("a\u{1}b", "control character"),
+        ("", "empty"),
+    ] {
+        let error = check_header_value("ncp", "access_key_id", bad).expect_err(bad);
+        assert!(error.problem.contains(problem), "{bad:?}: {error}");
+        assert_eq!(error.field, "access_key_id");
+    }
+}
+
+/// A caller's source that hands out whatever it holds, unchecked.
+#[derive(Debug)]
+struct Unchecked<C>(C);
+
+impl<C: Clone + Send + Sync + std::fmt::Debug + 'static> ProvideCredentials for Unchecked<C> {
+    type Credentials = C;
+
+    fn provide_credentials(&self) -> BoxFuture<'_, Result<C, Error>> {
+        let credentials = self.0.clone();
+        Box::pin(async move { Ok(credentials) })
+    }
+}
+
+#[derive(Debug)]
+struct UncheckedToken(&'static str);
+
+impl backup_core::sign::ProvideToken for UncheckedToken {
+    fn token(&self) -> BoxFuture<'_, Result<SecretString, Error>> {
+        let token = SecretString::new(self.0);
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+/// The signers are the last guard: whatever a caller's provider returns, a value a header
+/// cannot carry never reaches the request.
+#[tokio::test]
+async fn signers_refuse_unusable_values_from_any_provider() {
+    use backup_core::sign::{
+        HuaweiAkSkSigner, HuaweiTokenAuth, NcpSigner, OcpSigner, Sign, SigningContext,
+    };
+    use backup_core::{HttpRequest, Method};
+
+    let context = SigningContext {
+        now: std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
+        host: "example.com".into(),
+    };
+    let signers: Vec<(Box<dyn Sign>, &str, &str)> = vec![
+        (
+            Box::new(NcpSigner::new(Unchecked(NcpCredentials::new(
+                INJECTING, SECRET,
+            )))),
+            "ncp",
+            "access_key_id",
+        ),
+        (
+            Box::new(HuaweiAkSkSigner::new(Unchecked(
+                HuaweiCredentials::new("AKEXAMPLE", SECRET).with_security_token(INJECTING),
+            ))),
+            "huaweicloud",
+            "security_token",
+        ),
+        (
+            Box::new(HuaweiTokenAuth::new(UncheckedToken(INJECTING))),
+            "huaweicloud",
+            "X-Auth-Token",
+        ),
+        (
+            Box::new(OcpSigner::new(Unchecked(OcpCredentials::access_key(
+                INJECTING, SECRET,
+            )))),
+            "ocp",
+            "access_key_id",
+        ),
+    ];
+    for (signer, vendor, field) in signers {
+        let mut request = HttpRequest::new(Method::Get, "/x");
+        let error = signer
+            .sign(&mut request, &context)
+            .await
+            .expect_err("an unusable value must not be signed");
+        assert_unusable(&error, vendor, field, "");
+        assert!(
+            request.headers.iter().all(|(_, v)| !v.contains('\n')),
+            "{vendor} {field}: a raw value reached the request"
+        );
+    }
+}

@@ -17,6 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
   backupctl ncp hadoop backup-config --instance-no 1000001 --wait
   backupctl ocp --endpoint https://ocp.example.com backup-now --cluster-id 1 --wait
   backupctl plan run nightly.toml --concurrency 4 --report report.json
+  backupctl --ca-cert internal-ca.pem ocp --ocp-endpoint https://ocp.corp list --cluster-id 1
 
 Credentials come from the same places as the SDK: NCLOUD_ACCESS_KEY_ID and
 NCLOUD_SECRET_ACCESS_KEY (or ~/.ncloud/configure); OCP_ACCESS_KEY_ID and
@@ -77,6 +78,10 @@ pub struct GlobalArgs {
     /// Allow plain http:// to a host that is not loopback (secrets then cross the network in clear).
     #[arg(long, global = true)]
     pub allow_insecure_http: bool,
+    /// Also trust the CA certificates in this PEM file (one or more), for a server whose
+    /// certificate an internal CA issued, as in many private OCP deployments.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// How results are printed.

@@ -11,6 +11,7 @@ use backup_core::credentials::{HuaweiCredentials, NcpCredentials, OcpCredentials
 use backup_core::protocol::ncp::{GatewayBuilder, RegionCode, Site};
 
 use crate::cli::GlobalArgs;
+use crate::error::CliError;
 
 /// Credentials that replace the SDK's default lookup (the demo uses the emulator's).
 #[derive(Clone, Debug, Default)]
@@ -25,6 +26,8 @@ pub struct FixedCredentials {
 pub struct Context {
     pub global: GlobalArgs,
     credentials: FixedCredentials,
+    /// The PEM of `--ca-cert`, read once, trusted by every client.
+    root_certificate_pem: Option<Vec<u8>>,
     hadoop: OnceLock<Result<ncp_vhadoop::Client, String>>,
     vcache: OnceLock<Result<ncp_vcache::vcache::Client, String>>,
     vredis: OnceLock<Result<ncp_vcache::vredis::Client, String>>,
@@ -50,12 +53,29 @@ impl Context {
         Self {
             global,
             credentials,
+            root_certificate_pem: None,
             hadoop: OnceLock::new(),
             vcache: OnceLock::new(),
             vredis: OnceLock::new(),
             ocp: OnceLock::new(),
             ges: OnceLock::new(),
         }
+    }
+
+    /// A context whose clients also trust the `--ca-cert` file, read here without blocking
+    /// the runtime. A file that cannot be read is a usage error; one that is not PEM fails
+    /// when a client is built.
+    pub async fn load(global: GlobalArgs, credentials: FixedCredentials) -> Result<Self, CliError> {
+        let root_certificate_pem = match &global.ca_cert {
+            Some(path) => Some(tokio::fs::read(path).await.map_err(|e| {
+                CliError::Usage(format!("cannot read --ca-cert {}: {e}", path.display()))
+            })?),
+            None => None,
+        };
+        Ok(Self {
+            root_certificate_pem,
+            ..Self::new(global, credentials)
+        })
     }
 
     /// How long to wait for a backup, and how often to look.
@@ -94,6 +114,9 @@ impl Context {
             GatewayBuilder::<C>::new().allow_insecure_http(self.global.allow_insecure_http);
         if let Some(credentials) = &self.credentials.ncp {
             builder = builder.credentials(credentials.clone());
+        }
+        if let Some(pem) = &self.root_certificate_pem {
+            builder = builder.add_root_certificate_pem(pem.clone());
         }
         if let Some(site) = &self.global.ncp_site {
             let site = Site::from_name(site)
@@ -138,6 +161,9 @@ impl Context {
             if let Some(credentials) = &self.credentials.ocp {
                 builder = builder.credentials(credentials.clone());
             }
+            if let Some(pem) = &self.root_certificate_pem {
+                builder = builder.add_root_certificate_pem(pem.clone());
+            }
             builder.build().map_err(|e| e.to_string())
         })
     }
@@ -156,6 +182,9 @@ impl Context {
             }
             if let Some(project_id) = &self.global.ges_project_id {
                 builder = builder.project_id(project_id.clone());
+            }
+            if let Some(pem) = &self.root_certificate_pem {
+                builder = builder.add_root_certificate_pem(pem.clone());
             }
             if let Some(credentials) = &self.credentials.huawei {
                 if let Some(project_id) = &credentials.project_id

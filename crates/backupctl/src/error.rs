@@ -2,7 +2,7 @@
 //!
 //! Exit status 2 means the command could not be attempted as given (bad arguments, a bad
 //! plan file, input the SDK rejected before sending, a client that cannot be configured,
-//! no credentials found: nothing was sent in any of these cases);
+//! no usable credentials: nothing was sent in any of these cases);
 //! 1 means it was attempted and failed (the vendor said no, the network failed, a backup
 //! failed or did not finish in time, or a plan had a failed target).
 
@@ -42,13 +42,14 @@ impl CliError {
 }
 
 /// Input the SDK refused before sending anything, a client it cannot configure, or no
-/// credentials to sign with.
+/// usable credentials to sign with.
 pub fn is_usage_error(error: &backup_core::Error) -> bool {
     matches!(
         error,
         backup_core::Error::InvalidInput(_)
             | backup_core::Error::Config(_)
             | backup_core::Error::MissingCredentials(_)
+            | backup_core::Error::InvalidCredentials(_)
     )
 }
 

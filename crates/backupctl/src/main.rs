@@ -87,20 +87,20 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let format = cli.global.output;
     match cli.command {
         Command::Ncp(command) => {
-            let ctx = Context::new(cli.global, FixedCredentials::default());
+            let ctx = Context::load(cli.global, FixedCredentials::default()).await?;
             commands::ncp(&ctx, command).await?.print(format)?;
         }
         Command::Ocp(command) => {
-            let ctx = Context::new(cli.global, FixedCredentials::default());
+            let ctx = Context::load(cli.global, FixedCredentials::default()).await?;
             commands::ocp(&ctx, command).await?.print(format)?;
         }
         Command::Ges(command) => {
-            let ctx = Context::new(cli.global, FixedCredentials::default());
+            let ctx = Context::load(cli.global, FixedCredentials::default()).await?;
             commands::ges(&ctx, command).await?.print(format)?;
         }
         Command::Plan(PlanCommand::Run(args)) => {
             let plan = plan::Plan::load(&args.plan).await?.shard(args.shard);
-            let ctx = Arc::new(Context::new(cli.global, FixedCredentials::default()));
+            let ctx = Arc::new(Context::load(cli.global, FixedCredentials::default()).await?);
             let board = if args.dry_run {
                 Board::Quiet
             } else {

@@ -13,6 +13,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use backup_core::test_tls::{TEST_CA_PEM, TlsFront};
 use backup_emulator::config::defaults;
 use backup_emulator::{Emulator, EmulatorHandle, Fault, FaultRule, ops};
 use serde_json::Value;
@@ -808,4 +809,66 @@ fn every_command_help_shows_an_example() {
             "{args:?}: {text}"
         );
     }
+}
+
+/// A private OCP behind a certificate from an internal CA: refused without `--ca-cert`
+/// (exit 1, nothing reached the server), reached with it; a CA file that cannot be used is
+/// a usage error (exit 2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ca_cert_trusts_an_internal_ca() {
+    let emu = emulator().await;
+    let front = TlsFront::start(&emu.base_url()).await;
+    let dir = scratch();
+    let ca = dir.join("internal-ca.pem");
+    std::fs::write(&ca, TEST_CA_PEM).unwrap();
+    let not_pem = dir.join("not-a-ca.pem");
+    std::fs::write(&not_pem, "not a certificate").unwrap();
+    let strategy = [
+        "ocp",
+        "--ocp-endpoint",
+        &front.base_url,
+        "strategy",
+        "--cluster-id",
+        "1",
+        "-o",
+        "json",
+    ];
+    let with_ca = |file: &std::path::Path| {
+        let mut args = vec!["--ca-cert", file.to_str().unwrap()];
+        args.extend(strategy);
+        run(&mut backupctl(&emu), &args)
+    };
+
+    let refused = run(&mut backupctl(&emu), &strategy);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("server certificate not trusted")
+            && refused.stderr.lines().count() == 1,
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(front.handshakes(), 0);
+    assert_eq!(emu.total_requests(), 0);
+
+    let trusted = with_ca(&ca);
+    assert_eq!(trusted.code, 0, "{}", trusted.stderr);
+    assert!(
+        trusted.json()["obBackupServiceStorageConfig"].is_object(),
+        "{}",
+        trusted.stdout
+    );
+    assert!(front.handshakes() >= 1);
+    assert!(emu.total_requests() >= 1);
+
+    let before = emu.total_requests();
+    for unusable in [dir.join("missing.pem"), not_pem] {
+        let out = with_ca(&unusable);
+        assert_eq!(out.code, 2, "{unusable:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("certificate") || out.stderr.contains("--ca-cert"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(emu.total_requests(), before);
 }

@@ -266,12 +266,23 @@ impl ClientBuilder {
         self
     }
 
+    /// Also trusts the CA certificates in `pem` (one or more PEM `CERTIFICATE` blocks)
+    /// besides the built-in roots, for a server whose certificate an internal CA issued.
+    /// Can be called more than once; a PEM without a parseable certificate fails `build`
+    /// with [`Error::Config`]. See
+    /// [`ServiceClientBuilder::add_root_certificate_pem`](backup_core::ServiceClientBuilder::add_root_certificate_pem).
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.options.root_certificates_pem.push(pem.into());
+        self
+    }
+
     /// Builds the client. Reads no file and sends nothing.
     ///
     /// # Errors
     ///
     /// [`Error::Config`] without a region or endpoint, or with an unusable endpoint;
-    /// [`Error::InvalidInput`] for a malformed region.
+    /// [`Error::InvalidInput`] for a malformed region; [`Error::InvalidCredentials`] for
+    /// fixed credentials or a fixed token that cannot be sent (CR, LF, NUL...).
     pub fn build(self) -> Result<Client, Error> {
         let endpoint = match (self.endpoint, &self.region) {
             (Some(endpoint), _) => endpoint,
@@ -290,6 +301,10 @@ impl ClientBuilder {
                 HuaweiDefaultChain::with_environment(self.env.clone()),
             )))
         });
+        match &auth {
+            Auth::AkSk(provider) => provider.check_fixed()?,
+            Auth::Token(token) => token.check_fixed()?,
+        }
         let signer: Arc<dyn Sign> = match auth {
             Auth::AkSk(provider) => Arc::new(HuaweiAkSkSigner::new(WithoutProjectId(provider))),
             Auth::Token(token) => Arc::new(HuaweiTokenAuth::new(SharedToken(token))),
@@ -342,5 +357,9 @@ struct SharedToken(Arc<dyn ProvideToken>);
 impl ProvideToken for SharedToken {
     fn token(&self) -> BoxFuture<'_, Result<backup_core::credentials::SecretString, Error>> {
         self.0.token()
+    }
+
+    fn check_fixed(&self) -> Result<(), Error> {
+        self.0.check_fixed()
     }
 }

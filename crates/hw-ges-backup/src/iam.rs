@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use backup_core::clock::{Clock, SystemClock};
-use backup_core::credentials::{BoxFuture, SecretString};
+use backup_core::credentials::{BoxFuture, SecretString, check_header_value};
 use backup_core::sign::{NoAuth, ProvideToken};
 use backup_core::{
     ClientOptions, Error, HttpRequest, Method, OperationInfo, ResponseError, ServiceClient,
@@ -157,6 +157,9 @@ impl IamTokenProvider {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unparseable("the response has no X-Subject-Token header"))?;
+        // The token is sent back in X-Auth-Token: refuse one no header can carry now, once,
+        // rather than on every request that would use it.
+        check_subject_token(token)?;
         let expires_at = serde_json::from_slice::<serde_json::Value>(&response.body)
             .ok()
             .and_then(|v| {
@@ -190,6 +193,7 @@ pub struct IamTokenProviderBuilder {
     lifetime: Duration,
     refresh_before: Duration,
     clock: Arc<dyn Clock>,
+    root_certificates_pem: Vec<Vec<u8>>,
 }
 
 impl Default for IamTokenProviderBuilder {
@@ -205,6 +209,7 @@ impl Default for IamTokenProviderBuilder {
             lifetime: DEFAULT_TOKEN_LIFETIME,
             refresh_before: DEFAULT_REFRESH_BEFORE,
             clock: Arc::new(SystemClock),
+            root_certificates_pem: Vec::new(),
         }
     }
 }
@@ -283,6 +288,16 @@ impl IamTokenProviderBuilder {
         self
     }
 
+    /// Also trusts the CA certificates in `pem` (one or more PEM `CERTIFICATE` blocks)
+    /// besides the built-in roots, for a server whose certificate an internal CA issued.
+    /// Can be called more than once; a PEM without a parseable certificate fails [`build`](Self::build)
+    /// with [`Error::Config`]. See
+    /// [`ServiceClientBuilder::add_root_certificate_pem`](backup_core::ServiceClientBuilder::add_root_certificate_pem).
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates_pem.push(pem.into());
+        self
+    }
+
     /// Builds the provider. Sends nothing.
     ///
     /// # Errors
@@ -317,12 +332,9 @@ impl IamTokenProviderBuilder {
             (None, Some(region)) => host_for_region("iam", region)?,
             (None, None) => return Err(Error::invalid_input("region", "is required")),
         };
-        let client = service_client(
-            "huawei-iam",
-            endpoint,
-            Arc::new(NoAuth),
-            ClientOptions::default(),
-        )?;
+        let mut options = ClientOptions::default();
+        options.root_certificates_pem = self.root_certificates_pem;
+        let client = service_client("huawei-iam", endpoint, Arc::new(NoAuth), options)?;
         Ok(IamTokenProvider {
             inner: Arc::new(Inner {
                 client,
@@ -339,6 +351,11 @@ impl IamTokenProviderBuilder {
     }
 }
 
+/// Checks that a token IAM returned can be sent in `X-Auth-Token`.
+fn check_subject_token(token: &str) -> Result<(), Error> {
+    Ok(check_header_value("huawei-iam", "X-Subject-Token", token)?)
+}
+
 /// Parses an IAM time such as `2024-01-02T03:04:05.123000Z` (IAM writes UTC; another
 /// offset is honoured).
 fn parse_rfc3339(s: &str) -> Option<SystemTime> {
@@ -348,6 +365,23 @@ fn parse_rfc3339(s: &str) -> Option<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subject_tokens_that_no_header_can_carry_are_refused() {
+        assert!(check_subject_token("MIIexample-token").is_ok());
+        for bad in ["MII\u{7f}example", "MII\rexample", "MII\u{0}x"] {
+            match check_subject_token(bad) {
+                Err(Error::InvalidCredentials(e)) => {
+                    assert_eq!(
+                        (e.vendor, e.field.as_str()),
+                        ("huawei-iam", "X-Subject-Token")
+                    );
+                    assert!(!e.to_string().contains("MII"), "{e}");
+                }
+                other => panic!("{bad:?}: expected invalid credentials, got {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn parses_iam_times() {

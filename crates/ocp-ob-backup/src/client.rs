@@ -143,13 +143,28 @@ impl ClientBuilder {
         self
     }
 
+    /// Also trusts the CA certificates in `pem` (one or more PEM `CERTIFICATE` blocks)
+    /// besides the built-in roots: private OCP deployments often serve a certificate from
+    /// an internal CA. Can be called more than once; a PEM without a parseable certificate
+    /// fails [`build`](Self::build) with [`Error::Config`]. Prefer this to
+    /// [`allow_insecure_http`](Self::allow_insecure_http).
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.options.root_certificates_pem.push(pem.into());
+        self
+    }
+
     /// Checks the configuration and builds the client.
     ///
     /// # Errors
     ///
     /// [`Error::Config`] when no endpoint is set, it is not a URL, or it is plain `http://`
-    /// to a non-loopback host without [`allow_insecure_http`](Self::allow_insecure_http).
+    /// to a non-loopback host without [`allow_insecure_http`](Self::allow_insecure_http);
+    /// [`Error::InvalidCredentials`] for fixed credentials that cannot be sent (see
+    /// [`OcpCredentials::validate`]).
     pub fn build(self) -> Result<Client, Error> {
+        if let Some(credentials) = &self.credentials {
+            credentials.check_fixed()?;
+        }
         let credentials = self.credentials.unwrap_or_else(|| {
             Arc::new(CachedProvider::new(OcpEnvironmentProvider::new()))
                 as SharedProvider<OcpCredentials>

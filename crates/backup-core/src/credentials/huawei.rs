@@ -94,6 +94,14 @@ impl HuaweiDefaultChain {
                 credentials.project_id = non_empty_var(env, PROJECT_ID_VAR, &mut search);
                 credentials.security_token =
                     non_empty_var(env, SECURITY_TOKEN_VAR, &mut search).map(Into::into);
+                credentials.validate().map_err(|e| {
+                    let variable = match e.field.as_str() {
+                        "project_id" => PROJECT_ID_VAR,
+                        "security_token" => SECURITY_TOKEN_VAR,
+                        _ => AK_VAR,
+                    };
+                    e.with_origin(format!("env {variable}"))
+                })?;
                 tracing::debug!("using Huawei Cloud credentials from the environment");
                 return Ok(self.finish(credentials));
             }
@@ -153,6 +161,9 @@ impl HuaweiDefaultChain {
                             let mut credentials = HuaweiCredentials::new(ak, sk);
                             credentials.project_id = get("project_id").map(str::to_owned);
                             credentials.security_token = get("security_token").map(Into::into);
+                            credentials.validate().map_err(|e| {
+                                e.with_origin(file_place(&path, Some(SECTION), &[]))
+                            })?;
                             tracing::debug!(file = %shown, "using Huawei Cloud credentials from the credentials file");
                             return Ok(self.finish(credentials));
                         }

@@ -3,6 +3,11 @@
 //! Each vendor has a default chain that looks where that vendor's official SDKs look, in
 //! the same order; [`ProvideCredentials`] lets a caller plug in a source of their own.
 //! Secrets are [`SecretString`]s: never shown by `Debug` or `Display`, zeroed on drop.
+//!
+//! Every value that travels in an HTTP header (an access key id, a security token, an IAM
+//! token) is checked with [`check_header_value`] where it enters: when a provider loads it,
+//! when a client is built with fixed credentials, and once more by the signer. A value that
+//! fails is an [`Error::InvalidCredentials`], and nothing is sent.
 
 use std::fmt;
 use std::future::Future;
@@ -11,7 +16,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroize;
 
-use crate::Error;
+use crate::{Error, InvalidCredentials};
 
 mod env;
 mod huawei;
@@ -22,6 +27,82 @@ pub use env::{Environment, ProcessEnvironment, StaticEnvironment};
 pub use huawei::HuaweiDefaultChain;
 pub use ncp::NcpDefaultChain;
 pub use ocp::OcpEnvironmentProvider;
+
+/// The vendor name in errors about [`NcpCredentials`].
+const NCP: &str = "ncp";
+/// The vendor name in errors about [`HuaweiCredentials`] and Huawei IAM tokens.
+pub(crate) const HUAWEI: &str = "huaweicloud";
+/// The vendor name in errors about [`OcpCredentials`].
+const OCP: &str = "ocp";
+
+/// Checks that `value`, the credential `field` of `vendor`, can be sent as an HTTP header
+/// value: not empty, and only visible ASCII, space, tab or bytes above 0x7F (the `http`
+/// crate's rule). CR and LF would end the header (and could add others), NUL and the other
+/// control bytes are refused by every HTTP stack.
+///
+/// The error names the field and the offending character, never the value.
+///
+/// ```
+/// use backup_core::credentials::check_header_value;
+///
+/// assert!(check_header_value("ncp", "access_key_id", "AKIDEXAMPLE").is_ok());
+/// let error = check_header_value("ncp", "access_key_id", "AKID\r\nX: 1").unwrap_err();
+/// assert_eq!(error.field, "access_key_id");
+/// assert!(!error.to_string().contains("AKID"));
+/// ```
+pub fn check_header_value(
+    vendor: &'static str,
+    field: &str,
+    value: &str,
+) -> Result<(), InvalidCredentials> {
+    if value.is_empty() {
+        return Err(InvalidCredentials::new(vendor, field, "is empty"));
+    }
+    let fits_a_header = |b: u8| (b >= 0x20 && b != 0x7f) || b == b'\t';
+    match value.bytes().find(|&b| !fits_a_header(b)) {
+        None => Ok(()),
+        Some(byte) => Err(InvalidCredentials::new(
+            vendor,
+            field,
+            format!(
+                "contains {}, which an HTTP header value cannot carry",
+                describe_control_byte(byte)
+            ),
+        )),
+    }
+}
+
+/// Checks a user name or password for HTTP Basic: RFC 7617 forbids control characters in
+/// either, and a `:` in the user name would be read as the start of the password.
+fn check_basic_part(field: &str, value: &str) -> Result<(), InvalidCredentials> {
+    if let Some(byte) = value.bytes().find(|b| b.is_ascii_control()) {
+        return Err(InvalidCredentials::new(
+            OCP,
+            field,
+            format!(
+                "contains {}, which HTTP Basic credentials must not (RFC 7617)",
+                describe_control_byte(byte)
+            ),
+        ));
+    }
+    if field == "username" && value.contains(':') {
+        return Err(InvalidCredentials::new(
+            OCP,
+            field,
+            "contains `:`, which HTTP Basic reads as the end of the user name (RFC 7617)",
+        ));
+    }
+    Ok(())
+}
+
+fn describe_control_byte(byte: u8) -> String {
+    match byte {
+        b'\r' => "a carriage return (CR)".to_owned(),
+        b'\n' => "a line feed (LF)".to_owned(),
+        0 => "a NUL byte".to_owned(),
+        other => format!("a control character (0x{other:02X})"),
+    }
+}
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -96,6 +177,12 @@ impl NcpCredentials {
             secret_key: secret_key.into(),
         }
     }
+
+    /// Checks that the access key id can be sent in `x-ncp-iam-access-key` (see
+    /// [`check_header_value`]).
+    pub fn validate(&self) -> Result<(), InvalidCredentials> {
+        check_header_value(NCP, "access_key_id", &self.access_key_id)
+    }
 }
 
 /// Huawei Cloud AK/SK credentials, optionally temporary (with a security token), and the
@@ -138,6 +225,19 @@ impl HuaweiCredentials {
         self.security_token = Some(token.into());
         self
     }
+
+    /// Checks that the access key (in `Authorization`), the project id (`X-Project-Id`) and
+    /// the security token (`X-Security-Token`) can be sent (see [`check_header_value`]).
+    pub fn validate(&self) -> Result<(), InvalidCredentials> {
+        check_header_value(HUAWEI, "access_key_id", &self.access_key_id)?;
+        if let Some(project_id) = &self.project_id {
+            check_header_value(HUAWEI, "project_id", project_id)?;
+        }
+        if let Some(token) = &self.security_token {
+            check_header_value(HUAWEI, "security_token", token.expose_secret())?;
+        }
+        Ok(())
+    }
 }
 
 /// OceanBase Cloud Platform credentials: a user and password (HTTP Basic) or an access key
@@ -177,6 +277,24 @@ impl OcpCredentials {
             access_key_secret: secret.into(),
         }
     }
+
+    /// Checks that these credentials can be sent: an access key id must fit the
+    /// `Authorization` header (see [`check_header_value`]); Basic credentials must follow
+    /// RFC 7617 (no control characters, no `:` in the user name, a user name at all).
+    pub fn validate(&self) -> Result<(), InvalidCredentials> {
+        match self {
+            OcpCredentials::AccessKey { access_key_id, .. } => {
+                check_header_value(OCP, "access_key_id", access_key_id)
+            }
+            OcpCredentials::Basic { username, password } => {
+                if username.is_empty() {
+                    return Err(InvalidCredentials::new(OCP, "username", "is empty"));
+                }
+                check_basic_part("username", username)?;
+                check_basic_part("password", password.expose_secret())
+            }
+        }
+    }
 }
 
 /// A source of credentials. Implement it to plug in a source of your own (a vault, a
@@ -186,8 +304,18 @@ pub trait ProvideCredentials: Send + Sync + fmt::Debug {
     /// The kind of credentials provided.
     type Credentials: Clone + Send + Sync + 'static;
 
-    /// Returns the current credentials, or a [`Error::MissingCredentials`] naming where it looked.
+    /// Returns the current credentials, or a [`Error::MissingCredentials`] naming where it
+    /// looked (an [`Error::InvalidCredentials`] when what it found cannot be sent).
     fn provide_credentials(&self) -> BoxFuture<'_, Result<Self::Credentials, Error>>;
+
+    /// Checks, without I/O, credentials this provider already holds, so that a client
+    /// builder can refuse unusable fixed credentials before anything is sent.
+    ///
+    /// The default does nothing: a provider that looks credentials up later has them checked
+    /// when they are provided (and by the signer).
+    fn check_fixed(&self) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 /// A shared, type-erased credentials provider.
@@ -201,6 +329,10 @@ macro_rules! static_provider {
             fn provide_credentials(&self) -> BoxFuture<'_, Result<Self::Credentials, Error>> {
                 let credentials = self.clone();
                 Box::pin(async move { Ok(credentials) })
+            }
+
+            fn check_fixed(&self) -> Result<(), Error> {
+                self.validate().map_err(Error::from)
             }
         }
     };
@@ -248,5 +380,9 @@ impl<P: ProvideCredentials> ProvideCredentials for CachedProvider<P> {
                 .await
                 .cloned()
         })
+    }
+
+    fn check_fixed(&self) -> Result<(), Error> {
+        self.inner.check_fixed()
     }
 }

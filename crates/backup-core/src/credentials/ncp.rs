@@ -70,9 +70,13 @@ impl NcpDefaultChain {
         let access_key = first_var(env, &ACCESS_KEY_VARS, &mut search);
         let secret_key = first_var(env, &SECRET_KEY_VARS, &mut search);
         match (access_key, secret_key) {
-            (Some((_, access_key)), Some((_, secret_key))) => {
+            (Some((name, access_key)), Some((_, secret_key))) => {
+                let credentials = NcpCredentials::new(access_key, secret_key);
+                credentials
+                    .validate()
+                    .map_err(|e| e.with_origin(format!("env {name}")))?;
                 tracing::debug!("using NCP credentials from the environment");
-                return Ok(NcpCredentials::new(access_key, secret_key));
+                return Ok(credentials);
             }
             (Some((name, _)), None) => search.note(format!(
                 "{name} is set but neither {} nor {} is",
@@ -107,8 +111,12 @@ impl NcpDefaultChain {
                 if let (Some(access_key), Some(secret_key)) =
                     (non_empty(access_key), non_empty(secret_key))
                 {
+                    let credentials = NcpCredentials::new(access_key, secret_key);
+                    credentials
+                        .validate()
+                        .map_err(|e| e.with_origin(file_place(&path, None, &[])))?;
                     tracing::debug!(file = %shown, "using NCP credentials from the configure file");
-                    return Ok(NcpCredentials::new(access_key, secret_key));
+                    return Ok(credentials);
                 }
                 for (key, value) in [(FILE_ACCESS_KEY, access_key), (FILE_SECRET_KEY, secret_key)] {
                     match value {

@@ -58,8 +58,12 @@ impl OcpEnvironmentProvider {
         let secret = non_empty_var(env, ACCESS_KEY_SECRET_VAR, &mut search);
         let half_access_key = match (id, secret) {
             (Some(id), Some(secret)) => {
+                let credentials = OcpCredentials::access_key(id, secret);
+                credentials
+                    .validate()
+                    .map_err(|e| e.with_origin(format!("env {ACCESS_KEY_ID_VAR}")))?;
                 tracing::debug!("using OCP access key credentials from the environment");
-                return Ok(OcpCredentials::access_key(id, secret));
+                return Ok(credentials);
             }
             (Some(_), None) => Some(format!(
                 "{ACCESS_KEY_ID_VAR} is set but {ACCESS_KEY_SECRET_VAR} is not"
@@ -74,12 +78,20 @@ impl OcpEnvironmentProvider {
         let password = non_empty_var(env, PASSWORD_VAR, &mut search);
         match (username, password) {
             (Some(username), Some(password)) => {
+                let credentials = OcpCredentials::basic(username, password);
+                credentials.validate().map_err(|e| {
+                    let variable = match e.field.as_str() {
+                        "password" => PASSWORD_VAR,
+                        _ => USERNAME_VAR,
+                    };
+                    e.with_origin(format!("env {variable}"))
+                })?;
                 if let Some(half) = &half_access_key {
                     tracing::warn!("{half}; using {USERNAME_VAR} and {PASSWORD_VAR} instead");
                 } else {
                     tracing::debug!("using OCP user and password from the environment");
                 }
-                return Ok(OcpCredentials::basic(username, password));
+                return Ok(credentials);
             }
             (Some(_), None) => {
                 search.note(format!("{USERNAME_VAR} is set but {PASSWORD_VAR} is not"))

@@ -1153,18 +1153,32 @@ impl<C: FromGateway> GatewayBuilder<C> {
         self
     }
 
+    /// Also trusts the CA certificates in `pem` (one or more PEM `CERTIFICATE` blocks)
+    /// besides the built-in roots, for a server whose certificate an internal CA issued.
+    /// Can be called more than once; a PEM without a parseable certificate fails `build`
+    /// with [`Error::Config`]. See
+    /// [`ServiceClientBuilder::add_root_certificate_pem`](crate::ServiceClientBuilder::add_root_certificate_pem).
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.client.root_certificates_pem.push(pem.into());
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
     ///
     /// [`Error::Config`] for an endpoint that is not an `https://` URL (or `http://` to
-    /// loopback), or one with a query, fragment or user info. Credentials are not looked up
-    /// here but before the first request, so a missing key surfaces as
-    /// [`Error::MissingCredentials`] from the first call.
+    /// loopback), or one with a query, fragment or user info; [`Error::InvalidCredentials`]
+    /// for fixed credentials that cannot be sent (an access key with CR, LF, NUL...).
+    /// Credentials from a provider are not looked up here but before the first request, so
+    /// a missing key surfaces as [`Error::MissingCredentials`] from the first call.
     pub fn build(self) -> Result<C, Error> {
         let (endpoint, _source) = resolve_endpoint(self.endpoint.as_deref(), self.site, &*self.env);
         let credentials = match self.credentials {
-            Some(c) => c,
+            Some(c) => {
+                c.check_fixed()?;
+                c
+            }
             None => Arc::new(CachedProvider::new(NcpDefaultChain::with_environment(
                 self.env.clone(),
             ))),
@@ -1261,6 +1275,7 @@ pub mod testing {
         let variant = match error {
             Error::InvalidInput(_) => "InvalidInput",
             Error::MissingCredentials(_) => "MissingCredentials",
+            Error::InvalidCredentials(_) => "InvalidCredentials",
             Error::Config(_) => "Config",
             Error::Dispatch(_) => "Dispatch",
             Error::Service(_) => "Service",

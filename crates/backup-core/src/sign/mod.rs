@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::credentials::{
-    BoxFuture, HuaweiCredentials, NcpCredentials, OcpCredentials, ProvideCredentials, SecretString,
-    SharedProvider,
+    BoxFuture, HUAWEI, HuaweiCredentials, NcpCredentials, OcpCredentials, ProvideCredentials,
+    SecretString, SharedProvider, check_header_value,
 };
 use crate::{Error, HttpRequest};
 
@@ -124,6 +124,8 @@ impl Sign for NcpSigner {
     ) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
             let credentials = self.credentials.provide_credentials().await?;
+            // The last guard for providers that do not check what they hand out.
+            credentials.validate()?;
             let timestamp = crate::clock::unix_millis(context.now);
             let signature = ncp::signature(
                 credentials.secret_key.expose_secret().as_bytes(),
@@ -180,6 +182,7 @@ impl Sign for HuaweiAkSkSigner {
     ) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
             let credentials = self.credentials.provide_credentials().await?;
+            credentials.validate()?;
             request.remove_header("authorization");
             request.set_header(huawei::DATE_HEADER, huawei::format_sdk_date(context.now));
             if let Some(project_id) = &credentials.project_id {
@@ -208,6 +211,13 @@ impl Sign for HuaweiAkSkSigner {
 pub trait ProvideToken: Send + Sync + fmt::Debug {
     /// A currently valid token.
     fn token(&self) -> BoxFuture<'_, Result<SecretString, Error>>;
+
+    /// Checks, without I/O, a token this source already holds, so that a client builder can
+    /// refuse an unusable fixed token before anything is sent. The default does nothing
+    /// (a token obtained later is checked when it is sent).
+    fn check_fixed(&self) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 impl ProvideToken for SecretString {
@@ -215,7 +225,18 @@ impl ProvideToken for SecretString {
         let token = self.clone();
         Box::pin(async move { Ok(token) })
     }
+
+    fn check_fixed(&self) -> Result<(), Error> {
+        Ok(check_header_value(
+            HUAWEI,
+            TOKEN_FIELD,
+            self.expose_secret(),
+        )?)
+    }
 }
+
+/// The field named in errors about an IAM token.
+const TOKEN_FIELD: &str = "X-Auth-Token";
 
 /// Authenticates Huawei requests with an IAM token in `X-Auth-Token` instead of signing.
 #[derive(Clone)]
@@ -257,6 +278,10 @@ impl Sign for HuaweiTokenAuth {
     ) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
             let token = self.token.token().await?;
+            check_header_value(HUAWEI, TOKEN_FIELD, token.expose_secret())?;
+            if let Some(project_id) = &self.project_id {
+                check_header_value(HUAWEI, "project_id", project_id)?;
+            }
             request.set_header("x-auth-token", token.expose_secret().to_owned());
             if let Some(project_id) = &self.project_id {
                 request.set_header(huawei::PROJECT_ID_HEADER, project_id.clone());
@@ -303,7 +328,9 @@ impl Sign for OcpSigner {
         context: &'a SigningContext,
     ) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            match self.credentials.provide_credentials().await? {
+            let credentials = self.credentials.provide_credentials().await?;
+            credentials.validate()?;
+            match credentials {
                 OcpCredentials::Basic { username, password } => {
                     request.set_header(
                         "authorization",
