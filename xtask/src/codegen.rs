@@ -295,6 +295,8 @@ struct Op {
     errors_doc: Vec<(String, String)>,
     idempotent: bool,
     creates_backup: bool,
+    /// Whether an `x-secret` member is reachable from the inputs or the output.
+    carries_secrets: bool,
     wrapper: Option<String>,
     params_in: &'static str,
     json_body: bool,
@@ -570,6 +572,27 @@ impl<'a> Gen<'a> {
         })
     }
 
+    /// Whether a value of `ty` can hold an `x-secret` member, at any depth. `seen` guards
+    /// against recursive types.
+    fn has_secret(&self, ty: &Ty, seen: &mut BTreeSet<String>) -> bool {
+        match ty {
+            Ty::Vec(inner) | Ty::Map(inner) => self.has_secret(inner, seen),
+            Ty::Struct(name) => {
+                if !seen.insert(name.clone()) {
+                    return false;
+                }
+                match self.types.get(name) {
+                    Some(TypeDef::Struct(s)) => s
+                        .fields
+                        .iter()
+                        .any(|f| f.secret || self.has_secret(&f.ty, seen)),
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
     fn parameter(&self, p: &'a Value) -> Result<&'a Value, String> {
         let doc: &'a Value = self.doc;
         match p.get("$ref").and_then(Value::as_str) {
@@ -774,6 +797,7 @@ impl<'a> Gen<'a> {
                 .get("x-creates-backup")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            carries_secrets: false,
             wrapper,
             params_in,
             json_body,
@@ -914,6 +938,17 @@ pub fn generate_source(doc: &Value, source_name: &str) -> Result<(String, String
         }
     }
     ops.sort_by(|a, b| a.id.cmp(&b.id));
+    for op in &mut ops {
+        let output = op
+            .output_alias
+            .clone()
+            .unwrap_or_else(|| Ty::Struct(format!("{}Output", pascal(&op.id))));
+        op.carries_secrets = op
+            .fields
+            .iter()
+            .any(|f| f.secret || g.has_secret(&f.ty, &mut BTreeSet::new()))
+            || g.has_secret(&output, &mut BTreeSet::new());
+    }
     let mut names = BTreeSet::new();
     for op in &ops {
         let p = pascal(&op.id);
@@ -1144,9 +1179,14 @@ fn emit_operation(out: &mut String, op: &Op, client: &str, indexed: bool) {
     } else {
         "non_idempotent"
     };
+    let carrying = if op.carries_secrets {
+        ".carrying_secrets()"
+    } else {
+        ""
+    };
     let _ = write!(
         out,
-        "pub static {spec}: {OPS}::OperationSpec = {OPS}::OperationSpec::new({CORE}::OperationInfo::{info}({}), {CORE}::Method::{method}, {})",
+        "pub static {spec}: {OPS}::OperationSpec = {OPS}::OperationSpec::new({CORE}::OperationInfo::{info}({}){carrying}, {CORE}::Method::{method}, {})",
         lit(&op.id),
         lit(&op.path)
     );

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant, SystemTime};
 use tracing::Instrument;
 
 use crate::clock::{Clock, SystemClock};
-use crate::error::excerpt;
+use crate::error::seal_service_error;
+use crate::redact::{self, Secrets};
 use crate::retry::{AttemptFailure, RetryBudget, RetryConfig, SUCCESS_REFUND, Verdict, verdict};
 use crate::sign::{NoAuth, Sign, SigningContext};
 use crate::{
@@ -22,7 +23,9 @@ const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Turns a vendor response into a [`ServiceError`] when it is one.
 ///
 /// Each vendor crate implements this for its error bodies and codes; the classification it
-/// returns (kind and [`Retryability`]) is what the retry loop acts on.
+/// returns (kind and [`Retryability`]) is what the retry loop acts on. Hand over the whole
+/// message: the client scrubs secrets from it, then cuts it to 400 characters, and replaces
+/// the excerpt with one of the scrubbed body.
 pub trait ClassifyResponse: Send + Sync + fmt::Debug {
     /// `Some` when `response` is an error. The client fills in the vendor, the operation and,
     /// when missing, the request id and `Retry-After`.
@@ -194,6 +197,7 @@ impl ServiceClient {
                 host: inner.host.clone(),
             };
             inner.signer.sign(&mut signed, &context).await?;
+            let secrets = std::mem::take(&mut signed.secrets);
 
             let span = tracing::info_span!(
                 "attempt",
@@ -213,12 +217,15 @@ impl ServiceClient {
                     span.record("http_status", response.status);
                     let request_id = inner.classifier.request_id(&response);
                     if let Some(id) = &request_id {
-                        span.record("request_id", id.as_str());
+                        // Request ids come from the server: `-vvv` prints them.
+                        span.record("request_id", redact::escape(&secrets.scrub(id)).as_str());
                     }
                     match inner.classifier.classify(operation, &response) {
                         None => {
                             inner.budget.refund(SUCCESS_REFUND);
                             tracing::debug!(parent: &span, "succeeded");
+                            let mut response = response;
+                            response.secrets = secrets;
                             return Ok(response);
                         }
                         Some(mut error) => {
@@ -230,14 +237,17 @@ impl ServiceClient {
                             if error.retry_after.is_none() {
                                 error.retry_after = retry_after(&response, SystemTime::now());
                             }
-                            if error.excerpt.is_empty() {
-                                error.excerpt = excerpt(&response.body);
-                            }
+                            let mut secrets = secrets;
+                            secrets.add_json_body(&response.body);
+                            seal_service_error(&mut error, operation, &response.body, &secrets);
                             Failed::Service(error)
                         }
                     }
                 }
-                Err(dispatch) => Failed::Dispatch(dispatch),
+                Err(mut dispatch) => {
+                    secrets.scrub_dispatch(&mut dispatch);
+                    Failed::Dispatch(dispatch)
+                }
             };
 
             let attempt_failure = match &failure {
@@ -400,6 +410,7 @@ impl ServiceClient {
             status,
             headers,
             body,
+            secrets: Secrets::new(),
         })
     }
 }
@@ -823,7 +834,7 @@ mod tests {
         let response = |name: &str, value: &str| HttpResponse {
             status: 429,
             headers: vec![(name.to_owned(), value.to_owned())],
-            body: Vec::new(),
+            ..HttpResponse::default()
         };
         assert_eq!(
             retry_after(&response("retry-after", "7"), now),

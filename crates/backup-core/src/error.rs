@@ -2,8 +2,13 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
+use crate::redact::{Secrets, escape, truncate_chars};
+use crate::{HttpResponse, OperationInfo};
+
 /// The longest body excerpt an error keeps, in bytes.
 pub(crate) const EXCERPT_LIMIT: usize = 512;
+/// The longest vendor message an error keeps, in characters.
+pub(crate) const MESSAGE_LIMIT: usize = 400;
 
 /// Every way an SDK call can fail.
 ///
@@ -336,7 +341,7 @@ impl fmt::Display for DispatchError {
             self.vendor, self.operation, self.attempts
         )?;
         if let Some(source) = &self.source {
-            write!(f, ": {}", one_line(&source.to_string()))?;
+            write!(f, ": {}", escape(&source.to_string()))?;
         }
         Ok(())
     }
@@ -449,11 +454,40 @@ impl ServiceError {
         self
     }
 
-    /// Keeps a bounded excerpt of `body`.
+    /// Keeps a bounded excerpt of `body`. (The client replaces it with an excerpt of the
+    /// body scrubbed of the request's secrets.)
     pub fn with_excerpt(mut self, body: &[u8]) -> Self {
         self.excerpt = excerpt(body);
         self
     }
+}
+
+/// Scrubs `error`'s texts of `secrets` first, then cuts the message to [`MESSAGE_LIMIT`]
+/// characters and replaces the excerpt with one of the scrubbed `body` (none at all for an
+/// operation that carries secrets): a cut made before scrubbing would leave a secret's
+/// first characters visible.
+pub(crate) fn seal_service_error(
+    error: &mut ServiceError,
+    operation: &OperationInfo,
+    body: &[u8],
+    secrets: &Secrets,
+) {
+    for text in [&mut error.code, &mut error.message, &mut error.request_id]
+        .into_iter()
+        .flatten()
+    {
+        secrets.scrub_in_place(text);
+    }
+    if let Some(message) = error.message.as_mut()
+        && let std::borrow::Cow::Owned(cut) = truncate_chars(message, MESSAGE_LIMIT)
+    {
+        *message = cut;
+    }
+    error.excerpt = if operation.carries_secrets {
+        String::new()
+    } else {
+        excerpt_of(body, secrets)
+    };
 }
 
 impl fmt::Display for ServiceError {
@@ -464,13 +498,13 @@ impl fmt::Display for ServiceError {
             self.vendor, self.operation, self.http_status
         )?;
         if let Some(code) = &self.code {
-            write!(f, ", code {code}")?;
+            write!(f, ", code {}", escape(code))?;
         }
         if let Some(message) = &self.message {
-            write!(f, ": {}", one_line(message))?;
+            write!(f, ": {}", escape(&truncate_chars(message, MESSAGE_LIMIT)))?;
         }
         if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
+            write!(f, " (request id {})", escape(id))?;
         }
         Ok(())
     }
@@ -507,21 +541,51 @@ impl ResponseError {
             excerpt: excerpt(body),
         }
     }
+
+    /// A parse error for `response` of `operation`, scrubbed: the reason (serde quotes the
+    /// values it rejects) and the excerpt hold none of the request's secrets
+    /// ([`HttpResponse::secrets`]) nor of the values of the response's secret-named JSON
+    /// members, and an operation that carries secrets keeps no excerpt at all. The
+    /// operation name is filled in; the vendor and request id are the caller's.
+    pub fn for_response(
+        operation: &OperationInfo,
+        response: &HttpResponse,
+        reason: impl Into<String>,
+    ) -> Self {
+        let mut secrets = response.secrets.clone();
+        secrets.add_json_body(&response.body);
+        let mut reason = reason.into();
+        secrets.scrub_in_place(&mut reason);
+        Self {
+            vendor: "",
+            operation: operation.name,
+            http_status: response.status,
+            request_id: None,
+            reason,
+            excerpt: if operation.carries_secrets {
+                String::new()
+            } else {
+                excerpt_of(&response.body, &secrets)
+            },
+        }
+    }
 }
 
 impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} {}: unparseable response (HTTP {}): {}; body starts: {:?}",
+            "{} {}: unparseable response (HTTP {}): {}",
             self.vendor,
             self.operation,
             self.http_status,
-            one_line(&self.reason),
-            self.excerpt
+            escape(&self.reason),
         )?;
+        if !self.excerpt.is_empty() {
+            write!(f, "; body starts: \"{}\"", escape(&self.excerpt))?;
+        }
         if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
+            write!(f, " (request id {})", escape(id))?;
         }
         Ok(())
     }
@@ -553,7 +617,7 @@ impl fmt::Display for AmbiguousOutcome {
 
 /// A waiter reached its deadline before the job finished.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("gave up waiting for {what} after {waited:?}; last state: {}", last_state.as_deref().unwrap_or("unknown"))]
+#[error("gave up waiting for {} after {waited:?}; last state: {}", escape(what), escape(last_state.as_deref().unwrap_or("unknown")))]
 #[non_exhaustive]
 pub struct WaitTimedOut {
     /// What was waited for.
@@ -577,7 +641,7 @@ impl WaitTimedOut {
 
 /// A backup job ended in a failed state.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{vendor} job {job_id} ended {state}{}", reason.as_deref().map(|r| format!(": {}", one_line(r))).unwrap_or_default())]
+#[error("{vendor} job {} ended {}{}", escape(job_id), escape(state), reason.as_deref().map(|r| format!(": {}", escape(r))).unwrap_or_default())]
 #[non_exhaustive]
 pub struct JobFailed {
     /// The vendor.
@@ -607,18 +671,29 @@ impl JobFailed {
     }
 }
 
-/// A bounded, printable excerpt of a body.
+/// A bounded excerpt of a body (not scrubbed: see [`excerpt_of`]).
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let head = body.get(..EXCERPT_LIMIT).unwrap_or(body);
-    let mut out = String::from_utf8_lossy(head).into_owned();
-    if body.len() > head.len() {
+    excerpt_of(body, &Secrets::new())
+}
+
+/// The first [`EXCERPT_LIMIT`] bytes of `body` scrubbed of `secrets`, cut after scrubbing
+/// on a character boundary, with `…` when something was cut.
+pub(crate) fn excerpt_of(body: &[u8], secrets: &Secrets) -> String {
+    // Only a secret that starts inside the excerpt matters, so the scrubbed window need
+    // not be longer than the excerpt plus the longest secret.
+    let window = body
+        .get(..body.len().min(EXCERPT_LIMIT + secrets.longest_len()))
+        .unwrap_or(body);
+    let scrubbed = secrets.scrub_bytes(window);
+    let mut cut = scrubbed.len().min(EXCERPT_LIMIT);
+    while !scrubbed.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut out = scrubbed.get(..cut).unwrap_or_default().to_owned();
+    if window.len() < body.len() || cut < scrubbed.len() {
         out.push('…');
     }
     out
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -644,6 +719,53 @@ mod tests {
         assert_eq!(err.code(), Some("APIGW.0308"));
         assert_eq!(err.request_id(), Some("req-1"));
         assert_eq!(err.http_status(), Some(429));
+    }
+
+    /// What a terminal would act on: C0 (ESC among them), DEL, C1 (CSI, OSC) and the
+    /// bidirectional overrides.
+    fn is_terminal_control(c: char) -> bool {
+        c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+
+    #[test]
+    fn server_text_in_every_error_is_shown_on_one_line_without_control_sequences() {
+        const HOSTILE: &str = "a\n\u{1b}[2J\u{1b}]0;owned\u{7}\u{9b}31m\u{202e}exe\u{7f}\r\nz";
+        let mut service = ServiceError::new(400, ServiceErrorKind::Other, Retryability::No)
+            .with_code(HOSTILE)
+            .with_message(HOSTILE)
+            .with_request_id(Some(HOSTILE.into()));
+        service.vendor = "ocp";
+        service.operation = "backupNow";
+        let mut response = ResponseError::new(200, HOSTILE, HOSTILE.as_bytes());
+        response.request_id = Some(HOSTILE.into());
+        let dispatch = DispatchError {
+            vendor: "ocp",
+            operation: "backupNow",
+            kind: DispatchKind::Io,
+            may_have_been_sent: true,
+            attempts: 1,
+            source: Some(HOSTILE.into()),
+        };
+        let errors: Vec<Error> = vec![
+            service.clone().into(),
+            response.into(),
+            dispatch.into(),
+            JobFailed::new("ocp", HOSTILE, HOSTILE, Some(HOSTILE.into())).into(),
+            WaitTimedOut::new(HOSTILE, Duration::from_secs(1), Some(HOSTILE.into())).into(),
+            Error::AmbiguousOutcome(Box::new(AmbiguousOutcome {
+                vendor: "ocp",
+                operation: "backupNow",
+                cause: service.into(),
+            })),
+        ];
+        for error in errors {
+            let line = error.to_string();
+            assert!(
+                !line.chars().any(is_terminal_control),
+                "control character in {line:?}"
+            );
+            assert!(line.contains("\\u{1b}]0;owned"), "{line}");
+        }
     }
 
     #[test]

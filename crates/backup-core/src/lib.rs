@@ -12,6 +12,7 @@ mod error;
 pub mod operation;
 pub mod poll;
 pub mod protocol;
+pub mod redact;
 mod request;
 pub mod retry;
 pub mod sign;

@@ -1,5 +1,7 @@
 use std::fmt;
 
+use crate::redact::Secrets;
+
 /// An HTTP method the vendor APIs use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -44,6 +46,9 @@ pub struct OperationInfo {
     /// Whether sending the request twice has the same effect as sending it once. Only
     /// idempotent operations are retried after a failure that may have reached the server.
     pub idempotent: bool,
+    /// Whether the request or the response carries secrets (`x-secret` members, a
+    /// password): errors of such an operation keep no excerpt of the response body.
+    pub carries_secrets: bool,
 }
 
 impl OperationInfo {
@@ -52,6 +57,7 @@ impl OperationInfo {
         Self {
             name,
             idempotent: true,
+            carries_secrets: false,
         }
     }
 
@@ -60,7 +66,15 @@ impl OperationInfo {
         Self {
             name,
             idempotent: false,
+            carries_secrets: false,
         }
+    }
+
+    /// Marks the operation as carrying secrets in its request or response: its errors
+    /// keep no body excerpt.
+    pub const fn carrying_secrets(mut self) -> Self {
+        self.carries_secrets = true;
+        self
     }
 }
 
@@ -81,6 +95,9 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body bytes; empty for none.
     pub body: Vec<u8>,
+    /// The secrets this request carries or is signed with: protocol code registers those
+    /// of the body, signers those they used. Errors of the call are scrubbed of them.
+    pub secrets: Secrets,
 }
 
 impl HttpRequest {
@@ -92,6 +109,7 @@ impl HttpRequest {
             query: String::new(),
             headers: Vec::new(),
             body: Vec::new(),
+            secrets: Secrets::new(),
         }
     }
 
@@ -179,7 +197,7 @@ impl fmt::Debug for HttpRequest {
 }
 
 /// A response as received, with its body read in full (up to the client's size cap).
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct HttpResponse {
     /// The HTTP status code.
     pub status: u16,
@@ -187,6 +205,10 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// The body bytes.
     pub body: Vec<u8>,
+    /// The secrets of the request this answers, so that an error built from the response
+    /// ([`ResponseError::for_response`](crate::ResponseError::for_response)) is scrubbed
+    /// of them.
+    pub secrets: Secrets,
 }
 
 impl HttpResponse {

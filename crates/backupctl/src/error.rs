@@ -54,7 +54,7 @@ pub fn is_usage_error(error: &backup_core::Error) -> bool {
 }
 
 /// One line naming the vendor, the operation, the vendor's code and message and the request
-/// id (the SDK's own `Display` already carries those, and never a secret).
+/// id (the SDK's own `Display` already carries those, escaped, and never a secret).
 pub fn describe_sdk_error(context: &str, error: &backup_core::Error) -> String {
     let text = error.to_string();
     // Service, dispatch, response and ambiguous-outcome errors start with the vendor and
@@ -74,8 +74,10 @@ pub fn describe_sdk_error(context: &str, error: &backup_core::Error) -> String {
     one_line(&line)
 }
 
+/// `text` on one line, with every control character (ESC, CSI, OSC, bidi overrides) a
+/// server may have put in it escaped.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    backup_core::redact::escape(text)
 }
 
 impl fmt::Display for CliError {
@@ -117,6 +119,23 @@ mod tests {
             assert!(line.contains(part), "{part} missing from {line}");
         }
         assert_eq!(cli.exit_code(), ExitCode::from(1));
+    }
+
+    #[test]
+    fn control_sequences_in_any_error_text_are_escaped() {
+        for cli in [
+            CliError::Failed("report \u{1b}]0;title\u{7} not written\n".into()),
+            CliError::Usage("bad \u{9b}2J plan \u{202e}".into()),
+            CliError::sdk(
+                "ges \u{1b}[31mcontext",
+                backup_core::Error::Config("endpoint \u{1b}[2J".into()),
+            ),
+        ] {
+            let line = cli.to_string();
+            let unsafe_char = |c: char| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c);
+            assert!(!line.chars().any(unsafe_char), "{line:?}");
+            assert!(line.contains("\\u{"), "{line}");
+        }
     }
 
     #[test]

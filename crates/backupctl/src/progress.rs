@@ -65,14 +65,7 @@ pub struct TargetProgress {
 impl TargetProgress {
     /// A poll's result.
     pub fn update(&self, progress: &Progress) {
-        let mut text = progress.state.clone();
-        if let (Some(done), Some(total)) = (progress.completed, progress.total) {
-            text.push_str(&format!(" {done}/{total}"));
-        }
-        if let Some(message) = progress.message.as_deref().filter(|m| !m.is_empty()) {
-            text.push_str(": ");
-            text.push_str(message);
-        }
+        let text = progress_text(progress);
         match &self.bar {
             Some(bar) => {
                 if let (Some(done), Some(total)) = (progress.completed, progress.total) {
@@ -123,5 +116,35 @@ impl TargetProgress {
             eprintln!("[{}] {line}", self.name);
             *last = key.to_owned();
         }
+    }
+}
+
+/// What a poll's result shows: the state, `done/total`, and the message, on one line with
+/// the server's control characters escaped (the state and message are the server's text).
+fn progress_text(progress: &Progress) -> String {
+    let mut text = progress.state.clone();
+    if let (Some(done), Some(total)) = (progress.completed, progress.total) {
+        text.push_str(&format!(" {done}/{total}"));
+    }
+    if let Some(message) = progress.message.as_deref().filter(|m| !m.is_empty()) {
+        text.push_str(": ");
+        text.push_str(message);
+    }
+    backup_core::redact::escape(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_state_and_message_are_shown_on_one_line_without_control_sequences() {
+        let mut progress = Progress::new("RUNNING\u{1b}[2J");
+        progress.message = Some("step\n2 \u{1b}]0;owned\u{7} \u{9b}31m".into());
+        let text = progress_text(&progress);
+        assert_eq!(
+            text,
+            "RUNNING\\u{1b}[2J: step 2 \\u{1b}]0;owned\\u{7} \\u{9b}31m"
+        );
     }
 }

@@ -130,8 +130,10 @@ impl ErrorReport {
         match error {
             CliError::Sdk { error: sdk, .. } => Self {
                 message: error.to_string(),
-                code: sdk.code().map(str::to_owned),
-                request_id: sdk.request_id().map(str::to_owned),
+                // Server text: escaped like the message, so no control sequence reaches
+                // a terminal that shows the report.
+                code: sdk.code().map(backup_core::redact::escape),
+                request_id: sdk.request_id().map(backup_core::redact::escape),
                 http_status: sdk.http_status(),
                 ambiguous: sdk.is_ambiguous_outcome(),
             },

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use backup_core::test_tls::{TEST_CA_PEM, TlsFront};
+use backup_core::test_util::{ScriptedServer, Step};
 use backup_emulator::config::defaults;
 use backup_emulator::{Emulator, EmulatorHandle, Fault, FaultRule, ops};
 use serde_json::Value;
@@ -389,6 +390,114 @@ async fn a_vendor_error_is_one_line_with_code_and_request_id_and_no_secret() {
         "{}",
         missing.stderr
     );
+}
+
+/// The binary with a cleared environment plus `vars`, pointed at a scripted server.
+fn backupctl_at(server: &ScriptedServer, vars: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_backupctl"));
+    cmd.env_clear()
+        .env("HOME", scratch())
+        .envs(vars.iter().copied())
+        .args(["--endpoint", &server.base_url])
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Asserts that `out` shows one error line, no piece (six characters or more) of any of
+/// `secrets`, and no character a terminal would act on.
+fn assert_clean(out: &Run, secrets: &[&str]) {
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let error_lines = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .count();
+    assert_eq!(error_lines, 1, "{}", out.stderr);
+    let everything = format!("{}{}", out.stdout, out.stderr);
+    for secret in secrets {
+        let chars: Vec<char> = secret.chars().collect();
+        for window in chars.windows(6) {
+            let piece: String = window.iter().collect();
+            assert!(
+                !everything.contains(&piece),
+                "`{piece}` of {secret} leaked:\n{everything}"
+            );
+        }
+    }
+    let control = everything.chars().find(|c| {
+        (c.is_control() && *c != '\n')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    });
+    assert_eq!(
+        control, None,
+        "a control character reached the terminal:\n{everything:?}"
+    );
+    assert!(
+        out.stderr.lines().count() > 1,
+        "-vvv should log the attempt: {}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_that_echo_secrets_and_control_sequences_show_neither_at_vvv() {
+    const TOKEN: &str = "TOKEN-gQpJb2tlbkV4YW1wbGUwMTIzNDU2Nzg5";
+    const HUAWEI_SK: &str = "hwSK-7Qz9xK2mP4vN8rT1wYb3";
+    const OSS_SECRET: &str = "oss-S3cr3t-Value-9f8e7d";
+    const PASSWORD: &str = "ocp-Passw0rd-example";
+    let hostile = r"\u001b]0;owned\u0007\u001b[2J\u009b31m\u202e";
+
+    // Huawei's gateway answers a bad signature with its canonical request, temporary
+    // credentials' token included; the request id carries escape sequences.
+    let canonical = format!(
+        "POST\\n/v2/p/graphs/{GRAPH}/backups\\n\\ncontent-type:application/json\\nx-security-token:{TOKEN}\\n"
+    );
+    let body = format!(
+        r#"{{"error_code":"APIGW.0301","error_msg":"verify aksk signature fail {hostile}, canonicalRequest: {canonical}","request_id":"r{hostile}-1"}}"#
+    );
+    let server = ScriptedServer::start(vec![Step::status(401, &body)]).await;
+    let huawei = [
+        ("HUAWEICLOUD_SDK_AK", "AKEXAMPLE"),
+        ("HUAWEICLOUD_SDK_SK", HUAWEI_SK),
+        ("HUAWEICLOUD_SDK_SECURITY_TOKEN", TOKEN),
+        (
+            "HUAWEICLOUD_SDK_PROJECT_ID",
+            "0123456789abcdef0123456789abcdef",
+        ),
+    ];
+    let out = run(
+        &mut backupctl_at(&server, &huawei),
+        &["-vvv", "ges", "backup", "--graph-id", GRAPH],
+    );
+    assert_clean(&out, &[TOKEN, HUAWEI_SK]);
+    assert!(out.stderr.contains("APIGW.0301"), "{}", out.stderr);
+
+    // An OCP strategy with one ill-typed member, its storage secret in the body and in
+    // the ill-typed member (serde quotes it), and a trace id with escape sequences.
+    let body = format!(
+        r#"{{"data":{{"id":11,"clusterId":"{OSS_SECRET}","obBackupScheduleConfig":"weekly","obBackupServiceStorageConfig":{{"configName":"c","obBackupStorageBaseInfo":{{"backupStorageType":"BACKUP_STORAGE_OSS","storageUrl":"b/","ossAccessKey":{{"accessKeyId":"id-1","accessKeySecret":"{OSS_SECRET}"}}}}}}}},"successful":true,"status":200,"traceId":"t{hostile}"}}"#
+    );
+    let server = ScriptedServer::start(vec![Step::ok(&body)]).await;
+    let ocp = [("OCP_USERNAME", "admin"), ("OCP_PASSWORD", PASSWORD)];
+    let out = run(
+        &mut backupctl_at(&server, &ocp),
+        &["-vvv", "ocp", "strategy", "--cluster-id", "8"],
+    );
+    assert_clean(&out, &[OSS_SECRET, PASSWORD]);
+    assert!(out.stderr.contains("getBackupStrategy"), "{}", out.stderr);
+
+    // An OCP 401 that echoes the Basic credentials, encoded and decoded.
+    let basic = "YWRtaW46b2NwLVBhc3N3MHJkLWV4YW1wbGU="; // admin:ocp-Passw0rd-example
+    let body = format!(
+        r#"{{"successful":false,"status":401,"traceId":"t-401","error":{{"code":30000,"message":"Authorization: Basic {basic} {hostile}","debugMessage":"user admin:{PASSWORD}"}}}}"#
+    );
+    let server = ScriptedServer::start(vec![Step::status(401, &body)]).await;
+    let out = run(
+        &mut backupctl_at(&server, &ocp),
+        &["-vvv", "ocp", "strategy", "--cluster-id", "8"],
+    );
+    assert_clean(&out, &[PASSWORD, basic]);
+    assert!(out.stderr.contains("30000"), "{}", out.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,7 @@
 /// The static description of `createBackup` (`POST /v2/{project_id}/graphs/{graph_id}/backups`).
 pub static CREATE_BACKUP_SPEC: ::backup_core::operation::OperationSpec =
     ::backup_core::operation::OperationSpec::new(
-        ::backup_core::OperationInfo::non_idempotent("createBackup"),
+        ::backup_core::OperationInfo::non_idempotent("createBackup").carrying_secrets(),
         ::backup_core::Method::Post,
         "/v2/{project_id}/graphs/{graph_id}/backups",
     )
@@ -577,6 +577,116 @@ impl DeleteBackupFluentBuilder<'_> {
         ::backup_core::operation::Invoke::invoke::<DeleteBackupOutput>(
             self.client,
             &DELETE_BACKUP_SPEC,
+            parts,
+        )
+        .await
+    }
+}
+
+/// The static description of `getStorageConfig` (`GET /v2/{project_id}/storage`).
+pub static GET_STORAGE_CONFIG_SPEC: ::backup_core::operation::OperationSpec =
+    ::backup_core::operation::OperationSpec::new(
+        ::backup_core::OperationInfo::idempotent("getStorageConfig").carrying_secrets(),
+        ::backup_core::Method::Get,
+        "/v2/{project_id}/storage",
+    );
+
+/// The output of `getStorageConfig`.
+pub type GetStorageConfigOutput = ::std::vec::Vec<StorageConfig>;
+
+impl crate::Client {
+    /// Reads the storage configuration, secret included (a secret in a response only).
+    ///
+    /// `GET /v2/{project_id}/storage`; idempotent. Set the input on the returned builder, then call `send()`.
+    pub fn get_storage_config(&self) -> GetStorageConfigFluentBuilder<'_> {
+        GetStorageConfigFluentBuilder {
+            client: self,
+            input: GetStorageConfigInput::default(),
+        }
+    }
+}
+
+/// The input of `getStorageConfig`: Reads the storage configuration, secret included (a secret in a response only).
+///
+/// Every member is optional here; `validate` (run by `send`) rejects missing required ones.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct GetStorageConfigInput {
+    /// The project the graph belongs to.
+    ///
+    /// Sent as path parameter `project_id`; required.
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+
+impl GetStorageConfigInput {
+    /// Checks required members and constraints; nothing is sent when this fails.
+    pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {
+        let value = ::backup_core::operation::require("project_id", self.project_id.as_ref())?;
+        ::backup_core::operation::non_empty("project_id", value)?;
+        ::backup_core::operation::no_control_chars("project_id", value)?;
+        ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
+        ::backup_core::operation::allowed_chars(
+            "project_id",
+            value,
+            &[('a', 'z'), ('A', 'Z'), ('0', '9')],
+            "a-zA-Z0-9",
+        )?;
+
+        Ok(())
+    }
+
+    /// Validates the input and flattens it into the parts the client sends.
+    pub fn to_request_parts(
+        &self,
+    ) -> ::std::result::Result<::backup_core::operation::RequestParts, ::backup_core::Error> {
+        self.validate()?;
+        let mut parts = ::backup_core::operation::RequestParts::new();
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            parts.path_params.push(("project_id", value.clone()));
+        }
+        Ok(parts)
+    }
+}
+
+/// Builds and sends `getStorageConfig`: set the input, then call [`send`](GetStorageConfigFluentBuilder::send).
+#[must_use = "nothing is sent until `send` is awaited"]
+pub struct GetStorageConfigFluentBuilder<'a> {
+    client: &'a crate::Client,
+    input: GetStorageConfigInput,
+}
+
+impl GetStorageConfigFluentBuilder<'_> {
+    /// The project the graph belongs to.
+    ///
+    /// Required.
+    pub fn project_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.input.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets or clears `project_id`.
+    pub fn set_project_id(mut self, value: ::std::option::Option<::std::string::String>) -> Self {
+        self.input.project_id = value;
+        self
+    }
+    /// The input as built so far.
+    pub fn as_input(&self) -> &GetStorageConfigInput {
+        &self.input
+    }
+    /// Replaces the whole input.
+    pub fn with_input(mut self, input: GetStorageConfigInput) -> Self {
+        self.input = input;
+        self
+    }
+    /// Validates the input and sends `getStorageConfig`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    pub async fn send(self) -> ::std::result::Result<GetStorageConfigOutput, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::invoke::<GetStorageConfigOutput>(
+            self.client,
+            &GET_STORAGE_CONFIG_SPEC,
             parts,
         )
         .await

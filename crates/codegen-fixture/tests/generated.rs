@@ -172,6 +172,21 @@ async fn delete_is_idempotent_and_has_an_empty_output() {
     assert!(!call.spec.creates_backup);
 }
 
+#[test]
+fn operations_with_a_secret_in_their_input_or_output_are_marked() {
+    // A secret member of a request body, two levels down.
+    assert!(CREATE_BACKUP_SPEC.info.carries_secrets);
+    // A secret member of the response only (an array of a struct holding one).
+    assert!(GET_STORAGE_CONFIG_SPEC.info.carries_secrets);
+    for spec in [
+        &LIST_GRAPH_BACKUPS_SPEC,
+        &DELETE_BACKUP_SPEC,
+        &CREATE_MANUAL_BACKUP_SPEC,
+    ] {
+        assert!(!spec.info.carries_secrets, "{}", spec.info.name);
+    }
+}
+
 #[tokio::test]
 async fn invalid_input_is_rejected_and_nothing_is_sent() {
     let client = Client::new(json!({}));

@@ -61,9 +61,8 @@ impl Operations {
             &response.body
         };
         serde_json::from_slice(body).map_err(|e| {
-            let mut error = ResponseError::new(response.status, e.to_string(), &response.body);
+            let mut error = ResponseError::for_response(&spec.info, &response, e.to_string());
             error.vendor = VENDOR;
-            error.operation = spec.info.name;
             error.request_id = response.header("x-request-id").map(str::to_owned);
             Error::from(error)
         })

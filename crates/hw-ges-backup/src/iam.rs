@@ -21,8 +21,9 @@ pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 pub const DEFAULT_REFRESH_BEFORE: Duration = Duration::from_secs(60 * 60);
 
 /// Asking for a token twice is harmless ("obtaining a new token does not affect the
-/// validity of the existing token"), so the request may be retried.
-const OPERATION: OperationInfo = OperationInfo::idempotent("iamCreateToken");
+/// validity of the existing token"), so the request may be retried. It carries the
+/// password, so its errors keep no excerpt of the response.
+const OPERATION: OperationInfo = OperationInfo::idempotent("iamCreateToken").carrying_secrets();
 
 /// Obtains IAM tokens (`POST {iam}/v3/auth/tokens`, password method, project scope) for
 /// `X-Auth-Token` authentication, caches the token and renews it
@@ -144,11 +145,11 @@ impl IamTokenProvider {
         request.set_header("content-type", "application/json;charset=utf8");
         request.body = serde_json::to_vec(&body)
             .map_err(|e| Error::invalid_input("auth", format!("could not be encoded: {e}")))?;
+        request.secrets.add(inner.password.expose_secret());
         let response = inner.client.send(&OPERATION, request).await?;
         let unparseable = |reason: &str| {
-            let mut e = ResponseError::new(response.status, reason, &response.body);
+            let mut e = ResponseError::for_response(&OPERATION, &response, reason);
             e.vendor = "huawei-iam";
-            e.operation = OPERATION.name;
             e.request_id = response.header("x-request-id").map(str::to_owned);
             Error::from(e)
         };

@@ -16,7 +16,7 @@ use backup_core::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::protocol::{self, OcpClassifier, SecretScrubber};
+use crate::protocol::{self, OcpClassifier};
 
 /// The vendor name used in errors and traces.
 pub(crate) const VENDOR: &str = "ocp";
@@ -202,23 +202,18 @@ impl Invoke for Client {
                 request.query = backup_core::encoding::encode_pairs(&parts.params);
             }
             request.set_header("accept", "application/json");
-            let mut scrubber = SecretScrubber::default();
             if let Some(body) = &parts.json_body {
-                scrubber.collect(body);
+                // OCP may echo them (a validation error's `rejectedValue`, a debug message).
+                request.secrets.add_json_members(body);
                 request.body = serde_json::to_vec(body).map_err(|e| {
                     Error::invalid_input("body", format!("could not be serialized: {e}"))
                 })?;
                 request.set_header("content-type", "application/json");
             }
-            let response = self
-                .inner
-                .send(&spec.info, request)
-                .await
-                .map_err(|e| scrubber.scrub_error(e))?;
-            protocol::unwrap_envelope::<O>(&response).map_err(|mut e| {
+            let response = self.inner.send(&spec.info, request).await?;
+            protocol::unwrap_envelope::<O>(&spec.info, &response).map_err(|mut e| {
                 e.vendor = VENDOR;
-                e.operation = spec.info.name;
-                scrubber.scrub_error(Error::UnparseableResponse(Box::new(e)))
+                Error::UnparseableResponse(Box::new(e))
             })
         })
     }

@@ -10,7 +10,7 @@
 /// The static description of `backupNow` (`POST /api/v2/ob/clusters/{id}/backup/backupNow`).
 pub static BACKUP_NOW_SPEC: ::backup_core::operation::OperationSpec =
     ::backup_core::operation::OperationSpec::new(
-        ::backup_core::OperationInfo::non_idempotent("backupNow"),
+        ::backup_core::OperationInfo::non_idempotent("backupNow").carrying_secrets(),
         ::backup_core::Method::Post,
         "/api/v2/ob/clusters/{id}/backup/backupNow",
     )
@@ -232,7 +232,7 @@ impl BackupNowFluentBuilder<'_> {
 /// The static description of `getBackupStrategy` (`GET /api/v2/ob/clusters/{id}/backup/config/backupStrategy`).
 pub static GET_BACKUP_STRATEGY_SPEC: ::backup_core::operation::OperationSpec =
     ::backup_core::operation::OperationSpec::new(
-        ::backup_core::OperationInfo::idempotent("getBackupStrategy"),
+        ::backup_core::OperationInfo::idempotent("getBackupStrategy").carrying_secrets(),
         ::backup_core::Method::Get,
         "/api/v2/ob/clusters/{id}/backup/config/backupStrategy",
     )
@@ -784,7 +784,7 @@ impl ListDataBackupTasksFluentBuilder<'_> {
 /// The static description of `tenantBackupNow` (`POST /api/v2/ob/clusters/{id}/tenants/{tenantId}/backup/backupNow`).
 pub static TENANT_BACKUP_NOW_SPEC: ::backup_core::operation::OperationSpec =
     ::backup_core::operation::OperationSpec::new(
-        ::backup_core::OperationInfo::non_idempotent("tenantBackupNow"),
+        ::backup_core::OperationInfo::non_idempotent("tenantBackupNow").carrying_secrets(),
         ::backup_core::Method::Post,
         "/api/v2/ob/clusters/{id}/tenants/{tenantId}/backup/backupNow",
     )

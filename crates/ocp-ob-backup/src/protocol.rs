@@ -1,17 +1,17 @@
-//! OCP's wire protocol around the generated operations: the response envelope, error
-//! classification, and keeping storage secrets out of errors.
+//! OCP's wire protocol around the generated operations: the response envelope and error
+//! classification. Storage secrets are kept out of errors by backup-core's
+//! [`Secrets`](backup_core::redact::Secrets): the client registers those of each request
+//! body.
 
 use backup_core::{
     ClassifyResponse, DefaultClassifier, HttpResponse, OperationInfo, ResponseError, Retryability,
-    ServiceError, ServiceErrorKind,
+    ServiceError, ServiceErrorKind, redact,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::{ApiError, Envelope};
 
-/// The longest vendor message kept in an error, in characters.
-const MESSAGE_LIMIT: usize = 400;
 /// How many sub-errors are summarised in an error message.
 const SUB_ERROR_LIMIT: usize = 5;
 
@@ -51,9 +51,9 @@ impl ApiError {
         }
     }
 
-    /// A one-line summary: the message, the debug message when it adds something, and the
+    /// A summary: the message, the debug message when it adds something, and the
     /// sub-errors' fields and messages. Rejected values are never included: they may echo
-    /// a secret.
+    /// a secret. It is not cut: the client scrubs secrets first, then cuts.
     pub fn summary(&self) -> Option<String> {
         let mut out = String::new();
         if let Some(message) = self.message.as_deref().filter(|m| !m.trim().is_empty()) {
@@ -107,11 +107,7 @@ impl ApiError {
             }
             out.push_str(&subs.join("; "));
         }
-        if out.is_empty() {
-            None
-        } else {
-            Some(truncate(&out, MESSAGE_LIMIT))
-        }
+        if out.is_empty() { None } else { Some(out) }
     }
 }
 
@@ -120,13 +116,6 @@ fn value_text(value: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
         _ => None,
-    }
-}
-
-fn truncate(s: &str, max_chars: usize) -> String {
-    match s.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}…", s.get(..cut).unwrap_or_default()),
-        None => s.to_owned(),
     }
 }
 
@@ -219,12 +208,15 @@ impl ClassifyResponse for OcpClassifier {
 }
 
 /// Unwraps a successful envelope and parses its `data` into `O` (a missing or null `data`
-/// parses as an empty object).
+/// parses as an empty object). Parse errors are scrubbed of the request's secrets and of
+/// the response's secret-named members, and keep no excerpt for an operation that carries
+/// secrets.
 pub(crate) fn unwrap_envelope<O: DeserializeOwned>(
+    operation: &OperationInfo,
     response: &HttpResponse,
 ) -> Result<O, ResponseError> {
     let fail = |reason: String, request_id: Option<String>| {
-        let mut e = ResponseError::new(response.status, reason, &response.body);
+        let mut e = ResponseError::for_response(operation, response, reason);
         e.request_id = request_id;
         e
     };
@@ -243,7 +235,7 @@ pub(crate) fn unwrap_envelope<O: DeserializeOwned>(
         ));
     }
     tracing::debug!(
-        trace_id = request_id.as_deref().unwrap_or(""),
+        trace_id = redact::escape(request_id.as_deref().unwrap_or("")).as_str(),
         "ocp response"
     );
     let data = envelope
@@ -251,86 +243,4 @@ pub(crate) fn unwrap_envelope<O: DeserializeOwned>(
         .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
     serde_json::from_value(data)
         .map_err(|e| fail(format!("`data` does not parse: {e}"), request_id))
-}
-
-/// Collects the secrets of a request body and removes them from errors, in case OCP echoes
-/// them (a validation error's `rejectedValue`, a debug message).
-#[derive(Default)]
-pub(crate) struct SecretScrubber {
-    secrets: Vec<String>,
-}
-
-impl SecretScrubber {
-    /// Collects every string under a member whose name contains `secret` or `password`.
-    pub(crate) fn collect(&mut self, value: &Value) {
-        match value {
-            Value::Object(map) => {
-                for (key, member) in map {
-                    let key = key.to_ascii_lowercase();
-                    match member {
-                        Value::String(s)
-                            if !s.is_empty()
-                                && (key.contains("secret") || key.contains("password")) =>
-                        {
-                            self.secrets.push(s.clone());
-                            if let Ok(quoted) = serde_json::to_string(s) {
-                                let escaped = quoted.trim_matches('"');
-                                if escaped != s {
-                                    self.secrets.push(escaped.to_owned());
-                                }
-                            }
-                        }
-                        other => self.collect(other),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|item| self.collect(item)),
-            _ => {}
-        }
-    }
-
-    fn scrub(&self, text: &mut String) {
-        for secret in &self.secrets {
-            if text.contains(secret.as_str()) {
-                *text = text.replace(secret.as_str(), "[redacted]");
-            }
-        }
-    }
-
-    /// Removes the collected secrets from the texts an error carries.
-    pub(crate) fn scrub_error(&self, error: backup_core::Error) -> backup_core::Error {
-        use backup_core::Error;
-        if self.secrets.is_empty() {
-            return error;
-        }
-        match error {
-            Error::Service(mut e) => {
-                if let Some(message) = e.message.as_mut() {
-                    self.scrub(message);
-                }
-                self.scrub(&mut e.excerpt);
-                Error::Service(e)
-            }
-            Error::UnparseableResponse(mut e) => {
-                self.scrub(&mut e.reason);
-                self.scrub(&mut e.excerpt);
-                Error::UnparseableResponse(e)
-            }
-            Error::AmbiguousOutcome(mut e) => {
-                let cause = std::mem::replace(&mut e.cause, Error::Config(String::new()));
-                e.cause = self.scrub_error(cause);
-                Error::AmbiguousOutcome(e)
-            }
-            other => other,
-        }
-    }
-}
-
-impl Drop for SecretScrubber {
-    fn drop(&mut self) {
-        // The copies are zeroed before their memory is freed.
-        for secret in &mut self.secrets {
-            zeroize::Zeroize::zeroize(secret);
-        }
-    }
 }

@@ -819,9 +819,8 @@ pub fn decode_success<O: DeserializeOwned>(
     response: &HttpResponse,
 ) -> Result<O, Error> {
     let unparseable = |reason: String| {
-        let mut e = ResponseError::new(response.status, reason, &response.body);
+        let mut e = ResponseError::for_response(&spec.info, response, reason);
         e.vendor = vendor;
-        e.operation = spec.name();
         e.request_id = request_id_of(response);
         Error::from(e)
     };
@@ -842,6 +841,9 @@ pub fn decode_success<O: DeserializeOwned>(
     {
         error.vendor = vendor;
         error.operation = spec.name();
+        let mut secrets = response.secrets.clone();
+        secrets.add_json_body(&response.body);
+        crate::error::seal_service_error(&mut error, &spec.info, &response.body, &secrets);
         return Err(error.into());
     }
     let inner = match inner {
@@ -1926,6 +1928,7 @@ mod tests {
             status,
             headers: Vec::new(),
             body: body.as_bytes().to_vec(),
+            ..HttpResponse::default()
         };
         let ok: Out = decode_success(
             "ncp",

@@ -63,7 +63,9 @@ pub struct SigningContext {
 /// Adds authentication to a request. Called once per attempt, so every retry carries a
 /// fresh timestamp and signature.
 pub trait Sign: Send + Sync + fmt::Debug {
-    /// Signs `request` in place.
+    /// Signs `request` in place, and registers in [`HttpRequest::secrets`] every secret it
+    /// used (keys, passwords, tokens) and the credential headers it set, so that errors are
+    /// scrubbed of them.
     fn sign<'a>(
         &'a self,
         request: &'a mut HttpRequest,
@@ -134,6 +136,8 @@ impl Sign for NcpSigner {
                 timestamp,
                 &credentials.access_key_id,
             );
+            request.secrets.add(credentials.secret_key.expose_secret());
+            request.secrets.add(&signature);
             request.set_header(ncp::TIMESTAMP_HEADER, timestamp.to_string());
             request.set_header(ncp::ACCESS_KEY_HEADER, credentials.access_key_id.clone());
             request.set_header(ncp::SIGNATURE_HEADER, signature);
@@ -189,10 +193,13 @@ impl Sign for HuaweiAkSkSigner {
                 request.set_header(huawei::PROJECT_ID_HEADER, project_id.clone());
             }
             match &credentials.security_token {
-                Some(token) => request.set_header(
-                    huawei::SECURITY_TOKEN_HEADER,
-                    token.expose_secret().to_owned(),
-                ),
+                Some(token) => {
+                    request.secrets.add(token.expose_secret());
+                    request.set_header(
+                        huawei::SECURITY_TOKEN_HEADER,
+                        token.expose_secret().to_owned(),
+                    );
+                }
                 None => request.remove_header(huawei::SECURITY_TOKEN_HEADER),
             }
             let authorization = huawei::authorization(
@@ -201,6 +208,10 @@ impl Sign for HuaweiAkSkSigner {
                 &credentials.access_key_id,
                 credentials.secret_access_key.expose_secret().as_bytes(),
             );
+            request
+                .secrets
+                .add(credentials.secret_access_key.expose_secret());
+            request.secrets.add_authorization(&authorization);
             request.set_header("authorization", authorization);
             Ok(())
         })
@@ -282,6 +293,7 @@ impl Sign for HuaweiTokenAuth {
             if let Some(project_id) = &self.project_id {
                 check_header_value(HUAWEI, "project_id", project_id)?;
             }
+            request.secrets.add(token.expose_secret());
             request.set_header("x-auth-token", token.expose_secret().to_owned());
             if let Some(project_id) = &self.project_id {
                 request.set_header(huawei::PROJECT_ID_HEADER, project_id.clone());
@@ -332,10 +344,11 @@ impl Sign for OcpSigner {
             credentials.validate()?;
             match credentials {
                 OcpCredentials::Basic { username, password } => {
-                    request.set_header(
-                        "authorization",
-                        ocp::basic_authorization(&username, password.expose_secret()),
-                    );
+                    let authorization =
+                        ocp::basic_authorization(&username, password.expose_secret());
+                    request.secrets.add(password.expose_secret());
+                    request.secrets.add_authorization(&authorization);
+                    request.set_header("authorization", authorization);
                 }
                 OcpCredentials::AccessKey {
                     access_key_id,
@@ -348,6 +361,8 @@ impl Sign for OcpSigner {
                         &access_key_id,
                         access_key_secret.expose_secret().as_bytes(),
                     );
+                    request.secrets.add(access_key_secret.expose_secret());
+                    request.secrets.add_authorization(&authorization);
                     request.set_header("authorization", authorization);
                 }
             }

@@ -1,0 +1,363 @@
+//! Keeping secrets and terminal control sequences out of error texts.
+//!
+//! [`Secrets`] is the set of secret strings one request used or carried: the signer
+//! registers the keys, passwords and tokens it signed with and the `Authorization` value it
+//! set, protocol code registers the secrets of the request body, and the response brings
+//! the set back so that a parse error can be scrubbed too. [`ServiceClient`](crate::ServiceClient)
+//! scrubs every error it returns with it, before any text is cut to its limit, so that no
+//! prefix of a secret survives a cut.
+//!
+//! [`escape`] makes server-supplied text safe for one terminal line: `Display` of every
+//! error passes code, message, request id, reason and excerpt through it.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::encoding::{base64_decode, percent_encode};
+use crate::error::{DispatchError, Error};
+
+/// What replaces a secret in a text.
+pub const REDACTED: &str = "[redacted]";
+
+/// Secrets shorter than this are not scrubbed: replacing two or three characters
+/// everywhere would destroy the text without protecting anything worth protecting.
+pub const MIN_SECRET_CHARS: usize = 4;
+
+/// The secret strings a request used or carried, with the forms derived from them.
+///
+/// `Debug` shows only how many there are; the strings are zeroed when dropped.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secrets {
+    /// Kept sorted longest first, so that a whole `Authorization` value is replaced
+    /// before the password inside it.
+    values: Vec<String>,
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secrets({} redacted)", self.values.len())
+    }
+}
+
+impl Drop for Secrets {
+    fn drop(&mut self) {
+        for value in &mut self.values {
+            zeroize::Zeroize::zeroize(value);
+        }
+    }
+}
+
+impl Secrets {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether nothing is registered.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Registers `secret` and the forms a server may echo it in (JSON-escaped,
+    /// percent-encoded). Strings shorter than [`MIN_SECRET_CHARS`] are ignored.
+    pub fn add(&mut self, secret: &str) {
+        if secret.chars().count() < MIN_SECRET_CHARS {
+            return;
+        }
+        self.insert(secret.to_owned());
+        if let Ok(quoted) = serde_json::to_string(secret)
+            && let Some(escaped) = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"'))
+            && escaped != secret
+        {
+            self.insert(escaped.to_owned());
+        }
+        let encoded = percent_encode(secret);
+        if encoded != secret {
+            self.insert(encoded);
+        }
+    }
+
+    /// Registers an `Authorization` header value: the whole value, its credentials part
+    /// after the scheme, and for `Basic` the decoded `user:password` and the password.
+    pub fn add_authorization(&mut self, value: &str) {
+        self.add(value);
+        let Some((scheme, credentials)) = value.trim().split_once(' ') else {
+            return;
+        };
+        let credentials = credentials.trim();
+        self.add(credentials);
+        if scheme.eq_ignore_ascii_case("basic")
+            && let Some(decoded) = base64_decode(credentials)
+        {
+            let mut decoded = String::from_utf8_lossy(&decoded).into_owned();
+            if let Some((_, password)) = decoded.split_once(':') {
+                self.add(password);
+            }
+            self.add(&decoded);
+            zeroize::Zeroize::zeroize(&mut decoded);
+        }
+    }
+
+    /// Registers every string or number under a JSON member whose name looks secret
+    /// (contains `secret`, `password`, `token` or `credential`, in any case), at any depth.
+    pub fn add_json_members(&mut self, value: &Value) {
+        match value {
+            Value::Object(map) => {
+                for (key, member) in map {
+                    if is_secret_name(key) {
+                        match member {
+                            Value::String(s) => self.add(s),
+                            Value::Number(n) => self.add(&n.to_string()),
+                            other => self.add_json_members(other),
+                        }
+                    } else {
+                        self.add_json_members(member);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| self.add_json_members(item)),
+            _ => {}
+        }
+    }
+
+    /// Registers the secret-named members of `body` when it is JSON (see
+    /// [`add_json_members`](Self::add_json_members)); anything else is left alone.
+    pub fn add_json_body(&mut self, body: &[u8]) {
+        if let Ok(value) = serde_json::from_slice::<Value>(body) {
+            self.add_json_members(&value);
+        }
+    }
+
+    /// The length in bytes of the longest registered secret, 0 for none.
+    pub fn longest_len(&self) -> usize {
+        self.values.first().map_or(0, String::len)
+    }
+
+    /// Adds every secret of `other`.
+    pub fn extend(&mut self, other: &Secrets) {
+        for value in &other.values {
+            self.insert(value.clone());
+        }
+    }
+
+    fn insert(&mut self, value: String) {
+        if self.values.contains(&value) {
+            return;
+        }
+        let at = self
+            .values
+            .iter()
+            .position(|v| v.len() < value.len())
+            .unwrap_or(self.values.len());
+        self.values.insert(at, value);
+    }
+
+    /// `text` with every registered secret replaced by [`REDACTED`].
+    pub fn scrub<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = Cow::Borrowed(text);
+        for secret in &self.values {
+            if out.contains(secret.as_str()) {
+                out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
+            }
+        }
+        out
+    }
+
+    /// Scrubs `text` in place.
+    pub fn scrub_in_place(&self, text: &mut String) {
+        if let Cow::Owned(scrubbed) = self.scrub(text) {
+            zeroize::Zeroize::zeroize(text);
+            *text = scrubbed;
+        }
+    }
+
+    /// Scrubs `body` (lossily decoded as UTF-8).
+    pub fn scrub_bytes<'a>(&self, body: &'a [u8]) -> Cow<'a, str> {
+        match String::from_utf8_lossy(body) {
+            Cow::Borrowed(text) => self.scrub(text),
+            Cow::Owned(text) => Cow::Owned(self.scrub(&text).into_owned()),
+        }
+    }
+
+    /// `error` with every registered secret removed from the texts it carries (code,
+    /// message, request id, excerpt, reason, transport error, job and wait texts).
+    pub fn scrub_error(&self, error: Error) -> Error {
+        if self.values.is_empty() {
+            return error;
+        }
+        match error {
+            Error::Service(mut e) => {
+                for text in [&mut e.code, &mut e.message, &mut e.request_id]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.scrub_in_place(text);
+                }
+                self.scrub_in_place(&mut e.excerpt);
+                Error::Service(e)
+            }
+            Error::UnparseableResponse(mut e) => {
+                if let Some(id) = e.request_id.as_mut() {
+                    self.scrub_in_place(id);
+                }
+                self.scrub_in_place(&mut e.reason);
+                self.scrub_in_place(&mut e.excerpt);
+                Error::UnparseableResponse(e)
+            }
+            Error::Dispatch(mut e) => {
+                self.scrub_dispatch(&mut e);
+                Error::Dispatch(e)
+            }
+            Error::AmbiguousOutcome(mut e) => {
+                let cause = std::mem::replace(&mut e.cause, Error::Config(String::new()));
+                e.cause = self.scrub_error(cause);
+                Error::AmbiguousOutcome(e)
+            }
+            Error::JobFailed(mut e) => {
+                self.scrub_in_place(&mut e.job_id);
+                self.scrub_in_place(&mut e.state);
+                if let Some(reason) = e.reason.as_mut() {
+                    self.scrub_in_place(reason);
+                }
+                Error::JobFailed(e)
+            }
+            Error::WaitTimedOut(mut e) => {
+                self.scrub_in_place(&mut e.what);
+                if let Some(state) = e.last_state.as_mut() {
+                    self.scrub_in_place(state);
+                }
+                Error::WaitTimedOut(e)
+            }
+            Error::Config(mut text) => {
+                self.scrub_in_place(&mut text);
+                Error::Config(text)
+            }
+            other => other,
+        }
+    }
+}
+
+impl Secrets {
+    /// Replaces the transport error's text when it holds a secret.
+    pub(crate) fn scrub_dispatch(&self, error: &mut DispatchError) {
+        if let Some(source) = &error.source {
+            let text = source.to_string();
+            if let Cow::Owned(scrubbed) = self.scrub(&text) {
+                error.source = Some(scrubbed.into());
+            }
+        }
+    }
+}
+
+/// Whether a member name looks like it holds a secret.
+pub fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["secret", "password", "token", "credential"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// Whether `c` must not reach a terminal as is: C0 controls (ESC among them), DEL, C1
+/// controls (U+0080–U+009F, CSI and OSC among them) and the bidirectional formatting
+/// characters that can reorder what a terminal shows.
+pub fn is_unsafe_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// `text` as one safe line: runs of whitespace (newlines among them) become one space, and
+/// every other [unsafe character](is_unsafe_char) is written as `\u{…}`.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            if is_unsafe_char(c) {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// The first `max_chars` characters of `text`, with `…` when something was cut.
+pub fn truncate_chars(text: &str, max_chars: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => Cow::Owned(format!("{}…", text.get(..cut).unwrap_or_default())),
+        None => Cow::Borrowed(text),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::encoding::base64_encode;
+
+    #[test]
+    fn scrubs_secrets_and_their_derived_forms_longest_first() {
+        let mut secrets = Secrets::new();
+        secrets.add("pa\"ss/word");
+        let basic = format!("Basic {}", base64_encode(b"admin:pa\"ss/word"));
+        secrets.add_authorization(&basic);
+        secrets.add("abc");
+        let text = format!(
+            "raw pa\"ss/word json {} url {} basic {basic} b64 {} pair admin:pa\"ss/word abc",
+            r#"pa\"ss/word"#,
+            "pa%22ss%2Fword",
+            base64_encode(b"admin:pa\"ss/word"),
+        );
+        let scrubbed = secrets.scrub(&text);
+        for leaked in ["ss/word", "ss%2Fword", "YWRtaW4", "admin:"] {
+            assert!(!scrubbed.contains(leaked), "{leaked} in {scrubbed}");
+        }
+        assert!(
+            scrubbed.ends_with("abc"),
+            "short strings are left: {scrubbed}"
+        );
+        assert!(!format!("{secrets:?}").contains("word"));
+    }
+
+    #[test]
+    fn collects_secret_named_json_members_at_any_depth() {
+        let mut secrets = Secrets::new();
+        secrets.add_json_body(
+            br#"{"data":{"storage":[{"accessKeySecret":"s3cr3t-value","accessKeyId":"AKID-public"}],"dbPassword":123456}}"#,
+        );
+        let scrubbed = secrets.scrub("s3cr3t-value AKID-public 123456");
+        assert_eq!(scrubbed, "[redacted] AKID-public [redacted]");
+    }
+
+    #[test]
+    fn escape_makes_one_line_without_control_sequences() {
+        let hostile = "a\nb\r\n\tc \u{1b}[31mred\u{1b}]0;title\u{7}\u{9b}2J\u{202e}x\u{7f}";
+        let shown = escape(hostile);
+        assert_eq!(
+            shown,
+            "a b c \\u{1b}[31mred\\u{1b}]0;title\\u{7}\\u{9b}2J\\u{202e}x\\u{7f}"
+        );
+        assert!(!shown.chars().any(is_unsafe_char));
+    }
+
+    #[test]
+    fn truncation_counts_characters() {
+        assert_eq!(truncate_chars("héllo", 2), "hé…");
+        assert_eq!(truncate_chars("hé", 2), "hé");
+    }
+}
