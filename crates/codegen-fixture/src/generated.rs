@@ -804,10 +804,10 @@ pub struct BackupJob {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupJob {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -961,11 +961,13 @@ impl<'de> ::serde::Deserialize<'de> for BackupMode {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupMode {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -1061,11 +1063,13 @@ impl<'de> ::serde::Deserialize<'de> for BackupStatus {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupStatus {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -1105,10 +1109,10 @@ pub struct BackupSummary {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupSummary {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1222,10 +1226,10 @@ pub struct CreateManualBackupOutput {
 }
 
 impl ::backup_core::operation::de::Lenient for CreateManualBackupOutput {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1319,10 +1323,10 @@ impl CreateManualBackupOutputBuilder {
 pub struct DeleteBackupOutput {}
 
 impl ::backup_core::operation::de::Lenient for DeleteBackupOutput {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1375,10 +1379,10 @@ pub struct ErrorBody {
 }
 
 impl ::backup_core::operation::de::Lenient for ErrorBody {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1464,10 +1468,10 @@ pub struct ListGraphBackupsOutput {
 }
 
 impl ::backup_core::operation::de::Lenient for ListGraphBackupsOutput {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1599,10 +1603,10 @@ impl ::std::fmt::Debug for StorageConfig {
 }
 
 impl ::backup_core::operation::de::Lenient for StorageConfig {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1823,10 +1827,12 @@ impl<'de> ::serde::Deserialize<'de> for StorageType {
 }
 
 impl ::backup_core::operation::de::Lenient for StorageType {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
