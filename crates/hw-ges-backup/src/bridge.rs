@@ -60,13 +60,16 @@ impl Operations {
         } else {
             &response.body
         };
-        serde_json::from_slice(body).map_err(|e| {
-            let mut error = ResponseError::new(response.status, e.to_string(), &response.body);
-            error.vendor = VENDOR;
-            error.operation = spec.info.name;
-            error.request_id = response.header("x-request-id").map(str::to_owned);
-            Error::from(error)
-        })
+        // Straight into the output type, within the decoding budget of one response.
+        backup_core::operation::de::with_response_budget(|| serde_json::from_slice(body)).map_err(
+            |e| {
+                let mut error = ResponseError::new(response.status, e.to_string(), &response.body);
+                error.vendor = VENDOR;
+                error.operation = spec.info.name;
+                error.request_id = response.header("x-request-id").map(str::to_owned);
+                Error::from(error)
+            },
+        )
     }
 }
 

@@ -157,13 +157,18 @@ impl IamTokenProvider {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unparseable("the response has no X-Subject-Token header"))?;
-        let expires_at = serde_json::from_slice::<serde_json::Value>(&response.body)
+        // Only `token.expires_at` is read; the catalog and the rest are skipped unread.
+        #[derive(serde::Deserialize)]
+        struct TokenBody {
+            token: TokenPart,
+        }
+        #[derive(serde::Deserialize)]
+        struct TokenPart {
+            expires_at: String,
+        }
+        let expires_at = serde_json::from_slice::<TokenBody>(&response.body)
             .ok()
-            .and_then(|v| {
-                v.pointer("/token/expires_at")
-                    .and_then(|e| e.as_str())
-                    .and_then(parse_rfc3339)
-            })
+            .and_then(|body| parse_rfc3339(&body.token.expires_at))
             .unwrap_or(now + inner.lifetime);
         Ok(CachedToken {
             token: SecretString::new(token),
