@@ -1470,7 +1470,7 @@ fn emit_struct(out: &mut String, s: &StructDef) {
     }
     let _ = writeln!(
         out,
-        "impl {OPS}::de::Lenient for {name} {{\nfn from_lenient(value: ::serde_json::Value) -> ::std::result::Result<Self, ::std::string::String> {{ {OPS}::de::strict(value) }}\n}}\n"
+        "impl {OPS}::de::Lenient for {name} {{\nfn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {{ <Self as ::serde::Deserialize>::deserialize(deserializer) }}\n}}\n"
     );
     let builder = format!("{name}Builder");
     let _ = writeln!(out, "impl {name} {{");
@@ -1617,7 +1617,7 @@ fn emit_enum(out: &mut String, e: &EnumDef) {
     );
     let _ = writeln!(
         out,
-        "impl {OPS}::de::Lenient for {name} {{\nfn from_lenient(value: ::serde_json::Value) -> ::std::result::Result<Self, ::std::string::String> {{\n<::std::string::String as {OPS}::de::Lenient>::from_lenient(value).map(Self::from)\n}}\n}}\n"
+        "impl {OPS}::de::Lenient for {name} {{\nfn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {{\n<::std::string::String as {OPS}::de::Lenient>::deserialize_lenient(deserializer).map(Self::from)\n}}\n}}\n"
     );
 }
 

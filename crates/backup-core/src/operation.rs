@@ -386,164 +386,7 @@ pub fn push_array_param(
     }
 }
 
-/// Lenient deserialization for generated output types.
-///
-/// Vendors are inconsistent: NCP sends numbers as strings, XML has no types at all, and
-/// lists arrive as arrays, as a single object, or wrapped in an element named after the
-/// item. Generated fields use `#[serde(deserialize_with = "...::de::lenient")]`, which
-/// accepts:
-///
-/// - `null` for any field (it becomes the default);
-/// - numbers and booleans written as strings (`"42"`, `"true"`), and strings written as
-///   numbers or booleans;
-/// - for lists: an array, an empty string, a single item, or an object with exactly one
-///   member whose value is an array or an item (an XML wrapper such as
-///   `{"backupList": {"backup": [...]}}`).
-///
-/// A vendor client that reads XML can therefore turn the document into a
-/// [`serde_json::Value`] (elements become objects, text becomes strings, repeated elements
-/// become arrays) and deserialize the generated types from that.
-pub mod de {
-    use serde::{Deserialize, Deserializer};
-    use serde_json::Value;
-
-    /// A type that can be built leniently from a JSON value.
-    pub trait Lenient: Sized {
-        /// Builds the value; the error is a human-readable reason.
-        fn from_lenient(value: Value) -> Result<Self, String>;
-    }
-
-    /// The `deserialize_with` function generated output fields use.
-    pub fn lenient<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: Lenient,
-    {
-        let value = Value::deserialize(deserializer)?;
-        T::from_lenient(value).map_err(serde::de::Error::custom)
-    }
-
-    /// Deserializes `value` with `T`'s own `Deserialize` (for generated structs and enums).
-    pub fn strict<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
-        serde_json::from_value(value).map_err(|e| e.to_string())
-    }
-
-    impl Lenient for String {
-        fn from_lenient(value: Value) -> Result<Self, String> {
-            match value {
-                Value::Null => Ok(String::new()),
-                Value::String(s) => Ok(s),
-                Value::Number(n) => Ok(n.to_string()),
-                Value::Bool(b) => Ok(b.to_string()),
-                other => Err(format!("expected a string, found {other}")),
-            }
-        }
-    }
-
-    impl Lenient for bool {
-        fn from_lenient(value: Value) -> Result<Self, String> {
-            match value {
-                Value::Null => Ok(false),
-                Value::Bool(b) => Ok(b),
-                Value::String(s) => match s.trim() {
-                    "true" | "TRUE" | "True" => Ok(true),
-                    "false" | "FALSE" | "False" | "" => Ok(false),
-                    other => Err(format!("expected a boolean, found {other:?}")),
-                },
-                other => Err(format!("expected a boolean, found {other}")),
-            }
-        }
-    }
-
-    macro_rules! lenient_int {
-        ($($t:ty),*) => {$(
-            impl Lenient for $t {
-                fn from_lenient(value: Value) -> Result<Self, String> {
-                    match value {
-                        Value::Null => Ok(0),
-                        Value::Number(n) => n
-                            .as_i64()
-                            .and_then(|v| <$t>::try_from(v).ok())
-                            .ok_or_else(|| format!("expected an integer, found {n}")),
-                        Value::String(s) if s.trim().is_empty() => Ok(0),
-                        Value::String(s) => s
-                            .trim()
-                            .parse::<$t>()
-                            .map_err(|_| format!("expected an integer, found {s:?}")),
-                        other => Err(format!("expected an integer, found {other}")),
-                    }
-                }
-            }
-        )*};
-    }
-    lenient_int!(i32, i64);
-
-    impl Lenient for f64 {
-        fn from_lenient(value: Value) -> Result<Self, String> {
-            match value {
-                Value::Null => Ok(0.0),
-                Value::Number(n) => n
-                    .as_f64()
-                    .ok_or_else(|| format!("expected a number, found {n}")),
-                Value::String(s) if s.trim().is_empty() => Ok(0.0),
-                Value::String(s) => s
-                    .trim()
-                    .parse::<f64>()
-                    .map_err(|_| format!("expected a number, found {s:?}")),
-                other => Err(format!("expected a number, found {other}")),
-            }
-        }
-    }
-
-    impl Lenient for Value {
-        fn from_lenient(value: Value) -> Result<Self, String> {
-            Ok(value)
-        }
-    }
-
-    impl<T: Lenient> Lenient for Option<T> {
-        fn from_lenient(value: Value) -> Result<Self, String> {
-            match value {
-                Value::Null => Ok(None),
-                other => T::from_lenient(other).map(Some),
-            }
-        }
-    }
-
-    impl<T: Lenient> Lenient for Vec<T> {
-        fn from_lenient(value: Value) -> Result<Self, String> {
-            match value {
-                Value::Null => Ok(Vec::new()),
-                Value::String(s) if s.trim().is_empty() => Ok(Vec::new()),
-                Value::Array(items) => items.into_iter().map(T::from_lenient).collect(),
-                Value::Object(map) if map.len() == 1 => {
-                    let Some((_, inner)) = map.into_iter().next() else {
-                        return Ok(Vec::new());
-                    };
-                    match inner {
-                        Value::Array(items) => items.into_iter().map(T::from_lenient).collect(),
-                        Value::Object(_) => Ok(vec![T::from_lenient(inner)?]),
-                        other => Ok(vec![T::from_lenient(other)?]),
-                    }
-                }
-                other => Ok(vec![T::from_lenient(other)?]),
-            }
-        }
-    }
-
-    impl<T: Lenient> Lenient for std::collections::BTreeMap<String, T> {
-        fn from_lenient(value: Value) -> Result<Self, String> {
-            match value {
-                Value::Null => Ok(Self::new()),
-                Value::Object(map) => map
-                    .into_iter()
-                    .map(|(k, v)| T::from_lenient(v).map(|v| (k, v)))
-                    .collect(),
-                other => Err(format!("expected an object, found {other}")),
-            }
-        }
-    }
-}
+pub mod de;
 
 #[cfg(test)]
 mod tests {
@@ -603,6 +446,134 @@ mod tests {
             Ok(vec!["a".to_owned()])
         );
         assert_eq!(Option::<i64>::from_lenient(json!(null)), Ok(None));
+    }
+
+    /// An output type as the generator writes it.
+    #[derive(serde::Deserialize, Debug, Default, PartialEq)]
+    #[serde(default)]
+    struct Item {
+        #[serde(deserialize_with = "de::lenient")]
+        name: String,
+        #[serde(deserialize_with = "de::lenient")]
+        size: i64,
+        #[serde(deserialize_with = "de::lenient")]
+        detail: Option<serde_json::Value>,
+    }
+
+    impl de::Lenient for Item {
+        fn deserialize_lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            <Self as serde::Deserialize>::deserialize(d)
+        }
+    }
+
+    #[derive(serde::Deserialize, Debug, Default, PartialEq)]
+    #[serde(default)]
+    struct Page {
+        #[serde(deserialize_with = "de::lenient")]
+        items: Vec<Item>,
+    }
+
+    fn item(name: &str, size: i64) -> Item {
+        Item {
+            name: name.to_owned(),
+            size,
+            detail: None,
+        }
+    }
+
+    /// Reads `json` both straight from the text and from a `Value` (as XML is read).
+    fn both(json: &str) -> (Result<Page, String>, Result<Page, String>) {
+        let streamed = serde_json::from_str::<Page>(json).map_err(|e| e.to_string());
+        let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+        let tree = serde_json::from_value::<Page>(value).map_err(|e| e.to_string());
+        (streamed, tree)
+    }
+
+    #[test]
+    fn lists_read_the_same_from_text_and_from_a_tree() {
+        let page = |items: Vec<Item>| Ok(Page { items });
+        for (json, expected) in [
+            (
+                r#"{"items":[{"name":"a","size":"1"}]}"#,
+                page(vec![item("a", 1)]),
+            ),
+            // An XML wrapper element around the items, or around the one item.
+            (
+                r#"{"items":{"item":[{"name":"a"},{"name":"b","size":2}]}}"#,
+                page(vec![item("a", 0), item("b", 2)]),
+            ),
+            (
+                r#"{"items":{"item":{"name":"a","size":3}}}"#,
+                page(vec![item("a", 3)]),
+            ),
+            // A single item that is not in an array.
+            (
+                r#"{"items":{"name":"a","size":4}}"#,
+                page(vec![item("a", 4)]),
+            ),
+            (r#"{"items":{"size":5,"name":"b","detail":{"x":[1]}}}"#, {
+                let mut b = item("b", 5);
+                b.detail = Some(json!({"x": [1]}));
+                page(vec![b])
+            }),
+            (r#"{"items":{}}"#, page(vec![Item::default()])),
+            (r#"{"items":null}"#, page(vec![])),
+            (r#"{"items":""}"#, page(vec![])),
+        ] {
+            let (streamed, tree) = both(json);
+            assert_eq!(streamed, expected, "{json} from text");
+            assert_eq!(tree, expected, "{json} from a tree");
+        }
+        for bad in [
+            r#"{"items":[1]}"#,
+            r#"{"items":"x"}"#,
+            r#"{"items":{"item":[true]}}"#,
+        ] {
+            let (streamed, tree) = both(bad);
+            assert!(streamed.is_err() && tree.is_err(), "{bad}");
+        }
+    }
+
+    fn list_of(count: usize, item: &str) -> String {
+        let items = vec![item; count].join(",");
+        format!(r#"{{"items":[{items}]}}"#)
+    }
+
+    #[test]
+    fn a_list_holds_at_most_max_list_items() {
+        let full = serde_json::from_str::<Page>(&list_of(de::MAX_LIST_ITEMS, "{}"));
+        assert_eq!(full.map(|p| p.items.len()).ok(), Some(de::MAX_LIST_ITEMS));
+        let over = serde_json::from_str::<Page>(&list_of(de::MAX_LIST_ITEMS + 1, "{}"))
+            .map(|p| p.items.len());
+        let message = over.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("more than 10000 items"), "{message}");
+        // Wrapped the XML way, too.
+        let wrapped = format!(
+            r#"{{"items":{{"item":[{}]}}}}"#,
+            vec!["{}"; de::MAX_LIST_ITEMS + 1].join(",")
+        );
+        assert!(serde_json::from_str::<Page>(&wrapped).is_err());
+        let tree: serde_json::Value = serde_json::from_str(&wrapped).unwrap_or_default();
+        assert!(serde_json::from_value::<Page>(tree).is_err());
+    }
+
+    #[test]
+    fn one_response_decodes_into_at_most_max_decoded_bytes() {
+        // 10 000 items are allowed, but not 10 000 `Value`s of 100 elements each.
+        let item = format!(r#"{{"detail":[{}]}}"#, vec!["0"; 100].join(","));
+        let body = list_of(de::MAX_LIST_ITEMS, &item);
+        let budgeted = de::with_response_budget(|| serde_json::from_str::<Page>(&body));
+        let message = budgeted.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("MiB once decoded"), "{message}");
+        // The budget is per response: the next one starts afresh.
+        let small = de::with_response_budget(|| serde_json::from_str::<Page>(&list_of(3, &item)));
+        assert_eq!(small.map(|p| p.items.len()).ok(), Some(3));
+        // A lone `Value` member is bounded even outside a response budget.
+        let huge = format!(
+            r#"{{"detail":[{}]}}"#,
+            vec!["[0,0,0,0,0,0,0,0]"; 40_000].join(",")
+        );
+        assert!(serde_json::from_str::<Item>(&huge).is_err());
     }
 
     #[test]

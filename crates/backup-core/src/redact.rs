@@ -123,11 +123,19 @@ impl Secrets {
     }
 
     /// Registers the secret-named members of `body` when it is JSON (see
-    /// [`add_json_members`](Self::add_json_members)); anything else is left alone.
+    /// [`add_json_members`](Self::add_json_members)), reading it as a stream: no tree of the
+    /// body is built, so a huge body costs no memory here. Members before a syntax error are
+    /// still registered; anything else is left alone.
     pub fn add_json_body(&mut self, body: &[u8]) {
-        if let Ok(value) = serde_json::from_slice::<Value>(body) {
-            self.add_json_members(&value);
-        }
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        // A body that is not JSON, or breaks off, has registered what came before the break.
+        let _ = serde::de::DeserializeSeed::deserialize(
+            SecretMembers {
+                secrets: self,
+                secret_named: false,
+            },
+            &mut deserializer,
+        );
     }
 
     /// The length in bytes of the longest registered secret, 0 for none.
@@ -304,6 +312,77 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> Cow<'_, str> {
     }
 }
 
+/// Walks a JSON document and registers the strings and numbers under secret-named members
+/// (and in arrays under them) without keeping anything else.
+struct SecretMembers<'a> {
+    secrets: &'a mut Secrets,
+    secret_named: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for SecretMembers<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SecretMembers<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<(), E> {
+        if self.secret_named {
+            self.secrets.add(value);
+        }
+        Ok(())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<(), E> {
+        self.visit_str(&value.to_string())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<(), E> {
+        self.visit_str(&value.to_string())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<(), E> {
+        self.visit_str(&value.to_string())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(SecretMembers {
+                secrets: &mut *self.secrets,
+                secret_named: self.secret_named,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            map.next_value_seed(SecretMembers {
+                secrets: &mut *self.secrets,
+                secret_named: is_secret_name(&key),
+            })?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -342,6 +421,13 @@ mod tests {
         );
         let scrubbed = secrets.scrub("s3cr3t-value AKID-public 123456");
         assert_eq!(scrubbed, "[redacted] AKID-public [redacted]");
+    }
+
+    #[test]
+    fn a_body_that_breaks_off_still_registers_the_secrets_before_the_break() {
+        let mut secrets = Secrets::new();
+        secrets.add_json_body(br#"{"items":[{"password":"pw-before-the-cut"},{"password":"pw-af"#);
+        assert_eq!(secrets.scrub("pw-before-the-cut"), REDACTED);
     }
 
     #[test]

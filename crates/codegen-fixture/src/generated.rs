@@ -914,10 +914,10 @@ pub struct BackupJob {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupJob {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1071,11 +1071,13 @@ impl<'de> ::serde::Deserialize<'de> for BackupMode {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupMode {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -1171,11 +1173,13 @@ impl<'de> ::serde::Deserialize<'de> for BackupStatus {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupStatus {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -1215,10 +1219,10 @@ pub struct BackupSummary {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupSummary {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1332,10 +1336,10 @@ pub struct CreateManualBackupOutput {
 }
 
 impl ::backup_core::operation::de::Lenient for CreateManualBackupOutput {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1429,10 +1433,10 @@ impl CreateManualBackupOutputBuilder {
 pub struct DeleteBackupOutput {}
 
 impl ::backup_core::operation::de::Lenient for DeleteBackupOutput {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1485,10 +1489,10 @@ pub struct ErrorBody {
 }
 
 impl ::backup_core::operation::de::Lenient for ErrorBody {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1574,10 +1578,10 @@ pub struct ListGraphBackupsOutput {
 }
 
 impl ::backup_core::operation::de::Lenient for ListGraphBackupsOutput {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1709,10 +1713,10 @@ impl ::std::fmt::Debug for StorageConfig {
 }
 
 impl ::backup_core::operation::de::Lenient for StorageConfig {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1933,10 +1937,12 @@ impl<'de> ::serde::Deserialize<'de> for StorageType {
 }
 
 impl ::backup_core::operation::de::Lenient for StorageType {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }

@@ -60,12 +60,15 @@ impl Operations {
         } else {
             &response.body
         };
-        serde_json::from_slice(body).map_err(|e| {
-            let mut error = ResponseError::for_response(&spec.info, &response, e.to_string());
-            error.vendor = VENDOR;
-            error.request_id = response.header("x-request-id").map(str::to_owned);
-            Error::from(error)
-        })
+        // Straight into the output type, within the decoding budget of one response.
+        backup_core::operation::de::with_response_budget(|| serde_json::from_slice(body)).map_err(
+            |e| {
+                let mut error = ResponseError::for_response(&spec.info, &response, e.to_string());
+                error.vendor = VENDOR;
+                error.request_id = response.header("x-request-id").map(str::to_owned);
+                Error::from(error)
+            },
+        )
     }
 }
 

@@ -41,7 +41,9 @@ use backup_core::{
     ClassifyResponse, DefaultClassifier, HttpResponse, OperationInfo, Retryability, ServiceError,
     ServiceErrorKind,
 };
-use serde_json::Value;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// `GES.7002`: the graph is being backed up.
 pub const BACKUP_IN_PROGRESS: &str = "GES.7002";
@@ -101,51 +103,174 @@ pub struct ErrorBody {
 
 /// Finds the code and message in an error body: the first of `error_code`/`error_msg`,
 /// `errorCode`/`errorMessage` (or `errorMsg`), `code`/`message`, searched in the top-level
-/// object and then in nested objects (breadth first, a few levels deep). A body that is
-/// not JSON gives an empty result.
+/// object and then in nested objects, level by level, four levels deep: the shallowest
+/// object carrying a code key wins (the first one, in document order, at that depth), and
+/// `request_id` is taken from the shallowest object having one, no deeper than the code.
+/// The body is read once; only those members are kept, the rest is skipped unread. A body
+/// that is not JSON gives an empty result.
 pub fn parse_error_body(body: &[u8]) -> ErrorBody {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return ErrorBody::default();
-    };
-    let mut out = ErrorBody::default();
-    let mut level = vec![&value];
-    for _ in 0..MAX_DEPTH {
-        let mut next = Vec::new();
-        for v in &level {
-            let Value::Object(map) = v else { continue };
-            if out.request_id.is_none() {
-                out.request_id = map.get("request_id").and_then(scalar);
-            }
-            if out.code.is_none() {
-                for (code_key, message_keys) in [
-                    ("error_code", &["error_msg", "error_message"][..]),
-                    ("errorCode", &["errorMessage", "errorMsg"][..]),
-                    ("code", &["message", "msg"][..]),
-                ] {
-                    if let Some(code) = map.get(code_key).and_then(scalar) {
-                        out.code = Some(code);
-                        out.message = message_keys
-                            .iter()
-                            .find_map(|k| map.get(*k).and_then(scalar));
-                        break;
-                    }
-                }
-            }
-            next.extend(map.values().filter(|v| v.is_object()));
-        }
-        if out.code.is_some() || next.is_empty() {
-            break;
-        }
-        level = next;
+    let mut search = Search::default();
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let read = MemberSeed {
+        depth: 0,
+        search: &mut search,
     }
-    out
+    .deserialize(&mut deserializer)
+    .and_then(|_| deserializer.end());
+    if read.is_err() {
+        return ErrorBody::default();
+    }
+    search.into_error_body()
 }
 
-fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+/// The code keys, each with its message keys, in the order they are tried.
+const CODE_KEYS: [(&str, &[&str]); 3] = [
+    ("error_code", &["error_msg", "error_message"]),
+    ("errorCode", &["errorMessage", "errorMsg"]),
+    ("code", &["message", "msg"]),
+];
+
+/// Every member name [`parse_error_body`] keeps the text of.
+const KEPT: [&str; 10] = [
+    "request_id",
+    "error_code",
+    "error_msg",
+    "error_message",
+    "errorCode",
+    "errorMessage",
+    "errorMsg",
+    "code",
+    "message",
+    "msg",
+];
+
+/// The best findings so far, each with the depth it was found at.
+#[derive(Default)]
+struct Search {
+    code: Option<(usize, String, Option<String>)>,
+    request_id: Option<(usize, String)>,
+}
+
+impl Search {
+    /// Takes what the object at `depth` holds. Objects are finished children first, but
+    /// two objects at the same depth finish in document order, which is the order a
+    /// level-by-level search meets them: only a strictly shallower finding replaces one.
+    fn offer(&mut self, depth: usize, kept: &[Option<String>; KEPT.len()]) {
+        let text = |name: &str| {
+            KEPT.iter()
+                .position(|k| *k == name)
+                .and_then(|i| kept.get(i).cloned().flatten())
+        };
+        if self.request_id.as_ref().is_none_or(|(d, _)| depth < *d)
+            && let Some(id) = text("request_id")
+        {
+            self.request_id = Some((depth, id));
+        }
+        if self.code.as_ref().is_none_or(|(d, _, _)| depth < *d) {
+            for (code_key, message_keys) in CODE_KEYS {
+                if let Some(code) = text(code_key) {
+                    let message = message_keys.iter().find_map(|k| text(k));
+                    self.code = Some((depth, code, message));
+                    break;
+                }
+            }
+        }
+    }
+
+    fn into_error_body(self) -> ErrorBody {
+        let code_depth = self.code.as_ref().map_or(usize::MAX, |(d, _, _)| *d);
+        let (code, message) = match self.code {
+            Some((_, code, message)) => (Some(code), message),
+            None => (None, None),
+        };
+        ErrorBody {
+            code,
+            message,
+            request_id: self
+                .request_id
+                .filter(|(d, _)| *d <= code_depth)
+                .map(|(_, id)| id),
+        }
+    }
+}
+
+/// Reads one value: its text when it is a non-empty string or a number; an object at
+/// `depth` is searched (and its objects, down to [`MAX_DEPTH`] levels); anything else is
+/// skipped.
+struct MemberSeed<'a> {
+    depth: usize,
+    search: &'a mut Search,
+}
+
+impl<'de> DeserializeSeed<'de> for MemberSeed<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MemberSeed<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<String>, E> {
+        Ok((!v.is_empty()).then(|| v.to_owned()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Option<String>, E> {
+        Ok((!v.is_empty()).then_some(v))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Option<String>, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Option<String>, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Option<String>, E> {
+        Ok(serde_json::Number::from_f64(v).map(|n| n.to_string()))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+        let mut kept: [Option<String>; KEPT.len()] = Default::default();
+        let descend = self.depth + 1 < MAX_DEPTH;
+        while let Some(key) = map.next_key::<String>()? {
+            let slot = KEPT.iter().position(|k| *k == key);
+            if slot.is_none() && !descend {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let text = map.next_value_seed(MemberSeed {
+                depth: if descend { self.depth + 1 } else { MAX_DEPTH },
+                search: &mut *self.search,
+            })?;
+            if let Some(kept_text) = slot.and_then(|i| kept.get_mut(i)) {
+                *kept_text = text;
+            }
+        }
+        if self.depth < MAX_DEPTH {
+            self.search.offer(self.depth, &kept);
+        }
+        Ok(None)
     }
 }
 
@@ -196,6 +321,70 @@ mod tests {
         );
         assert_eq!(apig.request_id.as_deref(), Some("r-1"));
         assert_eq!(parse_error_body(b"<html>oops</html>"), ErrorBody::default());
+    }
+
+    /// The level-by-level search over a whole `Value` tree that `parse_error_body` replaced.
+    fn breadth_first(body: &[u8]) -> ErrorBody {
+        use serde_json::Value;
+        let scalar = |v: &Value| match v {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+            return ErrorBody::default();
+        };
+        let mut out = ErrorBody::default();
+        let mut level = vec![&value];
+        for _ in 0..MAX_DEPTH {
+            let mut next = Vec::new();
+            for v in &level {
+                let Value::Object(map) = v else { continue };
+                if out.request_id.is_none() {
+                    out.request_id = map.get("request_id").and_then(scalar);
+                }
+                if out.code.is_none() {
+                    for (code_key, message_keys) in CODE_KEYS {
+                        if let Some(code) = map.get(code_key).and_then(scalar) {
+                            out.code = Some(code);
+                            out.message = message_keys
+                                .iter()
+                                .find_map(|k| map.get(*k).and_then(scalar));
+                            break;
+                        }
+                    }
+                }
+                next.extend(map.values().filter(|v| v.is_object()));
+            }
+            if out.code.is_some() || next.is_empty() {
+                break;
+            }
+            level = next;
+        }
+        out
+    }
+
+    #[test]
+    fn reads_what_a_breadth_first_search_of_the_whole_tree_reads() {
+        for body in [
+            r#"{"a":{"b":{"code":"deep","message":"m3"}},"c":{"error_code":"E1","error_msg":"m1"}}"#,
+            r#"{"a":{"code":"first"},"b":{"code":"second"},"request_id":"top"}"#,
+            r#"{"a":{"request_id":"r1","x":{"code":"c2"}},"b":{"request_id":"r2"}}"#,
+            r#"{"a":{"x":{"request_id":"deep"}},"code":"top"}"#,
+            r#"{"a":{"b":{"c":{"d":{"code":"too deep"}}}},"e":{"f":{"g":{"code":"deepest kept"}}}}"#,
+            r#"{"code":"","errorCode":7,"errorMsg":"m","message":"ignored"}"#,
+            r#"{"list":[{"code":"in an array"}],"error":{"code":true,"msg":"x"}}"#,
+            r#"{"error":{"error_code":"APIGW.0301","error_msg":"m","request_id":"r"}}"#,
+            r#"[{"code":"x"}]"#,
+            r#"{"code":1.5e3}"#,
+            r#"{"code":"x""#,
+        ] {
+            assert_eq!(
+                parse_error_body(body.as_bytes()),
+                breadth_first(body.as_bytes()),
+                "{body}"
+            );
+        }
     }
 
     #[test]

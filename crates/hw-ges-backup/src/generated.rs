@@ -942,10 +942,10 @@ pub struct Backup {
 }
 
 impl ::backup_core::operation::de::Lenient for Backup {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1321,11 +1321,13 @@ impl<'de> ::serde::Deserialize<'de> for BackupMethod {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupMethod {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -1351,10 +1353,10 @@ pub struct BackupPage {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupPage {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1511,11 +1513,13 @@ impl<'de> ::serde::Deserialize<'de> for BackupStatus {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupStatus {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -1540,10 +1544,10 @@ pub struct CreateBackupResp {
 }
 
 impl ::backup_core::operation::de::Lenient for CreateBackupResp {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1621,10 +1625,10 @@ impl CreateBackupRespBuilder {
 pub struct DeleteBackupOutput {}
 
 impl ::backup_core::operation::de::Lenient for DeleteBackupOutput {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1677,10 +1681,10 @@ pub struct ErrorResp {
 }
 
 impl ::backup_core::operation::de::Lenient for ErrorResp {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1823,10 +1827,10 @@ pub struct Job {
 }
 
 impl ::backup_core::operation::de::Lenient for Job {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -2109,10 +2113,12 @@ impl<'de> ::serde::Deserialize<'de> for JobStatus {
 }
 
 impl ::backup_core::operation::de::Lenient for JobStatus {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }

@@ -161,13 +161,18 @@ impl IamTokenProvider {
         // The token is sent back in X-Auth-Token: refuse one no header can carry now, once,
         // rather than on every request that would use it.
         check_subject_token(token)?;
-        let expires_at = serde_json::from_slice::<serde_json::Value>(&response.body)
+        // Only `token.expires_at` is read; the catalog and the rest are skipped unread.
+        #[derive(serde::Deserialize)]
+        struct TokenBody {
+            token: TokenPart,
+        }
+        #[derive(serde::Deserialize)]
+        struct TokenPart {
+            expires_at: String,
+        }
+        let expires_at = serde_json::from_slice::<TokenBody>(&response.body)
             .ok()
-            .and_then(|v| {
-                v.pointer("/token/expires_at")
-                    .and_then(|e| e.as_str())
-                    .and_then(parse_rfc3339)
-            })
+            .and_then(|body| parse_rfc3339(&body.token.expires_at))
             .unwrap_or(now + inner.lifetime);
         Ok(CachedToken {
             token: SecretString::new(token),

@@ -456,10 +456,10 @@ pub struct CloudHadoopInstance {
 }
 
 impl ::backup_core::operation::de::Lenient for CloudHadoopInstance {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1030,10 +1030,10 @@ pub struct CloudHadoopServerInstance {
 }
 
 impl ::backup_core::operation::de::Lenient for CloudHadoopServerInstance {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1407,10 +1407,10 @@ pub struct CommonCode {
 }
 
 impl ::backup_core::operation::de::Lenient for CommonCode {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1504,10 +1504,10 @@ pub struct CommonResponse {
 }
 
 impl ::backup_core::operation::de::Lenient for CommonResponse {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1637,10 +1637,10 @@ pub struct GetCloudHadoopInstanceDetailOutput {
 }
 
 impl ::backup_core::operation::de::Lenient for GetCloudHadoopInstanceDetailOutput {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 

@@ -1058,10 +1058,10 @@ pub struct ApiError {
 }
 
 impl ::backup_core::operation::de::Lenient for ApiError {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1224,10 +1224,10 @@ pub struct ApiValidationError {
 }
 
 impl ::backup_core::operation::de::Lenient for ApiValidationError {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1359,10 +1359,10 @@ pub struct BackupCommonResponse {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupCommonResponse {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1515,11 +1515,13 @@ impl<'de> ::serde::Deserialize<'de> for BackupDimension {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupDimension {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -1606,11 +1608,13 @@ impl<'de> ::serde::Deserialize<'de> for BackupMode {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupMode {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -1647,10 +1651,10 @@ pub struct BackupNowRequest {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupNowRequest {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1792,10 +1796,10 @@ pub struct BackupObject {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupObject {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1907,10 +1911,10 @@ pub struct BackupObjectOpsResult {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupObjectOpsResult {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -2107,11 +2111,13 @@ impl<'de> ::serde::Deserialize<'de> for BackupServiceType {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupServiceType {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -2156,10 +2162,10 @@ pub struct BackupStorageBaseInfo {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupStorageBaseInfo {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -2346,10 +2352,10 @@ pub struct BackupStorageConfig {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupStorageConfig {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -2614,11 +2620,13 @@ impl<'de> ::serde::Deserialize<'de> for BackupStorageType {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupStorageType {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -2735,10 +2743,10 @@ pub struct BackupStrategy {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupStrategy {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -3094,11 +3102,13 @@ impl<'de> ::serde::Deserialize<'de> for BackupTaskType {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupTaskType {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -3154,10 +3164,10 @@ impl ::std::fmt::Debug for CosAccessKey {
 }
 
 impl ::backup_core::operation::de::Lenient for CosAccessKey {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -3365,11 +3375,13 @@ impl<'de> ::serde::Deserialize<'de> for DataBackupMode {
 }
 
 impl ::backup_core::operation::de::Lenient for DataBackupMode {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -3535,10 +3547,10 @@ pub struct DataBackupTask {
 }
 
 impl ::backup_core::operation::de::Lenient for DataBackupTask {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -3927,10 +3939,10 @@ pub struct DataBackupTaskPage {
 }
 
 impl ::backup_core::operation::de::Lenient for DataBackupTaskPage {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -4068,10 +4080,10 @@ pub struct Envelope {
 }
 
 impl ::backup_core::operation::de::Lenient for Envelope {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -4260,10 +4272,10 @@ impl ::std::fmt::Debug for OssAccessKey {
 }
 
 impl ::backup_core::operation::de::Lenient for OssAccessKey {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -4407,10 +4419,10 @@ pub struct PageInfo {
 }
 
 impl ::backup_core::operation::de::Lenient for PageInfo {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -4543,10 +4555,10 @@ impl ::std::fmt::Debug for S3AccessKey {
 }
 
 impl ::backup_core::operation::de::Lenient for S3AccessKey {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -4754,11 +4766,13 @@ impl<'de> ::serde::Deserialize<'de> for StrategyType {
 }
 
 impl ::backup_core::operation::de::Lenient for StrategyType {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -4889,10 +4903,10 @@ pub struct Subtask {
 }
 
 impl ::backup_core::operation::de::Lenient for Subtask {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -5176,10 +5190,10 @@ pub struct SubtaskLog {
 }
 
 impl ::backup_core::operation::de::Lenient for SubtaskLog {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -5332,11 +5346,13 @@ impl<'de> ::serde::Deserialize<'de> for SubtaskStatus {
 }
 
 impl ::backup_core::operation::de::Lenient for SubtaskStatus {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -5376,10 +5392,10 @@ pub struct TaskCluster {
 }
 
 impl ::backup_core::operation::de::Lenient for TaskCluster {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -5490,10 +5506,10 @@ pub struct TaskCreator {
 }
 
 impl ::backup_core::operation::de::Lenient for TaskCreator {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -5667,10 +5683,10 @@ pub struct TaskInstance {
 }
 
 impl ::backup_core::operation::de::Lenient for TaskInstance {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -6021,11 +6037,13 @@ impl<'de> ::serde::Deserialize<'de> for TaskStatus {
 }
 
 impl ::backup_core::operation::de::Lenient for TaskStatus {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -6065,10 +6083,10 @@ pub struct TaskTenant {
 }
 
 impl ::backup_core::operation::de::Lenient for TaskTenant {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 

@@ -7,7 +7,13 @@ use backup_core::{
     ClassifyResponse, DefaultClassifier, HttpResponse, OperationInfo, ResponseError, Retryability,
     ServiceError, ServiceErrorKind, redact,
 };
-use serde::de::DeserializeOwned;
+use std::fmt;
+use std::marker::PhantomData;
+
+use backup_core::operation::de;
+use serde::Deserialize;
+use serde::de::value::MapDeserializer;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::{ApiError, Envelope};
@@ -22,12 +28,14 @@ impl Envelope {
     ///
     /// A human-readable reason when the body is not a JSON object.
     pub fn parse(body: &[u8]) -> Result<Envelope, String> {
-        let value: Value =
-            serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
-        if !value.is_object() {
-            return Err("the body is not a JSON object".into());
-        }
-        serde_json::from_value(value).map_err(|e| format!("the envelope is malformed: {e}"))
+        starts_as_object(body)?;
+        de::with_response_budget(|| serde_json::from_slice(body)).map_err(|e: serde_json::Error| {
+            if e.is_syntax() || e.is_eof() {
+                format!("the body is not JSON: {e}")
+            } else {
+                format!("the envelope is malformed: {e}")
+            }
+        })
     }
 
     /// The trace id (OCP's request id), when present and not empty.
@@ -138,7 +146,7 @@ impl ClassifyResponse for OcpClassifier {
         _operation: &OperationInfo,
         response: &HttpResponse,
     ) -> Option<ServiceError> {
-        let envelope = Envelope::parse(&response.body).ok();
+        let envelope = EnvelopeHead::parse(&response.body);
         let flagged = envelope.as_ref().and_then(|e| e.successful) == Some(false);
         if response.status < 400 && !flagged {
             return None;
@@ -200,17 +208,16 @@ impl ClassifyResponse for OcpClassifier {
     }
 
     fn request_id(&self, response: &HttpResponse) -> Option<String> {
-        Envelope::parse(&response.body)
-            .ok()
+        EnvelopeHead::parse(&response.body)
             .and_then(|e| e.request_id().map(str::to_owned))
             .or_else(|| response.header("x-request-id").map(str::to_owned))
     }
 }
 
 /// Unwraps a successful envelope and parses its `data` into `O` (a missing or null `data`
-/// parses as an empty object). Parse errors are scrubbed of the request's secrets and of
-/// the response's secret-named members, and keep no excerpt for an operation that carries
-/// secrets.
+/// parses as an empty object), in one pass over the body and without an intermediate
+/// value tree. Parse errors are scrubbed of the request's secrets and of the response's
+/// secret-named members, and keep no excerpt for an operation that carries secrets.
 pub(crate) fn unwrap_envelope<O: DeserializeOwned>(
     operation: &OperationInfo,
     response: &HttpResponse,
@@ -220,8 +227,37 @@ pub(crate) fn unwrap_envelope<O: DeserializeOwned>(
         e.request_id = request_id;
         e
     };
-    let envelope = Envelope::parse(&response.body).map_err(|reason| fail(reason, None))?;
-    let request_id = envelope.request_id().map(str::to_owned);
+    if let Err(reason) = starts_as_object(&response.body) {
+        return Err(fail(reason, None));
+    }
+    let mut data_failed = false;
+    let parsed = de::with_response_budget(|| {
+        let mut deserializer = serde_json::Deserializer::from_slice(&response.body);
+        DataEnvelopeSeed::<O> {
+            data_failed: &mut data_failed,
+            output: PhantomData,
+        }
+        .deserialize(&mut deserializer)
+        .and_then(|envelope| deserializer.end().map(|()| envelope))
+    });
+    let envelope = match parsed {
+        Ok(envelope) => envelope,
+        Err(e) => {
+            // Only on this error path is the body read a second time, for the trace id.
+            let request_id = EnvelopeHead::parse(&response.body)
+                .and_then(|head| head.trace_id)
+                .filter(|id| !id.is_empty());
+            let reason = if data_failed {
+                format!("`data` does not parse: {e}")
+            } else if e.is_syntax() || e.is_eof() {
+                format!("the body is not JSON: {e}")
+            } else {
+                format!("the envelope is malformed: {e}")
+            };
+            return Err(fail(reason, request_id));
+        }
+    };
+    let request_id = envelope.trace_id.filter(|id| !id.is_empty());
     if envelope.successful.is_none() && envelope.data.is_none() {
         return Err(fail(
             "not an OCP envelope (neither `successful` nor `data`)".into(),
@@ -238,9 +274,106 @@ pub(crate) fn unwrap_envelope<O: DeserializeOwned>(
         trace_id = redact::escape(request_id.as_deref().unwrap_or("")).as_str(),
         "ocp response"
     );
-    let data = envelope
-        .data
-        .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
-    serde_json::from_value(data)
-        .map_err(|e| fail(format!("`data` does not parse: {e}"), request_id))
+    match envelope.data {
+        Some(data) => Ok(data),
+        None => O::deserialize(empty_object())
+            .map_err(|e| fail(format!("`data` does not parse: {e}"), request_id)),
+    }
+}
+
+fn empty_object()
+-> MapDeserializer<'static, std::iter::Empty<(&'static str, &'static str)>, serde_json::Error> {
+    MapDeserializer::new(std::iter::empty())
+}
+
+/// `Ok` when `body` starts (after blanks) as a JSON object; the reason otherwise.
+fn starts_as_object(body: &[u8]) -> Result<(), String> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return Ok(());
+    }
+    match serde_json::from_slice::<IgnoredAny>(body) {
+        Ok(_) => Err("the body is not a JSON object".into()),
+        Err(e) => Err(format!("the body is not JSON: {e}")),
+    }
+}
+
+/// What the classifier needs of an envelope; `data` and anything else are skipped unread.
+#[derive(Deserialize)]
+struct EnvelopeHead {
+    #[serde(default, deserialize_with = "de::lenient")]
+    successful: Option<bool>,
+    #[serde(default, deserialize_with = "de::lenient")]
+    status: Option<i32>,
+    #[serde(default, deserialize_with = "de::lenient")]
+    error: Option<ApiError>,
+    #[serde(default, rename = "traceId", deserialize_with = "de::lenient")]
+    trace_id: Option<String>,
+}
+
+impl EnvelopeHead {
+    fn parse(body: &[u8]) -> Option<EnvelopeHead> {
+        starts_as_object(body).ok()?;
+        de::with_response_budget(|| serde_json::from_slice(body)).ok()
+    }
+
+    fn request_id(&self) -> Option<&str> {
+        self.trace_id.as_deref().filter(|id| !id.is_empty())
+    }
+}
+
+/// A success envelope with `data` read straight into the operation's output.
+struct DataEnvelope<O> {
+    successful: Option<bool>,
+    data: Option<O>,
+    trace_id: Option<String>,
+}
+
+struct DataEnvelopeSeed<'a, O> {
+    data_failed: &'a mut bool,
+    output: PhantomData<O>,
+}
+
+impl<'de, O: DeserializeOwned> DeserializeSeed<'de> for DataEnvelopeSeed<'_, O> {
+    type Value = DataEnvelope<O>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<DataEnvelope<O>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, O: DeserializeOwned> Visitor<'de> for DataEnvelopeSeed<'_, O> {
+    type Value = DataEnvelope<O>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an OCP envelope")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DataEnvelope<O>, A::Error> {
+        let mut envelope = DataEnvelope {
+            successful: None,
+            data: None,
+            trace_id: None,
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "successful" => {
+                    envelope.successful =
+                        map.next_value_seed(de::LenientSeed::<Option<bool>>::new())?;
+                }
+                "traceId" => {
+                    envelope.trace_id =
+                        map.next_value_seed(de::LenientSeed::<Option<String>>::new())?;
+                }
+                "data" => {
+                    *self.data_failed = true;
+                    envelope.data = map.next_value::<Option<O>>()?;
+                    *self.data_failed = false;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(envelope)
+    }
 }

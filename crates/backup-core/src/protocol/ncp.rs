@@ -32,8 +32,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use std::marker::PhantomData;
+
 use quick_xml::events::Event;
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde::de::value::{MapAccessDeserializer, StringDeserializer};
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::{Map, Value};
 
 use crate::clock::Clock;
@@ -42,6 +48,7 @@ use crate::credentials::{
     ProvideCredentials, SharedProvider,
 };
 use crate::encoding::encode_pairs;
+use crate::operation::de::{self, Lenient};
 use crate::operation::{BodyKind, Invoke, OperationSpec, RequestParts};
 use crate::sign::NcpSigner;
 use crate::{
@@ -288,21 +295,42 @@ fn check_param(name: &str, value: &str) -> Result<(), Error> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Bodies: JSON or XML into one value tree
+// Bodies: JSON or XML
 
-/// Parses a response body as JSON or XML, whichever it is (by its first non-blank byte).
-///
-/// The error is a short reason; the caller keeps the excerpt.
-pub fn parse_body(body: &[u8]) -> Result<Value, String> {
+/// A body's text and which of the two formats it is in (by its first non-blank byte).
+enum BodyText<'a> {
+    Json(&'a str),
+    Xml(&'a str),
+}
+
+fn body_text(body: &[u8]) -> Result<BodyText<'_>, String> {
     let text = std::str::from_utf8(body).map_err(|e| format!("body is not UTF-8: {e}"))?;
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     match trimmed.as_bytes().first() {
         None => Err("body is empty".to_owned()),
-        Some(b'{' | b'[') => {
-            serde_json::from_str(trimmed).map_err(|e| format!("invalid JSON: {e}"))
-        }
-        Some(b'<') => xml_to_value(trimmed),
+        Some(b'{' | b'[') => Ok(BodyText::Json(trimmed)),
+        Some(b'<') => Ok(BodyText::Xml(trimmed)),
         Some(_) => Err("body is neither JSON nor XML".to_owned()),
+    }
+}
+
+/// Parses a response body as JSON or XML, whichever it is (by its first non-blank byte),
+/// into one value tree.
+///
+/// The tree is bounded like every decoded response ([`de::with_response_budget`], and
+/// [`MAX_XML_ELEMENTS`] for XML); the client itself decodes responses straight into their
+/// output types and never builds this tree for JSON.
+///
+/// The error is a short reason; the caller keeps the excerpt.
+pub fn parse_body(body: &[u8]) -> Result<Value, String> {
+    match body_text(body)? {
+        BodyText::Json(text) => de::with_response_budget(|| {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            Value::deserialize_lenient(&mut deserializer)
+                .and_then(|value| deserializer.end().map(|()| value))
+                .map_err(|e| format!("invalid JSON: {e}"))
+        }),
+        BodyText::Xml(text) => xml_to_value(text),
     }
 }
 
@@ -321,7 +349,9 @@ pub fn parse_body(body: &[u8]) -> Result<Value, String> {
 ///   expansion, so no entity bombs).
 ///
 /// Elements nest at most [`MAX_XML_DEPTH`] deep (serde_json's own limit for JSON), so a
-/// hostile document cannot overflow the stack when the tree is used or dropped.
+/// hostile document cannot overflow the stack when the tree is used or dropped, and a
+/// document holds at most [`MAX_XML_ELEMENTS`] elements, so that the tree of any body under
+/// the size cap stays small; past either limit the document is an error.
 pub fn xml_to_value(text: &str) -> Result<Value, String> {
     struct Frame {
         name: String,
@@ -362,12 +392,22 @@ pub fn xml_to_value(text: &str) -> Result<Value, String> {
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<(String, Value)> = None;
+    let mut elements = 0usize;
+    let mut count_element = || {
+        elements += 1;
+        if elements > MAX_XML_ELEMENTS {
+            Err(format!("XML has more than {MAX_XML_ELEMENTS} elements"))
+        } else {
+            Ok(())
+        }
+    };
     loop {
         let event = reader
             .read_event()
             .map_err(|e| format!("invalid XML at byte {}: {e}", reader.error_position()))?;
         match event {
             Event::Start(start) => {
+                count_element()?;
                 if root.is_some() {
                     return Err("invalid XML: more than one root element".to_owned());
                 }
@@ -381,6 +421,7 @@ pub fn xml_to_value(text: &str) -> Result<Value, String> {
                 });
             }
             Event::Empty(start) => {
+                count_element()?;
                 let name = local_name(start.local_name().as_ref());
                 match stack.last_mut() {
                     Some(parent) => attach(&mut parent.children, name, Value::Null),
@@ -446,6 +487,10 @@ pub fn xml_to_value(text: &str) -> Result<Value, String> {
 
 /// How deep [`xml_to_value`] lets elements nest.
 pub const MAX_XML_DEPTH: usize = 128;
+
+/// How many elements [`xml_to_value`] reads: 20 members for each of
+/// [`de::MAX_LIST_ITEMS`] items.
+pub const MAX_XML_ELEMENTS: usize = 200_000;
 
 fn local_name(raw: &[u8]) -> String {
     String::from_utf8_lossy(raw).into_owned()
@@ -522,68 +567,285 @@ const GATEWAY_MESSAGE_KEYS: [&str; 4] = [
 /// Reads an error body (or a success envelope, whose `returnCode` is then `"0"`) from a
 /// response body, in JSON or XML.
 ///
-/// A body that parses is read structurally. One that does not (a missing comma, a
-/// truncated document) is scanned for the known keys, as `"key": "value"` or
-/// `<key>value</key>`. `None` when neither finds anything: an HTML error page, an empty
-/// body.
+/// A body that parses is read structurally, keeping only the members named above (the
+/// rest is skipped, whatever its size). One that does not (a missing comma, a truncated
+/// document) is scanned for the known keys, as `"key": "value"` or `<key>value</key>`.
+/// `None` when neither finds anything: an HTML error page, an empty body.
 pub fn parse_error_body(body: &[u8]) -> Option<ErrorBody> {
-    match parse_body(body) {
-        Ok(value) => error_body_from_value(&value),
+    let parsed = body_text(body).and_then(|text| match text {
+        BodyText::Json(text) => serde_json::from_str::<ErrorRoot>(text).map_err(|e| e.to_string()),
+        BodyText::Xml(text) => {
+            let value = xml_to_value(text)?;
+            ErrorRoot::deserialize(&value).map_err(|e| e.to_string())
+        }
+    });
+    match parsed {
+        Ok(root) => root.into_error_body(),
         Err(_) => scan_error_body(&String::from_utf8_lossy(body)),
     }
 }
 
-fn error_body_from_value(value: &Value) -> Option<ErrorBody> {
-    let object = value.as_object()?;
-    if let Some(error) = object.get("error") {
-        return Some(match error {
-            Value::Object(e) => ErrorBody {
-                source: ErrorSource::Gateway,
-                code: first_member(e, &GATEWAY_CODE_KEYS),
-                message: first_member(e, &GATEWAY_MESSAGE_KEYS),
-                details: first_member(e, &["details", "detail"]),
-                request_id: first_member(e, &["requestId"])
-                    .or_else(|| first_member(object, &["requestId"])),
-            },
-            other => ErrorBody {
-                source: ErrorSource::Gateway,
-                code: None,
-                message: scalar_string(other),
-                details: None,
-                request_id: first_member(object, &["requestId"]),
-            },
-        });
-    }
-    if let Some(Value::Object(e)) = object.get("responseError") {
-        return Some(ErrorBody {
-            source: ErrorSource::Service,
-            code: first_member(e, &CODE_KEYS),
-            message: first_member(e, &MESSAGE_KEYS),
-            details: None,
-            request_id: first_member(e, &["requestId"])
-                .or_else(|| first_member(object, &["requestId"])),
-        });
-    }
-    let inner = if object.contains_key("returnCode") || object.contains_key("responseCode") {
-        Some(object)
-    } else if object.len() == 1 {
-        object.values().next().and_then(Value::as_object)
-    } else {
-        None
-    }?;
-    let code = first_member(inner, &["returnCode", "responseCode"])?;
-    Some(ErrorBody {
-        source: ErrorSource::Service,
-        code: Some(code),
-        message: first_member(inner, &["returnMessage", "responseMessage"]),
-        details: None,
-        request_id: first_member(inner, &["requestId"]),
-    })
+/// The members of an error object this module reads, by name.
+const ERROR_FIELDS: [&str; 11] = [
+    "returnCode",
+    "responseCode",
+    "errorCode",
+    "code",
+    "returnMessage",
+    "responseMessage",
+    "message",
+    "errorMessage",
+    "details",
+    "detail",
+    "requestId",
+];
+
+/// The known members of one object of an error body: whether each is present, and its
+/// text when it is a string, number or boolean. Other members are skipped unread.
+#[derive(Clone, Default)]
+struct ErrorFields {
+    present: [bool; ERROR_FIELDS.len()],
+    text: [Option<String>; ERROR_FIELDS.len()],
 }
 
-fn first_member(object: &Map<String, Value>, keys: &[&str]) -> Option<String> {
-    keys.iter()
-        .find_map(|k| object.get(*k).and_then(scalar_string))
+impl ErrorFields {
+    fn index(name: &str) -> Option<usize> {
+        ERROR_FIELDS.iter().position(|known| *known == name)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        Self::index(name).is_some_and(|i| self.present.get(i).copied().unwrap_or(false))
+    }
+
+    fn mark_present(&mut self, i: usize) {
+        if let Some(present) = self.present.get_mut(i) {
+            *present = true;
+        }
+    }
+
+    fn set_text(&mut self, i: usize, text: Option<String>) {
+        if let Some(slot) = self.text.get_mut(i) {
+            *slot = text;
+        }
+    }
+
+    /// The text of the first of `names` that has one.
+    fn first(&self, names: &[&str]) -> Option<String> {
+        names
+            .iter()
+            .filter_map(|name| Self::index(name))
+            .find_map(|i| self.text.get(i).cloned().flatten())
+    }
+}
+
+/// A member's value as far as error bodies care: its text, or the known members of an
+/// object; anything else (arrays, null) is skipped.
+enum ErrorValue {
+    Text(Option<String>),
+    Object(Box<ErrorFields>),
+}
+
+impl ErrorValue {
+    fn into_text(self) -> Option<String> {
+        match self {
+            ErrorValue::Text(text) => text,
+            ErrorValue::Object(_) => None,
+        }
+    }
+
+    fn into_object(self) -> Option<ErrorFields> {
+        match self {
+            ErrorValue::Object(fields) => Some(*fields),
+            ErrorValue::Text(_) => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ErrorValueVisitor)
+    }
+}
+
+struct ErrorValueVisitor;
+
+impl<'de> Visitor<'de> for ErrorValueVisitor {
+    type Value = ErrorValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ErrorValue, E> {
+        Ok(ErrorValue::Text(Some(v.to_owned())))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<ErrorValue, E> {
+        Ok(ErrorValue::Text(Some(v)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ErrorValue, E> {
+        Ok(ErrorValue::Text(Some(v.to_string())))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ErrorValue, E> {
+        Ok(ErrorValue::Text(Some(v.to_string())))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<ErrorValue, E> {
+        Ok(ErrorValue::Text(
+            serde_json::Number::from_f64(v).map(|n| n.to_string()),
+        ))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<ErrorValue, E> {
+        Ok(ErrorValue::Text(Some(v.to_string())))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<ErrorValue, E> {
+        Ok(ErrorValue::Text(None))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ErrorValue, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(ErrorValue::Text(None))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ErrorValue, A::Error> {
+        let mut fields = ErrorFields::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match ErrorFields::index(&key) {
+                Some(i) => {
+                    fields.mark_present(i);
+                    fields.set_text(i, map.next_value::<ErrorValue>()?.into_text());
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(ErrorValue::Object(Box::new(fields)))
+    }
+}
+
+/// The top level of an error body: its own known members, `error`, `responseError`, and
+/// the first member when it is an object (an envelope `{"xResponse": {...}}`).
+#[derive(Default)]
+struct ErrorRoot {
+    is_object: bool,
+    members: usize,
+    fields: ErrorFields,
+    error: Option<ErrorValue>,
+    response_error: Option<ErrorFields>,
+    first_member: Option<ErrorFields>,
+}
+
+impl<'de> Deserialize<'de> for ErrorRoot {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ErrorRootVisitor)
+    }
+}
+
+struct ErrorRootVisitor;
+
+impl<'de> Visitor<'de> for ErrorRootVisitor {
+    type Value = ErrorRoot;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ErrorRoot, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(ErrorRoot::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ErrorRoot, A::Error> {
+        let mut root = ErrorRoot {
+            is_object: true,
+            ..ErrorRoot::default()
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            root.members += 1;
+            let known = ErrorFields::index(&key);
+            let wanted =
+                root.members == 1 || known.is_some() || key == "error" || key == "responseError";
+            if !wanted {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let value = map.next_value::<ErrorValue>()?;
+            if let Some(i) = known {
+                root.fields.mark_present(i);
+            }
+            if root.members == 1
+                && let ErrorValue::Object(fields) = &value
+            {
+                root.first_member = Some(ErrorFields::clone(fields));
+            }
+            match (known, key.as_str()) {
+                (Some(i), _) => root.fields.set_text(i, value.into_text()),
+                (None, "error") => root.error = Some(value),
+                (None, "responseError") => root.response_error = value.into_object(),
+                _ => {}
+            }
+        }
+        Ok(root)
+    }
+}
+
+impl ErrorRoot {
+    fn into_error_body(self) -> Option<ErrorBody> {
+        if !self.is_object {
+            return None;
+        }
+        if let Some(error) = self.error {
+            return Some(match error {
+                ErrorValue::Object(e) => ErrorBody {
+                    source: ErrorSource::Gateway,
+                    code: e.first(&GATEWAY_CODE_KEYS),
+                    message: e.first(&GATEWAY_MESSAGE_KEYS),
+                    details: e.first(&["details", "detail"]),
+                    request_id: e
+                        .first(&["requestId"])
+                        .or_else(|| self.fields.first(&["requestId"])),
+                },
+                ErrorValue::Text(message) => ErrorBody {
+                    source: ErrorSource::Gateway,
+                    code: None,
+                    message,
+                    details: None,
+                    request_id: self.fields.first(&["requestId"]),
+                },
+            });
+        }
+        if let Some(e) = self.response_error {
+            return Some(ErrorBody {
+                source: ErrorSource::Service,
+                code: e.first(&CODE_KEYS),
+                message: e.first(&MESSAGE_KEYS),
+                details: None,
+                request_id: e
+                    .first(&["requestId"])
+                    .or_else(|| self.fields.first(&["requestId"])),
+            });
+        }
+        let inner = if self.fields.has("returnCode") || self.fields.has("responseCode") {
+            self.fields
+        } else if self.members == 1 {
+            self.first_member?
+        } else {
+            return None;
+        };
+        let code = inner.first(&["returnCode", "responseCode"])?;
+        Some(ErrorBody {
+            source: ErrorSource::Service,
+            code: Some(code),
+            message: inner.first(&["returnMessage", "responseMessage"]),
+            details: None,
+            request_id: inner.first(&["requestId"]),
+        })
+    }
 }
 
 fn scalar_string(value: &Value) -> Option<String> {
@@ -810,9 +1072,14 @@ fn request_id_of(response: &HttpResponse) -> Option<String> {
 /// Decodes a successful response of `spec`: unwraps the envelope, checks `returnCode`,
 /// and deserializes the inside into `O`.
 ///
+/// JSON is read once, straight into `O` (no intermediate value tree); XML goes through
+/// [`xml_to_value`]. Either way the decoded response stays within
+/// [`de::MAX_DECODED_BYTES`] and lists within [`de::MAX_LIST_ITEMS`] items.
+///
 /// Errors: [`Error::UnparseableResponse`] (with the excerpt) for a body that is neither
-/// JSON nor XML, lacks the envelope, or does not fit `O`; [`Error::Service`] for a
-/// `returnCode` other than `"0"` (normally caught earlier by [`NcpClassifier`]).
+/// JSON nor XML, lacks the envelope, does not fit `O` or is past a size limit;
+/// [`Error::Service`] for a `returnCode` other than `"0"` (normally caught earlier by
+/// [`NcpClassifier`]).
 pub fn decode_success<O: DeserializeOwned>(
     vendor: &'static str,
     spec: &OperationSpec,
@@ -824,7 +1091,6 @@ pub fn decode_success<O: DeserializeOwned>(
         e.request_id = request_id_of(response);
         Error::from(e)
     };
-    let value = parse_body(&response.body).map_err(&unparseable)?;
     let default_wrapper;
     let wrapper = match spec.response_wrapper {
         Some(w) => w,
@@ -833,10 +1099,25 @@ pub fn decode_success<O: DeserializeOwned>(
             &default_wrapper
         }
     };
-    let inner = unwrap_envelope(&value, wrapper)
-        .ok_or_else(|| unparseable(format!("the response has no `{wrapper}` envelope")))?;
-    if let Some(code) = inner.get("returnCode").and_then(scalar_string)
-        && !is_zero(&code)
+    let mut return_code = None;
+    let decoded = de::with_response_budget(|| match body_text(&response.body)? {
+        BodyText::Json(text) => decode_json_envelope::<O>(text, wrapper, &mut return_code),
+        BodyText::Xml(text) => {
+            let value = xml_to_value(text)?;
+            let inner = unwrap_envelope(&value, wrapper)
+                .ok_or_else(|| format!("the response has no `{wrapper}` envelope"))?;
+            return_code = inner.get("returnCode").and_then(scalar_string);
+            let output = if inner.is_null() {
+                O::deserialize(empty_object())
+            } else {
+                O::deserialize(inner)
+            };
+            output.map_err(|e| format!("the `{wrapper}` content does not fit the output type: {e}"))
+        }
+    });
+    // A non-zero code is the answer even when the rest does not fit `O`.
+    if let Some(code) = &return_code
+        && !is_zero(code)
         && let Some(mut error) = classify_error(response.status, &response.body)
     {
         error.vendor = vendor;
@@ -846,15 +1127,195 @@ pub fn decode_success<O: DeserializeOwned>(
         crate::error::seal_service_error(&mut error, &spec.info, &response.body, &secrets);
         return Err(error.into());
     }
-    let inner = match inner {
-        Value::Null => Value::Object(Map::new()),
-        other => other.clone(),
+    decoded.map_err(unparseable)
+}
+
+fn empty_object() -> serde::de::value::MapDeserializer<
+    'static,
+    std::iter::Empty<(&'static str, &'static str)>,
+    serde_json::Error,
+> {
+    serde::de::value::MapDeserializer::new(std::iter::empty())
+}
+
+/// Reads a JSON success body into `O` through its envelope, as [`unwrap_envelope`] would
+/// find it: the member named `wrapper`, else the only member when its name ends in
+/// `Response`, else the root itself when it carries `returnCode`.
+fn decode_json_envelope<O: DeserializeOwned>(
+    text: &str,
+    wrapper: &str,
+    return_code: &mut Option<String>,
+) -> Result<O, String> {
+    let reason = |e: serde_json::Error| {
+        if e.is_syntax() || e.is_eof() {
+            format!("invalid JSON: {e}")
+        } else {
+            format!("the `{wrapper}` content does not fit the output type: {e}")
+        }
     };
-    serde_json::from_value(inner).map_err(|e| {
-        unparseable(format!(
-            "the `{wrapper}` content does not fit the output type: {e}"
-        ))
-    })
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let found = EnvelopeSeed {
+        wrapper,
+        return_code: &mut *return_code,
+        output: PhantomData::<O>,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|found| deserializer.end().map(|()| found))
+    .map_err(reason)?;
+    match found {
+        Envelope::Found(output) => Ok(output),
+        Envelope::Missing => Err(format!("the response has no `{wrapper}` envelope")),
+        // A bare envelope: the root's members are the output's. Rare enough (no NCP
+        // service answers so) that reading the body a second time is fine.
+        Envelope::Root => {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            let output = InnerSeed {
+                return_code,
+                output: PhantomData::<O>,
+            }
+            .deserialize(&mut deserializer)
+            .and_then(|output| deserializer.end().map(|()| output))
+            .map_err(reason)?;
+            Ok(output)
+        }
+    }
+}
+
+/// Where the output of a JSON body is.
+enum Envelope<O> {
+    Found(O),
+    Root,
+    Missing,
+}
+
+struct EnvelopeSeed<'a, O> {
+    wrapper: &'a str,
+    return_code: &'a mut Option<String>,
+    output: PhantomData<O>,
+}
+
+impl<'de, O: DeserializeOwned> DeserializeSeed<'de> for EnvelopeSeed<'_, O> {
+    type Value = Envelope<O>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Envelope<O>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, O: DeserializeOwned> Visitor<'de> for EnvelopeSeed<'_, O> {
+    type Value = Envelope<O>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an object with a `{}` member", self.wrapper)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Envelope<O>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Envelope::Missing)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<O>, A::Error> {
+        let mut exact = None;
+        let mut only_member = None;
+        let mut members = 0usize;
+        let mut has_return_code = false;
+        while let Some(key) = map.next_key::<String>()? {
+            members += 1;
+            // Either one's code is noted as soon as it is read, so that a non-zero code
+            // still answers when the rest does not fit `O` (`decode_success` then asks
+            // `classify_error`, which reads the body as a whole, before believing it).
+            if key == self.wrapper {
+                exact = Some(map.next_value_seed(InnerSeed {
+                    return_code: &mut *self.return_code,
+                    output: PhantomData::<O>,
+                })?);
+            } else if members == 1 && key.ends_with("Response") {
+                // Kept in case it turns out to be the only member.
+                only_member = Some(map.next_value_seed(InnerSeed {
+                    return_code: &mut *self.return_code,
+                    output: PhantomData::<O>,
+                })?);
+            } else {
+                has_return_code |= key == "returnCode";
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        let found = match (exact, only_member) {
+            (Some(output), _) => Envelope::Found(output),
+            (None, Some(output)) if members == 1 => Envelope::Found(output),
+            _ if has_return_code => Envelope::Root,
+            _ => Envelope::Missing,
+        };
+        if !matches!(found, Envelope::Found(_)) {
+            *self.return_code = None;
+        }
+        Ok(found)
+    }
+}
+
+/// Reads the inside of an envelope into `O`, noting its `returnCode` on the way.
+struct InnerSeed<'a, O> {
+    return_code: &'a mut Option<String>,
+    output: PhantomData<O>,
+}
+
+impl<'de, O: DeserializeOwned> DeserializeSeed<'de> for InnerSeed<'_, O> {
+    type Value = O;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<O, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, O: DeserializeOwned> Visitor<'de> for InnerSeed<'_, O> {
+    type Value = O;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<O, E> {
+        O::deserialize(empty_object()).map_err(E::custom)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<O, A::Error> {
+        O::deserialize(MapAccessDeserializer::new(NoteReturnCode {
+            map,
+            return_code: self.return_code,
+            at_return_code: false,
+        }))
+    }
+}
+
+/// Hands a map on unchanged, keeping a copy of its `returnCode`.
+struct NoteReturnCode<'a, A> {
+    map: A,
+    return_code: &'a mut Option<String>,
+    at_return_code: bool,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for NoteReturnCode<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let Some(key) = self.map.next_key::<String>()? else {
+            return Ok(None);
+        };
+        self.at_return_code = key == "returnCode";
+        seed.deserialize(StringDeserializer::new(key)).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        if !std::mem::take(&mut self.at_return_code) {
+            return self.map.next_value_seed(seed);
+        }
+        let value = self.map.next_value_seed(de::LenientSeed::<Value>::new())?;
+        *self.return_code = scalar_string(&value);
+        seed.deserialize(value).map_err(serde::de::Error::custom)
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1598,6 +2059,77 @@ mod tests {
         assert!(xml_to_value(&deep).unwrap_err().contains("deeper"));
         let fine = "<a>".repeat(MAX_XML_DEPTH) + &"</a>".repeat(MAX_XML_DEPTH);
         assert!(xml_to_value(&fine).is_ok());
+    }
+
+    #[test]
+    fn xml_has_at_most_max_xml_elements() {
+        let document = |count: usize| format!("<r>{}</r>", "<i/>".repeat(count - 1));
+        assert!(xml_to_value(&document(MAX_XML_ELEMENTS)).is_ok());
+        let error = xml_to_value(&document(MAX_XML_ELEMENTS + 1)).unwrap_err();
+        assert!(error.contains("more than 200000 elements"), "{error}");
+    }
+
+    #[test]
+    fn json_envelopes_are_found_as_unwrap_envelope_finds_them() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Out {
+            #[serde(rename = "requestId")]
+            request_id: Option<String>,
+        }
+        let decode = |body: &str| {
+            let response = HttpResponse {
+                status: 200,
+                body: body.as_bytes().to_vec(),
+                ..HttpResponse::default()
+            };
+            decode_success::<Out>("ncp", &SPEC, &response).map(|o| o.request_id)
+        };
+        let r = |id: &str| Some(id.to_owned());
+        // By name, wherever it is; by suffix when alone; the root when it has returnCode.
+        let named = r#"{"x":[1],"exportBackupToObjectStorageResponse":{"requestId":"a"}}"#;
+        assert_eq!(decode(named).ok(), Some(r("a")));
+        assert_eq!(
+            decode(r#"{"otherResponse":{"requestId":"b"}}"#).ok(),
+            Some(r("b"))
+        );
+        assert_eq!(
+            decode(r#"{"requestId":"c","returnCode":"0"}"#).ok(),
+            Some(r("c"))
+        );
+        assert_eq!(
+            decode(r#"{"exportBackupToObjectStorageResponse":null}"#).ok(),
+            Some(None)
+        );
+        let two = decode(r#"{"otherResponse":{"requestId":"d"},"b":2}"#).unwrap_err();
+        assert!(two.to_string().contains("envelope"), "{two}");
+        let broken = decode(r#"{"exportBackupToObjectStorageResponse":{"requestId":"#);
+        assert!(broken.unwrap_err().to_string().contains("invalid JSON"));
+        let misfit = decode(r#"{"exportBackupToObjectStorageResponse":{"requestId":[1]}}"#);
+        assert!(misfit.unwrap_err().to_string().contains("does not fit"));
+        // A non-zero code is the answer even when the rest does not fit.
+        let code =
+            decode(r#"{"exportBackupToObjectStorageResponse":{"returnCode":"5","requestId":[1]}}"#);
+        assert_eq!(code.unwrap_err().code(), Some("5"));
+    }
+
+    #[test]
+    fn error_bodies_keep_only_the_known_members() {
+        let junk = vec!["{}"; 100_000].join(",");
+        let body = format!(
+            r#"{{"junk":[{junk}],"responseError":{{"returnCode":900,"more":[{junk}],"returnMessage":"m"}},"requestId":"r"}}"#
+        );
+        let parsed = parse_error_body(body.as_bytes()).unwrap();
+        assert_eq!(parsed.code.as_deref(), Some("900"));
+        assert_eq!(parsed.message.as_deref(), Some("m"));
+        assert_eq!(parsed.request_id.as_deref(), Some("r"));
+        // The only member wrapping an envelope, a scalar `error`, no known member at all.
+        let wrapped = parse_error_body(br#"{"xResponse":{"returnCode":"7","requestId":"w"}}"#);
+        assert_eq!(wrapped.and_then(|b| b.request_id).as_deref(), Some("w"));
+        let scalar = parse_error_body(br#"{"error":"Forbidden","requestId":"s"}"#).unwrap();
+        assert_eq!(scalar.source, ErrorSource::Gateway);
+        assert_eq!(scalar.message.as_deref(), Some("Forbidden"));
+        assert_eq!(parse_error_body(br#"{"a":{"returnCode":"1"},"b":2}"#), None);
+        assert_eq!(parse_error_body(b"[1,2]"), None);
     }
 
     #[test]

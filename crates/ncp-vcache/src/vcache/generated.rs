@@ -837,11 +837,13 @@ impl<'de> ::serde::Deserialize<'de> for BackupTypeMode {
 }
 
 impl ::backup_core::operation::de::Lenient for BackupTypeMode {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        <::std::string::String as ::backup_core::operation::de::Lenient>::from_lenient(value)
-            .map(Self::from)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::backup_core::operation::de::Lenient>::deserialize_lenient(
+            deserializer,
+        )
+        .map(Self::from)
     }
 }
 
@@ -909,10 +911,10 @@ pub struct CloudCacheBackup {
 }
 
 impl ::backup_core::operation::de::Lenient for CloudCacheBackup {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1123,10 +1125,10 @@ pub struct CloudCacheBackupDetail {
 }
 
 impl ::backup_core::operation::de::Lenient for CloudCacheBackupDetail {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1254,10 +1256,10 @@ pub struct CommonCode {
 }
 
 impl ::backup_core::operation::de::Lenient for CommonCode {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1351,10 +1353,10 @@ pub struct CommonResponse {
 }
 
 impl ::backup_core::operation::de::Lenient for CommonResponse {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1484,10 +1486,10 @@ pub struct GetCloudCacheBackupListOutput {
 }
 
 impl ::backup_core::operation::de::Lenient for GetCloudCacheBackupListOutput {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1657,10 +1659,10 @@ pub struct GetCloudCacheManualBackupDetailListOutput {
 }
 
 impl ::backup_core::operation::de::Lenient for GetCloudCacheManualBackupDetailListOutput {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
@@ -1830,10 +1832,10 @@ pub struct GetCloudCacheManualBackupListOutput {
 }
 
 impl ::backup_core::operation::de::Lenient for GetCloudCacheManualBackupListOutput {
-    fn from_lenient(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        ::backup_core::operation::de::strict(value)
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
 
