@@ -210,30 +210,23 @@ impl ServiceClient {
             let failure = match outcome {
                 Ok(response) => {
                     span.record("http_status", response.status);
-                    let request_id = inner.classifier.request_id(&response);
+                    let (request_id, error) = classify_response(
+                        &*inner.classifier,
+                        inner.vendor,
+                        operation,
+                        &response,
+                        SystemTime::now(),
+                    );
                     if let Some(id) = &request_id {
                         span.record("request_id", id.as_str());
                     }
-                    match inner.classifier.classify(operation, &response) {
+                    match error {
                         None => {
                             inner.budget.refund(SUCCESS_REFUND);
                             tracing::debug!(parent: &span, "succeeded");
                             return Ok(response);
                         }
-                        Some(mut error) => {
-                            error.vendor = inner.vendor;
-                            error.operation = operation.name;
-                            if error.request_id.is_none() {
-                                error.request_id = request_id;
-                            }
-                            if error.retry_after.is_none() {
-                                error.retry_after = retry_after(&response, SystemTime::now());
-                            }
-                            if error.excerpt.is_empty() {
-                                error.excerpt = excerpt(&response.body);
-                            }
-                            Failed::Service(error)
-                        }
+                        Some(error) => Failed::Service(error),
                     }
                 }
                 Err(dispatch) => Failed::Dispatch(dispatch),
@@ -427,6 +420,35 @@ fn dispatch_error(error: reqwest::Error) -> Box<DispatchError> {
 
 /// The server's requested delay: `Retry-After` (seconds or an HTTP date) or
 /// `RateLimit-Reset` (seconds).
+/// What the attempt loop reads from a response that arrived: the request id, and the
+/// service error when the classifier finds one, completed with the vendor, operation,
+/// request id, server delay and excerpt. One function, so that the fuzz harness
+/// ([`crate::fuzzing`]) runs exactly the client's code.
+pub(crate) fn classify_response(
+    classifier: &dyn ClassifyResponse,
+    vendor: &'static str,
+    operation: &OperationInfo,
+    response: &HttpResponse,
+    now: SystemTime,
+) -> (Option<String>, Option<ServiceError>) {
+    let request_id = classifier.request_id(response);
+    let error = classifier.classify(operation, response).map(|mut error| {
+        error.vendor = vendor;
+        error.operation = operation.name;
+        if error.request_id.is_none() {
+            error.request_id = request_id.clone();
+        }
+        if error.retry_after.is_none() {
+            error.retry_after = retry_after(response, now);
+        }
+        if error.excerpt.is_empty() {
+            error.excerpt = excerpt(&response.body);
+        }
+        error
+    });
+    (request_id, error)
+}
+
 pub(crate) fn retry_after(response: &HttpResponse, now: SystemTime) -> Option<Duration> {
     if let Some(value) = response.header("retry-after").map(str::trim) {
         if let Ok(seconds) = value.parse::<u64>() {

@@ -9,7 +9,8 @@ use backup_core::clock::{Clock, SystemClock};
 use backup_core::credentials::{BoxFuture, SecretString};
 use backup_core::sign::{NoAuth, ProvideToken};
 use backup_core::{
-    ClientOptions, Error, HttpRequest, Method, OperationInfo, ResponseError, ServiceClient,
+    ClientOptions, Error, HttpRequest, HttpResponse, Method, OperationInfo, ResponseError,
+    ServiceClient,
 };
 use serde_json::json;
 
@@ -22,7 +23,7 @@ pub const DEFAULT_REFRESH_BEFORE: Duration = Duration::from_secs(60 * 60);
 
 /// Asking for a token twice is harmless ("obtaining a new token does not affect the
 /// validity of the existing token"), so the request may be retried.
-const OPERATION: OperationInfo = OperationInfo::idempotent("iamCreateToken");
+pub(crate) const OPERATION: OperationInfo = OperationInfo::idempotent("iamCreateToken");
 
 /// Obtains IAM tokens (`POST {iam}/v3/auth/tokens`, password method, project scope) for
 /// `X-Auth-Token` authentication, caches the token and renews it
@@ -74,7 +75,7 @@ enum Scope {
     Id(String),
 }
 
-struct CachedToken {
+pub(crate) struct CachedToken {
     token: SecretString,
     expires_at: SystemTime,
 }
@@ -145,31 +146,44 @@ impl IamTokenProvider {
         request.body = serde_json::to_vec(&body)
             .map_err(|e| Error::invalid_input("auth", format!("could not be encoded: {e}")))?;
         let response = inner.client.send(&OPERATION, request).await?;
-        let unparseable = |reason: &str| {
-            let mut e = ResponseError::new(response.status, reason, &response.body);
-            e.vendor = "huawei-iam";
-            e.operation = OPERATION.name;
-            e.request_id = response.header("x-request-id").map(str::to_owned);
-            Error::from(e)
-        };
-        let token = response
-            .header("x-subject-token")
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unparseable("the response has no X-Subject-Token header"))?;
-        let expires_at = serde_json::from_slice::<serde_json::Value>(&response.body)
-            .ok()
-            .and_then(|v| {
-                v.pointer("/token/expires_at")
-                    .and_then(|e| e.as_str())
-                    .and_then(parse_rfc3339)
-            })
-            .unwrap_or(now + inner.lifetime);
-        Ok(CachedToken {
-            token: SecretString::new(token),
-            expires_at,
-        })
+        token_from_response(&response, now, inner.lifetime)
     }
+}
+
+/// The IAM client's name in errors and traces.
+pub(crate) const IAM_VENDOR: &str = "huawei-iam";
+
+/// Reads the token (`X-Subject-Token`) and its expiry (`token.expires_at`, else `now +
+/// lifetime`) from a response `send` accepted.
+pub(crate) fn token_from_response(
+    response: &HttpResponse,
+    now: SystemTime,
+    lifetime: Duration,
+) -> Result<CachedToken, Error> {
+    let unparseable = |reason: &str| {
+        let mut e = ResponseError::new(response.status, reason, &response.body);
+        e.vendor = IAM_VENDOR;
+        e.operation = OPERATION.name;
+        e.request_id = response.header("x-request-id").map(str::to_owned);
+        Error::from(e)
+    };
+    let token = response
+        .header("x-subject-token")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unparseable("the response has no X-Subject-Token header"))?;
+    let expires_at = serde_json::from_slice::<serde_json::Value>(&response.body)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/token/expires_at")
+                .and_then(|e| e.as_str())
+                .and_then(parse_rfc3339)
+        })
+        .unwrap_or(now + lifetime);
+    Ok(CachedToken {
+        token: SecretString::new(token),
+        expires_at,
+    })
 }
 
 impl ProvideToken for IamTokenProvider {
@@ -318,7 +332,7 @@ impl IamTokenProviderBuilder {
             (None, None) => return Err(Error::invalid_input("region", "is required")),
         };
         let client = service_client(
-            "huawei-iam",
+            IAM_VENDOR,
             endpoint,
             Arc::new(NoAuth),
             ClientOptions::default(),
@@ -340,7 +354,7 @@ impl IamTokenProviderBuilder {
 }
 
 /// Parses an IAM time such as `2024-01-02T03:04:05.123000Z` (UTC, `Z` or `+00:00`).
-fn parse_rfc3339(s: &str) -> Option<SystemTime> {
+pub(crate) fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     let b = s.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
         return None;

@@ -7,6 +7,8 @@
 //! clients, their builders and the manual-backup waiter ([`ManualBackupWaiter`]) are
 //! written by hand.
 
+#[doc(hidden)]
+pub mod fuzzing;
 mod manual;
 pub mod vcache;
 pub mod vredis;

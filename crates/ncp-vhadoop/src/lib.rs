@@ -6,6 +6,8 @@
 //! are generated from `api/vhadoop.json` by `cargo xtask codegen` and re-exported here; the
 //! client, its builder and the waiter are written by hand.
 
+#[doc(hidden)]
+pub mod fuzzing;
 mod generated;
 mod wait;
 

@@ -12,7 +12,8 @@ use backup_core::credentials::{
 use backup_core::operation::{Invoke, OperationSpec, RequestParts};
 use backup_core::sign::OcpSigner;
 use backup_core::{
-    ClientOptions, Error, HttpRequest, ResponseError, RetryConfig, ServiceClient, Timeouts,
+    ClientOptions, Error, HttpRequest, HttpResponse, ResponseError, RetryConfig, ServiceClient,
+    Timeouts,
 };
 use serde::de::DeserializeOwned;
 
@@ -200,13 +201,23 @@ impl Invoke for Client {
                 .send(&spec.info, request)
                 .await
                 .map_err(|e| scrubber.scrub_error(e))?;
-            protocol::unwrap_envelope::<O>(&response).map_err(|mut e| {
-                e.vendor = VENDOR;
-                e.operation = spec.info.name;
-                scrubber.scrub_error(Error::UnparseableResponse(Box::new(e)))
-            })
+            decode_response(spec, &response, &scrubber)
         })
     }
+}
+
+/// What the client makes of a response [`ServiceClient::send`] accepted: the envelope's
+/// `data` as `O`, or the parse error with `scrubber`'s secrets removed.
+pub(crate) fn decode_response<O: DeserializeOwned>(
+    spec: &OperationSpec,
+    response: &HttpResponse,
+    scrubber: &SecretScrubber,
+) -> Result<O, Error> {
+    protocol::unwrap_envelope::<O>(response).map_err(|mut e| {
+        e.vendor = VENDOR;
+        e.operation = spec.info.name;
+        scrubber.scrub_error(Error::UnparseableResponse(Box::new(e)))
+    })
 }
 
 /// Builds a parse error for a response of `operation`.

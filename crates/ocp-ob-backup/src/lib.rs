@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 mod client;
+#[doc(hidden)]
+pub mod fuzzing;
 mod generated;
 mod paginator;
 mod protocol;
