@@ -218,7 +218,8 @@ pub struct Report {
     pub known_panics: u64,
     /// Panics by place (`file:line`).
     pub panic_sites: BTreeMap<String, PanicSite>,
-    /// The slowest input that did not panic: time, iteration, target, length.
+    /// The slowest input that did not panic (the fastest of three runs): time, iteration,
+    /// target, length.
     pub slowest: (Duration, u64, String, usize),
     pub outcomes: BTreeMap<&'static str, u64>,
     /// Inputs that differ from the sample they were made from.
@@ -422,7 +423,18 @@ pub fn fuzz(suite: &Suite, options: &Options) -> Report {
             Ok(outcome) => {
                 *report.outcomes.entry(outcome.as_str()).or_default() += 1;
                 if took > report.slowest.0 {
-                    report.slowest = (took, iteration, target.name.clone(), input.body.len());
+                    // On a shared machine one run can be descheduled mid-input: a new
+                    // slowest input is timed twice more, and its fastest run counts.
+                    let took = (0..2).fold(took, |fastest, _| {
+                        let again = Instant::now();
+                        let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+                            (target.run)(input.status, &headers, &input.body)
+                        }));
+                        fastest.min(again.elapsed())
+                    });
+                    if took > report.slowest.0 {
+                        report.slowest = (took, iteration, target.name.clone(), input.body.len());
+                    }
                 }
             }
             Err(_) => {
