@@ -1,6 +1,7 @@
 //! Maintainer tasks for the backup SDK workspace. Run `cargo xtask help`.
 
 mod codegen;
+mod fuzz;
 mod names;
 mod release;
 mod snapshots;
@@ -20,6 +21,13 @@ commands:
                                lockstep version bump, CHANGELOG entry, publish
                                order and `cargo publish --dry-run` (never publishes)
   ci                           run exactly what CI runs (.ci/run)
+  fuzz [--iterations N] [--seed S] [--start I] [--protocol P] [--in-place]
+       [--exclude-known-broken TARGET]...
+                               mutate the crates' sample bodies and run each through
+                               the clients' response path (P: ncp-json, ncp-xml, ocp,
+                               ges, iam, timestamps, all); fails on any panic or an
+                               input over 100 ms; re-runs itself with the optimised
+                               `fuzz` profile unless --in-place. See RELIABILITY.md
   help                         this text";
 
 fn main() -> ExitCode {
@@ -34,6 +42,7 @@ fn main() -> ExitCode {
             _ => Err(format!("unexpected arguments: {rest:?}\n\n{USAGE}")),
         },
         Some("snapshots") if rest.is_empty() => snapshots::run(&root),
+        Some("fuzz") => fuzz::run(&root, &rest),
         Some("release") => release::Options::parse(&rest).and_then(|o| release::run(&root, &o)),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");

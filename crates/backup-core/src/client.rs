@@ -215,12 +215,19 @@ impl ServiceClient {
             let failure = match outcome {
                 Ok(response) => {
                     span.record("http_status", response.status);
-                    let request_id = inner.classifier.request_id(&response);
+                    let (request_id, error) = classify_response(
+                        &*inner.classifier,
+                        inner.vendor,
+                        operation,
+                        &response,
+                        &secrets,
+                        SystemTime::now(),
+                    );
                     if let Some(id) = &request_id {
                         // Request ids come from the server: `-vvv` prints them.
                         span.record("request_id", redact::escape(&secrets.scrub(id)).as_str());
                     }
-                    match inner.classifier.classify(operation, &response) {
+                    match error {
                         None => {
                             inner.budget.refund(SUCCESS_REFUND);
                             tracing::debug!(parent: &span, "succeeded");
@@ -228,20 +235,7 @@ impl ServiceClient {
                             response.secrets = secrets;
                             return Ok(response);
                         }
-                        Some(mut error) => {
-                            error.vendor = inner.vendor;
-                            error.operation = operation.name;
-                            if error.request_id.is_none() {
-                                error.request_id = request_id;
-                            }
-                            if error.retry_after.is_none() {
-                                error.retry_after = retry_after(&response, SystemTime::now());
-                            }
-                            let mut secrets = secrets;
-                            secrets.add_json_body(&response.body);
-                            seal_service_error(&mut error, operation, &response.body, &secrets);
-                            Failed::Service(error)
-                        }
+                        Some(error) => Failed::Service(error),
                     }
                 }
                 Err(mut dispatch) => {
@@ -473,6 +467,37 @@ fn is_certificate_refusal(error: &reqwest::Error) -> bool {
 #[cfg(not(feature = "rustls"))]
 fn is_certificate_refusal(_error: &reqwest::Error) -> bool {
     false
+}
+
+/// What the attempt loop reads from a response that arrived: the request id, and the
+/// service error when the classifier finds one, completed with the vendor, operation,
+/// request id and server delay, and sealed: scrubbed of `secrets` and of the response's
+/// secret-named members, then cut. One function, so that the fuzz harness
+/// ([`crate::fuzzing`]) runs exactly the client's code.
+pub(crate) fn classify_response(
+    classifier: &dyn ClassifyResponse,
+    vendor: &'static str,
+    operation: &OperationInfo,
+    response: &HttpResponse,
+    secrets: &Secrets,
+    now: SystemTime,
+) -> (Option<String>, Option<ServiceError>) {
+    let request_id = classifier.request_id(response);
+    let error = classifier.classify(operation, response).map(|mut error| {
+        error.vendor = vendor;
+        error.operation = operation.name;
+        if error.request_id.is_none() {
+            error.request_id = request_id.clone();
+        }
+        if error.retry_after.is_none() {
+            error.retry_after = retry_after(response, now);
+        }
+        let mut secrets = secrets.clone();
+        secrets.add_json_body(&response.body);
+        seal_service_error(&mut error, operation, &response.body, &secrets);
+        error
+    });
+    (request_id, error)
 }
 
 /// The server's requested delay: `Retry-After` (seconds or an HTTP date) or

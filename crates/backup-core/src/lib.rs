@@ -9,6 +9,8 @@ pub mod clock;
 pub mod credentials;
 pub mod encoding;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod operation;
 pub mod poll;
 pub mod protocol;

@@ -13,7 +13,7 @@ use backup_core::credentials::BoxFuture;
 use backup_core::encoding::encode_pairs;
 use backup_core::operation::{Invoke, OperationSpec, RequestParts};
 use backup_core::sign::huawei::PROJECT_ID_HEADER;
-use backup_core::{Error, HttpRequest, ResponseError, ServiceClient};
+use backup_core::{Error, HttpRequest, HttpResponse, ResponseError, ServiceClient};
 use serde::de::DeserializeOwned;
 
 use crate::VENDOR;
@@ -54,22 +54,28 @@ impl Operations {
     ) -> Result<O, Error> {
         let request = Self::build_request(spec, &parts)?;
         let response = self.service.send(&spec.info, request).await?;
-        // DELETE answers `{ }` or nothing at all; both mean "no data".
-        let body: &[u8] = if response.body.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &response.body
-        };
-        // Straight into the output type, within the decoding budget of one response.
-        backup_core::operation::de::with_response_budget(|| serde_json::from_slice(body)).map_err(
-            |e| {
-                let mut error = ResponseError::for_response(&spec.info, &response, e.to_string());
-                error.vendor = VENDOR;
-                error.request_id = response.header("x-request-id").map(str::to_owned);
-                Error::from(error)
-            },
-        )
+        decode_response(spec, &response)
     }
+}
+
+/// What the client makes of a response [`ServiceClient::send`] accepted: the body as `O`.
+pub(crate) fn decode_response<O: DeserializeOwned>(
+    spec: &OperationSpec,
+    response: &HttpResponse,
+) -> Result<O, Error> {
+    // DELETE answers `{ }` or nothing at all; both mean "no data".
+    let body: &[u8] = if response.body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        &response.body
+    };
+    // Straight into the output type, within the decoding budget of one response.
+    backup_core::operation::de::with_response_budget(|| serde_json::from_slice(body)).map_err(|e| {
+        let mut error = ResponseError::for_response(&spec.info, response, e.to_string());
+        error.vendor = VENDOR;
+        error.request_id = response.header("x-request-id").map(str::to_owned);
+        Error::from(error)
+    })
 }
 
 impl Invoke for Operations {

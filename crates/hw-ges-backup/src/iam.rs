@@ -9,7 +9,8 @@ use backup_core::clock::{Clock, SystemClock};
 use backup_core::credentials::{BoxFuture, SecretString, check_header_value};
 use backup_core::sign::{NoAuth, ProvideToken};
 use backup_core::{
-    ClientOptions, Error, HttpRequest, Method, OperationInfo, ResponseError, ServiceClient,
+    ClientOptions, Error, HttpRequest, HttpResponse, Method, OperationInfo, ResponseError,
+    ServiceClient,
 };
 use serde_json::json;
 
@@ -23,7 +24,8 @@ pub const DEFAULT_REFRESH_BEFORE: Duration = Duration::from_secs(60 * 60);
 /// Asking for a token twice is harmless ("obtaining a new token does not affect the
 /// validity of the existing token"), so the request may be retried. It carries the
 /// password, so its errors keep no excerpt of the response.
-const OPERATION: OperationInfo = OperationInfo::idempotent("iamCreateToken").carrying_secrets();
+pub(crate) const OPERATION: OperationInfo =
+    OperationInfo::idempotent("iamCreateToken").carrying_secrets();
 
 /// Obtains IAM tokens (`POST {iam}/v3/auth/tokens`, password method, project scope) for
 /// `X-Auth-Token` authentication, caches the token and renews it
@@ -75,7 +77,7 @@ enum Scope {
     Id(String),
 }
 
-struct CachedToken {
+pub(crate) struct CachedToken {
     token: SecretString,
     expires_at: SystemTime,
 }
@@ -147,38 +149,51 @@ impl IamTokenProvider {
             .map_err(|e| Error::invalid_input("auth", format!("could not be encoded: {e}")))?;
         request.secrets.add(inner.password.expose_secret());
         let response = inner.client.send(&OPERATION, request).await?;
-        let unparseable = |reason: &str| {
-            let mut e = ResponseError::for_response(&OPERATION, &response, reason);
-            e.vendor = "huawei-iam";
-            e.request_id = response.header("x-request-id").map(str::to_owned);
-            Error::from(e)
-        };
-        let token = response
-            .header("x-subject-token")
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unparseable("the response has no X-Subject-Token header"))?;
-        // The token is sent back in X-Auth-Token: refuse one no header can carry now, once,
-        // rather than on every request that would use it.
-        check_subject_token(token)?;
-        // Only `token.expires_at` is read; the catalog and the rest are skipped unread.
-        #[derive(serde::Deserialize)]
-        struct TokenBody {
-            token: TokenPart,
-        }
-        #[derive(serde::Deserialize)]
-        struct TokenPart {
-            expires_at: String,
-        }
-        let expires_at = serde_json::from_slice::<TokenBody>(&response.body)
-            .ok()
-            .and_then(|body| parse_rfc3339(&body.token.expires_at))
-            .unwrap_or(now + inner.lifetime);
-        Ok(CachedToken {
-            token: SecretString::new(token),
-            expires_at,
-        })
+        token_from_response(&response, now, inner.lifetime)
     }
+}
+
+/// The IAM client's name in errors and traces.
+pub(crate) const IAM_VENDOR: &str = "huawei-iam";
+
+/// Reads the token (`X-Subject-Token`) and its expiry (`token.expires_at`, else `now +
+/// lifetime`) from a response `send` accepted.
+pub(crate) fn token_from_response(
+    response: &HttpResponse,
+    now: SystemTime,
+    lifetime: Duration,
+) -> Result<CachedToken, Error> {
+    let unparseable = |reason: &str| {
+        let mut e = ResponseError::for_response(&OPERATION, response, reason);
+        e.vendor = IAM_VENDOR;
+        e.request_id = response.header("x-request-id").map(str::to_owned);
+        Error::from(e)
+    };
+    let token = response
+        .header("x-subject-token")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unparseable("the response has no X-Subject-Token header"))?;
+    // The token is sent back in X-Auth-Token: refuse one no header can carry now, once,
+    // rather than on every request that would use it.
+    check_subject_token(token)?;
+    // Only `token.expires_at` is read; the catalog and the rest are skipped unread.
+    #[derive(serde::Deserialize)]
+    struct TokenBody {
+        token: TokenPart,
+    }
+    #[derive(serde::Deserialize)]
+    struct TokenPart {
+        expires_at: String,
+    }
+    let expires_at = serde_json::from_slice::<TokenBody>(&response.body)
+        .ok()
+        .and_then(|body| parse_rfc3339(&body.token.expires_at))
+        .unwrap_or(now + lifetime);
+    Ok(CachedToken {
+        token: SecretString::new(token),
+        expires_at,
+    })
 }
 
 impl ProvideToken for IamTokenProvider {
@@ -340,7 +355,7 @@ impl IamTokenProviderBuilder {
         };
         let mut options = ClientOptions::default();
         options.root_certificates_pem = self.root_certificates_pem;
-        let client = service_client("huawei-iam", endpoint, Arc::new(NoAuth), options)?;
+        let client = service_client(IAM_VENDOR, endpoint, Arc::new(NoAuth), options)?;
         Ok(IamTokenProvider {
             inner: Arc::new(Inner {
                 client,
@@ -359,12 +374,12 @@ impl IamTokenProviderBuilder {
 
 /// Checks that a token IAM returned can be sent in `X-Auth-Token`.
 fn check_subject_token(token: &str) -> Result<(), Error> {
-    Ok(check_header_value("huawei-iam", "X-Subject-Token", token)?)
+    Ok(check_header_value(IAM_VENDOR, "X-Subject-Token", token)?)
 }
 
 /// Parses an IAM time such as `2024-01-02T03:04:05.123000Z` (IAM writes UTC; another
 /// offset is honoured).
-fn parse_rfc3339(s: &str) -> Option<SystemTime> {
+pub(crate) fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     backup_core::time::parse(s, backup_core::time::TimestampFormat::ISO_8601)
 }
 

@@ -45,6 +45,8 @@
 mod bridge;
 mod client;
 pub mod errors;
+#[doc(hidden)]
+pub mod fuzzing;
 mod generated;
 mod iam;
 mod waiter;

@@ -12,6 +12,8 @@
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 #![cfg_attr(test, allow(clippy::string_slice, clippy::indexing_slicing))]
 
+#[doc(hidden)]
+pub mod fuzzing;
 mod manual;
 pub mod vcache;
 pub mod vredis;

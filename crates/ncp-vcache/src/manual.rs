@@ -259,7 +259,7 @@ async fn list_or_empty<C: ManualBackups>(
 const EMPTY_LOOKUP: &str = "5001017";
 
 /// What identifies an entry across polls, even when it gains an `endTime`.
-fn identity<T: BackupEntry>(entry: &T) -> String {
+pub(crate) fn identity<T: BackupEntry>(entry: &T) -> String {
     format!(
         "{}|{}",
         entry.file_name().unwrap_or_default(),
@@ -271,7 +271,7 @@ fn identity<T: BackupEntry>(entry: &T) -> String {
 }
 
 /// The finished new entry, or the progress to report.
-fn pick_new<T: BackupEntry>(
+pub(crate) fn pick_new<T: BackupEntry>(
     entries: Vec<T>,
     earliest: SystemTime,
     baseline: Option<&BTreeSet<String>>,

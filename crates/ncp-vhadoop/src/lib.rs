@@ -11,6 +11,8 @@
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 #![cfg_attr(test, allow(clippy::string_slice, clippy::indexing_slicing))]
 
+#[doc(hidden)]
+pub mod fuzzing;
 mod generated;
 mod wait;
 

@@ -12,7 +12,8 @@ use backup_core::credentials::{
 use backup_core::operation::{Invoke, OperationSpec, RequestParts};
 use backup_core::sign::OcpSigner;
 use backup_core::{
-    ClientOptions, Error, HttpRequest, ResponseError, RetryConfig, ServiceClient, Timeouts,
+    ClientOptions, Error, HttpRequest, HttpResponse, ResponseError, RetryConfig, ServiceClient,
+    Timeouts,
 };
 use serde::de::DeserializeOwned;
 
@@ -211,12 +212,21 @@ impl Invoke for Client {
                 request.set_header("content-type", "application/json");
             }
             let response = self.inner.send(&spec.info, request).await?;
-            protocol::unwrap_envelope::<O>(&spec.info, &response).map_err(|mut e| {
-                e.vendor = VENDOR;
-                Error::UnparseableResponse(Box::new(e))
-            })
+            decode_response(spec, &response)
         })
     }
+}
+
+/// What the client makes of a response [`ServiceClient::send`] accepted: the envelope's
+/// `data` as `O`, or the parse error, scrubbed of the secrets the response carries.
+pub(crate) fn decode_response<O: DeserializeOwned>(
+    spec: &OperationSpec,
+    response: &HttpResponse,
+) -> Result<O, Error> {
+    protocol::unwrap_envelope::<O>(&spec.info, response).map_err(|mut e| {
+        e.vendor = VENDOR;
+        Error::UnparseableResponse(Box::new(e))
+    })
 }
 
 /// Builds a parse error for a response of `operation`.

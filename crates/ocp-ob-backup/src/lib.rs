@@ -5,6 +5,8 @@
 #![cfg_attr(test, allow(clippy::string_slice, clippy::indexing_slicing))]
 
 mod client;
+#[doc(hidden)]
+pub mod fuzzing;
 mod generated;
 mod paginator;
 mod protocol;

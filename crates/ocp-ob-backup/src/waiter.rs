@@ -72,7 +72,7 @@ impl TaskInstance {
     }
 
     /// The names of the subtasks in state `RUNNING`.
-    fn running_subtasks(&self) -> Vec<&str> {
+    pub(crate) fn running_subtasks(&self) -> Vec<&str> {
         self.subtasks
             .iter()
             .flatten()
@@ -238,25 +238,7 @@ impl Client {
                 return None;
             }
         };
-        let lines: Vec<&str> = log
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
-        let tail = lines
-            .get(lines.len().saturating_sub(LOG_LINES)..)
-            .unwrap_or_default()
-            .join(" | ");
-        if tail.is_empty() {
-            return None;
-        }
-        let chars = tail.chars().count();
-        Some(if chars > LOG_CHARS {
-            let skip = chars - LOG_CHARS;
-            format!("…{}", tail.chars().skip(skip).collect::<String>())
-        } else {
-            tail
-        })
+        log_excerpt(&log)
     }
 
     /// Waits for a backup that [`backup_now`](Client::backup_now) (or the tenant variant)
@@ -336,4 +318,27 @@ impl Client {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The last lines of a subtask log, bounded, for a failure reason; `None` when it has none.
+pub(crate) fn log_excerpt(log: &str) -> Option<String> {
+    let lines: Vec<&str> = log
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let tail = lines
+        .get(lines.len().saturating_sub(LOG_LINES)..)
+        .unwrap_or_default()
+        .join(" | ");
+    if tail.is_empty() {
+        return None;
+    }
+    let chars = tail.chars().count();
+    Some(if chars > LOG_CHARS {
+        let skip = chars - LOG_CHARS;
+        format!("…{}", tail.chars().skip(skip).collect::<String>())
+    } else {
+        tail
+    })
 }
