@@ -554,3 +554,125 @@ async fn an_8_mib_body_of_millions_of_empty_items_ends_within_a_bound() {
     }
     assert_eq!(server.requests(), 1);
 }
+
+// ---------------------------------------------------------------------------------------
+// 6. Found while writing this suite (not in the issue's list)
+
+/// The IAM password of the token-authenticated GES client.
+const IAM_PASSWORD: &str = "Kp4Vx9IamPasswordHOSTILE3e7b0c15";
+
+/// A GES client authenticating with IAM tokens from `server` for [`IAM_PASSWORD`].
+fn ges_with_iam(server: &HostileServer) -> hw_ges_backup::Client {
+    let token = hw_ges_backup::IamTokenProvider::builder()
+        .endpoint(server.url())
+        .user_name("iam-hostile-user")
+        .password(IAM_PASSWORD)
+        .domain_name("iam-hostile-domain")
+        .project_name("cn-north-4")
+        .build()
+        .unwrap();
+    hw_ges_backup::Client::builder()
+        .endpoint(server.url())
+        .project_id(PROJECT)
+        .token(token)
+        .environment(backup_core::credentials::StaticEnvironment::new())
+        .retry(retry())
+        .timeouts(timeouts())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn iam_400_echoing_the_token_request_does_not_leak_the_password() {
+    // The IAM password travels in the request body; an IAM that quotes the body it
+    // rejected puts it in the error (GES and OCP scrub what they sent; IAM does not).
+    let body = serde_json::json!({
+        "error": {
+            "code": 400,
+            "title": "Bad Request",
+            "message": format!(
+                "The request you have made requires authentication: {{\"auth\":{{\"identity\":{{\"methods\":[\"password\"],\"password\":{{\"user\":{{\"name\":\"iam-hostile-user\",\"password\":\"{IAM_PASSWORD}\"}}}}}}}}}}"
+            ),
+        }
+    })
+    .to_string();
+    let server = HostileServer::start(vec![json(400, &body)]).await;
+    let err = bounded(ges_read(&ges_with_iam(&server))).await.unwrap_err();
+    assert!(matches!(err, Error::Service(_)), "{err:?}");
+    assert_eq!(server.requests(), 1, "only the token request");
+    assert_no_secret(&err);
+    for text in [format!("{err}"), format!("{err:?}")] {
+        assert!(
+            !text.contains(IAM_PASSWORD),
+            "leaks the IAM password: {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn ges_401_echoing_the_iam_token_does_not_leak_it() {
+    // The same echo as the AK/SK canonical request above, in token mode: the token is
+    // sent in X-Auth-Token and a gateway quotes it back.
+    const IAM_TOKEN: &str = "MIIVyQYJKoZIhvcNAQcCoIIVujCCFbYCAQExDTALBglghkgBZQMEAgEwghPbHOSTILE";
+    let issued = {
+        let mut bytes = head(
+            201,
+            &[
+                "Content-Type: application/json",
+                &format!("X-Subject-Token: {IAM_TOKEN}"),
+                "Content-Length: 2",
+            ],
+        );
+        bytes.extend_from_slice(b"{}");
+        vec![Act::Send(bytes)]
+    };
+    let rejected = serde_json::json!({
+        "error_code": "APIGW.0301",
+        "error_msg": format!("Incorrect IAM authentication information: the token in X-Auth-Token: {IAM_TOKEN} has expired"),
+    })
+    .to_string();
+    let server = HostileServer::start(vec![issued, json(401, &rejected)]).await;
+    let err = bounded(ges_read(&ges_with_iam(&server))).await.unwrap_err();
+    assert_eq!(
+        err.service_error_kind(),
+        Some(&ServiceErrorKind::Authentication),
+        "{err:?}"
+    );
+    assert_eq!(server.requests(), 2, "the token request, then the GES call");
+    for text in [format!("{err}"), format!("{err:?}")] {
+        assert!(!text.contains(IAM_TOKEN), "leaks the IAM token: {text}");
+    }
+}
+
+#[tokio::test]
+async fn ocp_data_backup_tasks_stop_after_a_bounded_number_of_pages() {
+    // A server that always has one more page: the GES paginator stops after `max_pages`
+    // (1000); the OCP one follows `totalPages` up to i32::MAX pages, so `collect_all`
+    // would request pages, and hold every task, practically forever.
+    const MAX_PAGES: usize = 1000;
+    let page = r#"{"successful":true,"data":{"contents":[{"id":1,"status":"SUCCESSFUL"}],"page":{"number":1,"size":1,"totalElements":2147483647,"totalPages":2147483647}}}"#;
+    let server = HostileServer::start(vec![json(200, page)]).await;
+    let client = ocp_hmac(&server);
+    let mut tasks = client.data_backup_tasks(OCP_CLUSTER).page_size(1);
+    let mut listed = 0usize;
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        // One past the bound is enough to show the paginator does not stop by itself.
+        while listed <= MAX_PAGES {
+            match tasks.next().await {
+                Some(Ok(_)) => listed += 1,
+                Some(Err(err)) => {
+                    assert_no_secret(&err);
+                    break;
+                }
+                None => break,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "stuck after {listed} task(s)");
+    assert!(
+        server.requests() <= MAX_PAGES,
+        "requested {} pages of a listing that never ends",
+        server.requests()
+    );
+}

@@ -23,7 +23,7 @@ const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 /// How long the server waits for a whole request before giving up on the connection.
 const REQUEST_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// The most connections one server accepts; later ones are refused by not accepting.
-const MAX_CONNECTIONS: usize = 64;
+const MAX_CONNECTIONS: usize = 2048;
 
 /// One thing the server does on a connection, after reading the request.
 #[derive(Clone, Debug)]
