@@ -15,6 +15,9 @@
 //! | an endless body | `Dispatch(BodyTooLarge)`, not retried: 1 request | `AmbiguousOutcome` (body too large), 1 request |
 //! | headers or body dripped a byte at a time (slowloris) | `Dispatch(Timeout)`, retried: 3 requests | `AmbiguousOutcome` (timeout), 1 request |
 //! | a reset mid-body, then a good answer | retried and succeeds: 2 requests | `AmbiguousOutcome`, 1 request |
+//! | endless headers; conflicting `Content-Length`s | `Dispatch`, retried: 3 requests | `AmbiguousOutcome`, 1 request |
+//! | `100 Continue` heads forever | | `AmbiguousOutcome`, 1 request, within the bound |
+//! | a `307` to another server | `UnparseableResponse` (307), not followed: the other server sees nothing | |
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod hostile;
@@ -543,5 +546,88 @@ async fn a_create_reset_mid_body_is_ambiguous_and_sent_once() {
     let err = bounded(ges_create(&ges(&server))).await.unwrap_err();
     assert_ambiguous_dispatch(&err, DispatchKind::Io);
     assert_eq!(server.requests(), 1);
+    assert_no_secret(&err);
+}
+
+// ---------------------------------------------------------------------------------------
+// Endless heads, informational floods, redirects, conflicting framing
+
+#[tokio::test]
+async fn endless_headers_are_a_dispatch_error_not_a_hang() {
+    // A status line, then header lines forever (up to 8 MiB): the client's head limit ends it.
+    let reply = vec![
+        Act::Send(b"HTTP/1.1 200 OK\r\n".to_vec()),
+        Act::Flood {
+            chunk: b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
+                .to_vec(),
+            limit: 8 * 1024 * 1024,
+        },
+    ];
+    let server = HostileServer::start(vec![reply.clone()]).await;
+    let err = bounded(ncp_read(&vcache(&server))).await.unwrap_err();
+    assert!(matches!(err, Error::Dispatch(_)), "{err:?}");
+    assert!(err.may_have_been_sent(), "{err}");
+    assert_eq!(server.requests(), 3, "a read is retried up to 3 attempts");
+    assert_no_secret(&err);
+
+    let server = HostileServer::start(vec![reply]).await;
+    let err = bounded(ocp_create(&ocp_hmac(&server))).await.unwrap_err();
+    assert!(err.is_ambiguous_outcome(), "{err:?}");
+    assert_eq!(server.requests(), 1, "a create is sent once");
+    assert_no_secret(&err);
+}
+
+#[tokio::test]
+async fn endless_informational_responses_end_at_the_attempt_timeout() {
+    // `100 Continue` heads forever, never a final response.
+    let reply = vec![Act::Flood {
+        chunk: b"HTTP/1.1 100 Continue\r\n\r\n".repeat(64),
+        limit: 64 * 1024 * 1024,
+    }];
+    let server = HostileServer::start(vec![reply]).await;
+    let started = Instant::now();
+    let err = bounded(ges_create(&ges(&server))).await.unwrap_err();
+    assert!(err.is_ambiguous_outcome(), "{err:?}");
+    assert!(dispatch_kind(&err).is_some(), "{err:?}");
+    assert_eq!(server.requests(), 1, "a create is sent once");
+    assert!(started.elapsed() < CALL_BOUND, "{:?}", started.elapsed());
+    assert_no_secret(&err);
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_server_is_not_followed() {
+    // Following it would send the signed request, and an OCP Basic password, elsewhere.
+    let elsewhere = HostileServer::start(vec![json(200, OCP_READ_OK)]).await;
+    let location = format!(
+        "Location: {}/api/v2/ob/clusters/7/backup/config/backupStrategy",
+        elsewhere.url()
+    );
+    let redirect = head(307, &[&location, "Content-Length: 0"]);
+    let server = HostileServer::start(vec![vec![Act::Send(redirect)]]).await;
+    let err = bounded(ocp_read(&ocp_basic(&server))).await.unwrap_err();
+    assert!(
+        matches!(err, Error::UnparseableResponse(ref e) if e.http_status == 307),
+        "{err:?}"
+    );
+    assert_eq!(server.requests(), 1);
+    assert_eq!(elsewhere.connections(), 0, "the redirect was followed");
+    assert_no_secret(&err);
+}
+
+#[tokio::test]
+async fn conflicting_content_lengths_are_refused() {
+    let mut bytes = head(
+        200,
+        &[
+            "Content-Type: application/json",
+            "Content-Length: 2",
+            "Content-Length: 36",
+        ],
+    );
+    bytes.extend_from_slice(GES_READ_OK.as_bytes());
+    let server = HostileServer::start(vec![vec![Act::Send(bytes)]]).await;
+    let err = bounded(ges_read(&ges(&server))).await.unwrap_err();
+    assert!(matches!(err, Error::Dispatch(_)), "{err:?}");
+    assert_eq!(server.requests(), 3, "a read is retried up to 3 attempts");
     assert_no_secret(&err);
 }
