@@ -12,6 +12,13 @@
 //!   a create whose connection dies is an ambiguous outcome, sent once, and leaves exactly
 //!   the backups the emulator's fault implies (0 before processing, 1 after);
 //! - `timestamps.rs`: NCP and OCP read the same timestamp text as the same instant, and
-//!   refuse the same impossible dates.
+//!   refuse the same impossible dates;
+//! - `hostile_server.rs`: the public clients against a raw loopback server
+//!   (`tests/tests/hostile/server.rs`) that sends malformed, endless, slow or reset answers:
+//!   each ends in the typed error, after the right number of requests, without a secret in
+//!   its text;
+//! - `hostile_items.rs`: the defects of issue 12 (panics, echoed secrets, control
+//!   characters, credentials with CR/LF/NUL, millions of empty items) as the behaviour the
+//!   SDK must have.
 //!
 //! This library itself has no code.

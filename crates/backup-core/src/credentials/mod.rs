@@ -72,6 +72,31 @@ pub fn check_header_value(
     }
 }
 
+/// Checks a signing secret (NCP secret key, Huawei SK, OCP access key secret). It is never
+/// sent, but a control character in it is always a mistake (a line break pasted with the
+/// key): refusing it says so at once, instead of an authentication error from the vendor.
+fn check_signing_secret(
+    vendor: &'static str,
+    field: &str,
+    secret: &SecretString,
+) -> Result<(), InvalidCredentials> {
+    let value = secret.expose_secret();
+    if value.is_empty() {
+        return Err(InvalidCredentials::new(vendor, field, "is empty"));
+    }
+    match value.bytes().find(u8::is_ascii_control) {
+        None => Ok(()),
+        Some(byte) => Err(InvalidCredentials::new(
+            vendor,
+            field,
+            format!(
+                "contains {}, which no signing key has (a pasted line break?)",
+                describe_control_byte(byte)
+            ),
+        )),
+    }
+}
+
 /// Checks a user name or password for HTTP Basic: RFC 7617 forbids control characters in
 /// either, and a `:` in the user name would be read as the start of the password.
 fn check_basic_part(field: &str, value: &str) -> Result<(), InvalidCredentials> {
@@ -179,9 +204,11 @@ impl NcpCredentials {
     }
 
     /// Checks that the access key id can be sent in `x-ncp-iam-access-key` (see
-    /// [`check_header_value`]).
+    /// [`check_header_value`]) and that the secret key is not empty and has no control
+    /// character.
     pub fn validate(&self) -> Result<(), InvalidCredentials> {
-        check_header_value(NCP, "access_key_id", &self.access_key_id)
+        check_header_value(NCP, "access_key_id", &self.access_key_id)?;
+        check_signing_secret(NCP, "secret_key", &self.secret_key)
     }
 }
 
@@ -227,9 +254,11 @@ impl HuaweiCredentials {
     }
 
     /// Checks that the access key (in `Authorization`), the project id (`X-Project-Id`) and
-    /// the security token (`X-Security-Token`) can be sent (see [`check_header_value`]).
+    /// the security token (`X-Security-Token`) can be sent (see [`check_header_value`]), and
+    /// that the secret key is not empty and has no control character.
     pub fn validate(&self) -> Result<(), InvalidCredentials> {
         check_header_value(HUAWEI, "access_key_id", &self.access_key_id)?;
+        check_signing_secret(HUAWEI, "secret_access_key", &self.secret_access_key)?;
         if let Some(project_id) = &self.project_id {
             check_header_value(HUAWEI, "project_id", project_id)?;
         }
@@ -279,12 +308,17 @@ impl OcpCredentials {
     }
 
     /// Checks that these credentials can be sent: an access key id must fit the
-    /// `Authorization` header (see [`check_header_value`]); Basic credentials must follow
+    /// `Authorization` header (see [`check_header_value`]) and its secret must be non-empty
+    /// without control characters; Basic credentials must follow
     /// RFC 7617 (no control characters, no `:` in the user name, a user name at all).
     pub fn validate(&self) -> Result<(), InvalidCredentials> {
         match self {
-            OcpCredentials::AccessKey { access_key_id, .. } => {
-                check_header_value(OCP, "access_key_id", access_key_id)
+            OcpCredentials::AccessKey {
+                access_key_id,
+                access_key_secret,
+            } => {
+                check_header_value(OCP, "access_key_id", access_key_id)?;
+                check_signing_secret(OCP, "access_key_secret", access_key_secret)
             }
             OcpCredentials::Basic { username, password } => {
                 if username.is_empty() {
