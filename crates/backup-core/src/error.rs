@@ -677,8 +677,14 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 }
 
 /// The first [`EXCERPT_LIMIT`] bytes of `body` scrubbed of `secrets`, cut after scrubbing
-/// on a character boundary, with `…` when something was cut.
+/// on a character boundary, with `…` when something was cut. Nothing of a body that held
+/// more secrets than were registered ([`Secrets::is_incomplete`]).
 pub(crate) fn excerpt_of(body: &[u8], secrets: &Secrets) -> String {
+    if secrets.is_incomplete() {
+        return String::from(
+            "[withheld: the body holds more secret-named members than are tracked]",
+        );
+    }
     // Only a secret that starts inside the excerpt matters, so the scrubbed window need
     // not be longer than the excerpt plus the longest secret.
     let window = body

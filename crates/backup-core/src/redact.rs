@@ -21,6 +21,12 @@ use crate::error::{DispatchError, Error};
 /// What replaces a secret in a text.
 pub const REDACTED: &str = "[redacted]";
 
+/// At most this many secret-named members of one response body are registered. A body
+/// with more is hostile or not what it claims: past the limit the set is marked
+/// [incomplete](Secrets::is_incomplete) and errors keep no excerpt of it. The limit also
+/// keeps registering and scrubbing cheap (both grow with the number of secrets).
+pub const MAX_BODY_SECRETS: usize = 64;
+
 /// Secrets shorter than this are not scrubbed: replacing two or three characters
 /// everywhere would destroy the text without protecting anything worth protecting.
 pub const MIN_SECRET_CHARS: usize = 4;
@@ -33,6 +39,8 @@ pub struct Secrets {
     /// Kept sorted longest first, so that a whole `Authorization` value is replaced
     /// before the password inside it.
     values: Vec<String>,
+    /// A body held more secret-named members than [`MAX_BODY_SECRETS`].
+    incomplete: bool,
 }
 
 impl fmt::Debug for Secrets {
@@ -58,6 +66,12 @@ impl Secrets {
     /// Whether nothing is registered.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+
+    /// Whether a response body held more secret-named members than were registered: text
+    /// taken from that body cannot be shown safely.
+    pub fn is_incomplete(&self) -> bool {
+        self.incomplete
     }
 
     /// Registers `secret` and the forms a server may echo it in (JSON-escaped,
@@ -128,11 +142,14 @@ impl Secrets {
     /// still registered; anything else is left alone.
     pub fn add_json_body(&mut self, body: &[u8]) {
         let mut deserializer = serde_json::Deserializer::from_slice(body);
-        // A body that is not JSON, or breaks off, has registered what came before the break.
+        let mut budget = MAX_BODY_SECRETS;
+        // A body that is not JSON, or breaks off, has registered what came before the break;
+        // one with too many secrets stops the walk at the limit.
         let _ = serde::de::DeserializeSeed::deserialize(
             SecretMembers {
                 secrets: self,
                 secret_named: false,
+                budget: &mut budget,
             },
             &mut deserializer,
         );
@@ -317,6 +334,8 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> Cow<'_, str> {
 struct SecretMembers<'a> {
     secrets: &'a mut Secrets,
     secret_named: bool,
+    /// How many more secrets this body may register.
+    budget: &'a mut usize,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for SecretMembers<'_> {
@@ -336,6 +355,11 @@ impl<'de> serde::de::Visitor<'de> for SecretMembers<'_> {
 
     fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<(), E> {
         if self.secret_named {
+            if *self.budget == 0 {
+                self.secrets.incomplete = true;
+                return Err(E::custom("too many secret-named members"));
+            }
+            *self.budget -= 1;
             self.secrets.add(value);
         }
         Ok(())
@@ -366,6 +390,7 @@ impl<'de> serde::de::Visitor<'de> for SecretMembers<'_> {
             .next_element_seed(SecretMembers {
                 secrets: &mut *self.secrets,
                 secret_named: self.secret_named,
+                budget: &mut *self.budget,
             })?
             .is_some()
         {}
@@ -377,6 +402,7 @@ impl<'de> serde::de::Visitor<'de> for SecretMembers<'_> {
             map.next_value_seed(SecretMembers {
                 secrets: &mut *self.secrets,
                 secret_named: is_secret_name(&key),
+                budget: &mut *self.budget,
             })?;
         }
         Ok(())
@@ -421,6 +447,22 @@ mod tests {
         );
         let scrubbed = secrets.scrub("s3cr3t-value AKID-public 123456");
         assert_eq!(scrubbed, "[redacted] AKID-public [redacted]");
+    }
+
+    #[test]
+    fn a_body_of_many_secrets_is_marked_incomplete_and_its_excerpt_withheld() {
+        // 500,000 distinct tokens: registering them all would take quadratic time.
+        let mut body = String::from("[");
+        for i in 0..500_000 {
+            body.push_str(&format!("{{\"token\":\"tok-{i:08}\"}},"));
+        }
+        body.push_str("{}]");
+        let mut secrets = Secrets::new();
+        secrets.add_json_body(body.as_bytes());
+        assert!(secrets.is_incomplete());
+        assert_eq!(secrets.values.len(), MAX_BODY_SECRETS);
+        let excerpt = crate::error::excerpt_of(body.as_bytes(), &secrets);
+        assert!(!excerpt.contains("tok-"), "{excerpt}");
     }
 
     #[test]
