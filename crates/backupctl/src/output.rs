@@ -79,12 +79,34 @@ impl Rendered {
                 redact(&mut self.json);
                 let text = serde_json::to_string_pretty(&self.json)
                     .map_err(|e| CliError::Failed(format!("cannot print JSON: {e}")))?;
-                println!("{text}");
+                println!("{}", json_for_terminal(text));
             }
             OutputFormat::Table => print!("{}", self.table.render()),
         }
         Ok(())
     }
+}
+
+/// `json` with every character a terminal could act on written as a `\uXXXX` escape.
+/// serde_json already escapes C0 controls inside strings; DEL, C1 controls (CSI, OSC) and
+/// bidirectional overrides can only occur inside strings, where the escape reads back as
+/// the same value.
+fn json_for_terminal(json: String) -> String {
+    // Raw C0 characters in serde_json's output are its own line breaks and indentation.
+    let needs_escape = |c: char| c >= '\u{7f}' && backup_core::redact::is_unsafe_char(c);
+    if !json.chars().any(needs_escape) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if needs_escape(c) {
+            // Every unsafe character is in the Basic Multilingual Plane: one \u escape.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Serializes an SDK output for printing.
@@ -163,8 +185,14 @@ impl Table {
         if self.rows.is_empty() {
             return "(none)\n".to_owned();
         }
+        // Cells hold server text: one line each, and nothing a terminal would act on.
+        let rows: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|row| row.iter().map(|c| backup_core::redact::escape(c)).collect())
+            .collect();
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
-        for row in &self.rows {
+        for row in &rows {
             for (i, text) in row.iter().enumerate() {
                 if let Some(w) = widths.get_mut(i) {
                     *w = (*w).max(text.chars().count());
@@ -186,7 +214,7 @@ impl Table {
         };
         let headers: Vec<String> = self.headers.iter().map(|h| h.to_uppercase()).collect();
         line(&headers, &mut out);
-        for row in &self.rows {
+        for row in &rows {
             line(row, &mut out);
         }
         out
@@ -251,6 +279,32 @@ mod tests {
             "INSTANCE  STATUS\n1000001   Running\n2\n"
         );
         assert_eq!(Table::new(&["a"]).render(), "(none)\n");
+    }
+
+    #[test]
+    fn server_text_reaches_the_terminal_without_control_sequences() {
+        let hostile = "name\u{1b}]0;pwned\u{7}\u{9b}2J\u{202e}gpj.exe\u{7f}\nsecond line";
+        let mut table = Table::new(&["name"]);
+        table.push(vec![hostile.to_owned()]);
+        let shown = table.render();
+        assert_eq!(shown.lines().count(), 2, "{shown}");
+        assert!(
+            !shown
+                .chars()
+                .any(|c| c != '\n' && backup_core::redact::is_unsafe_char(c)),
+            "{shown:?}"
+        );
+
+        let value = json!({ "backups": [{ "name": hostile }] });
+        let text = json_for_terminal(serde_json::to_string_pretty(&value).unwrap());
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && backup_core::redact::is_unsafe_char(c)),
+            "{text:?}"
+        );
+        let read_back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(read_back, value);
     }
 
     #[test]
