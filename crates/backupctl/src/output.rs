@@ -282,7 +282,7 @@ mod tests {
     }
 
     #[test]
-    fn server_text_reaches_the_terminal_without_control_sequences() {
+    fn server_text_reaches_the_terminal_without_control_sequences() -> serde_json::Result<()> {
         let hostile = "name\u{1b}]0;pwned\u{7}\u{9b}2J\u{202e}gpj.exe\u{7f}\nsecond line";
         let mut table = Table::new(&["name"]);
         table.push(vec![hostile.to_owned()]);
@@ -296,15 +296,16 @@ mod tests {
         );
 
         let value = json!({ "backups": [{ "name": hostile }] });
-        let text = json_for_terminal(serde_json::to_string_pretty(&value).unwrap());
+        let text = json_for_terminal(serde_json::to_string_pretty(&value)?);
         assert!(
             !text
                 .chars()
                 .any(|c| c != '\n' && backup_core::redact::is_unsafe_char(c)),
             "{text:?}"
         );
-        let read_back: Value = serde_json::from_str(&text).unwrap();
+        let read_back: Value = serde_json::from_str(&text)?;
         assert_eq!(read_back, value);
+        Ok(())
     }
 
     #[test]
