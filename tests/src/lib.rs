@@ -17,6 +17,8 @@
 //!   (`tests/tests/hostile/server.rs`) that sends malformed, endless, slow or reset answers:
 //!   each ends in the typed error, after the right number of requests, without a secret in
 //!   its text;
+//! - `redirects.rs`: a redirect answered to any vendor call is a typed error naming the
+//!   host it points at, sent once and never followed, whatever the body says;
 //! - `hostile_items.rs`: the defects of issue 12 (panics, echoed secrets, control
 //!   characters, credentials with CR/LF/NUL, millions of empty items) as the behaviour the
 //!   SDK must have.

@@ -17,7 +17,7 @@
 //! | a reset mid-body, then a good answer | retried and succeeds: 2 requests | `AmbiguousOutcome`, 1 request |
 //! | endless headers; conflicting `Content-Length`s | `Dispatch`, retried: 3 requests | `AmbiguousOutcome`, 1 request |
 //! | `100 Continue` heads forever | | `AmbiguousOutcome`, 1 request, within the bound |
-//! | a `307` to another server | `UnparseableResponse` (307), not followed: the other server sees nothing | |
+//! | a `307` to another server | `Service` (`Redirect`, 307), not followed: the other server sees nothing | |
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod hostile;
@@ -606,7 +606,8 @@ async fn a_redirect_to_another_server_is_not_followed() {
     let server = HostileServer::start(vec![vec![Act::Send(redirect)]]).await;
     let err = bounded(ocp_read(&ocp_basic(&server))).await.unwrap_err();
     assert!(
-        matches!(err, Error::UnparseableResponse(ref e) if e.http_status == 307),
+        err.service_error_kind() == Some(&backup_core::ServiceErrorKind::Redirect)
+            && err.http_status() == Some(307),
         "{err:?}"
     );
     assert_eq!(server.requests(), 1);

@@ -483,21 +483,59 @@ pub(crate) fn classify_response(
     now: SystemTime,
 ) -> (Option<String>, Option<ServiceError>) {
     let request_id = classifier.request_id(response);
-    let error = classifier.classify(operation, response).map(|mut error| {
-        error.vendor = vendor;
-        error.operation = operation.name;
-        if error.request_id.is_none() {
-            error.request_id = request_id.clone();
-        }
-        if error.retry_after.is_none() {
-            error.retry_after = retry_after(response, now);
-        }
-        let mut secrets = secrets.clone();
-        secrets.add_json_body(&response.body);
-        seal_service_error(&mut error, operation, &response.body, &secrets);
-        error
-    });
+    let error = redirect_error(response)
+        .or_else(|| classifier.classify(operation, response))
+        .map(|mut error| {
+            error.vendor = vendor;
+            error.operation = operation.name;
+            if error.request_id.is_none() {
+                error.request_id = request_id.clone();
+            }
+            if error.retry_after.is_none() {
+                error.retry_after = retry_after(response, now);
+            }
+            let mut secrets = secrets.clone();
+            secrets.add_json_body(&response.body);
+            seal_service_error(&mut error, operation, &response.body, &secrets);
+            error
+        });
     (request_id, error)
+}
+
+/// A redirect, or any other answer below 400 that is not a 2xx, as an error: only a 2xx is
+/// a success, whatever its body says, and a redirect is never followed (a vendor API that
+/// answers with one did not perform the request; following it could send the credentials
+/// elsewhere). Checked before the vendor's classifier, so that every vendor gets it.
+fn redirect_error(response: &HttpResponse) -> Option<ServiceError> {
+    if (200..300).contains(&response.status) || response.status >= 400 {
+        return None;
+    }
+    let target = match response.header("location").map(location_host) {
+        Some(Some(host)) => format!("to {host}"),
+        Some(None) => "to another path on the same host".to_owned(),
+        None => "without a Location".to_owned(),
+    };
+    Some(
+        ServiceError::new(response.status, ServiceErrorKind::Redirect, Retryability::No)
+            .with_message(format!(
+                "the server redirected {target}; only a 2xx answer is a success and redirects are not followed"
+            )),
+    )
+}
+
+/// The host and port of an absolute `Location`, without any user name or password in it;
+/// `None` for a relative one.
+fn location_host(location: &str) -> Option<String> {
+    let (_, rest) = location.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    Some(if host.is_empty() {
+        "an unnamed host".to_owned()
+    } else {
+        host.to_owned()
+    })
 }
 
 /// The server's requested delay: `Retry-After` (seconds or an HTTP date) or

@@ -369,6 +369,10 @@ pub enum ServiceErrorKind {
     Unavailable,
     /// An error on the vendor's side.
     Server,
+    /// The server answered with a redirect (a 3xx, or another status that is neither a
+    /// success nor an error). Only a 2xx is a success, and redirects are never followed:
+    /// the message names the host the server pointed at. Not retried.
+    Redirect,
     /// Anything else.
     Other,
 }
