@@ -973,7 +973,7 @@ fn scan_xml_value(text: &str, key: &str) -> Option<String> {
 /// | gateway `210` Permission Denied, `230` Forbidden; HTTP 403; service `5000020` (sub-account not allowed) | `PermissionDenied` | never |
 /// | HTTP 429; gateway `400` Quota Exceeded, `410` Throttle Limited, `420` Rate Limited | `Throttling` | yes (`Safe`: not processed) |
 /// | HTTP 503 with gateway `500` Endpoint Error | `Unavailable` | yes (`Safe`: the gateway could not reach the service) |
-/// | service `1000` ("Please try your call again later") | `Unavailable` | yes (`Safe`) |
+/// | service `1000` ("Please try your call again later") | `Unavailable` | only idempotent operations (`IfIdempotent`): no public source says it means "not processed" |
 /// | service `5001017` (lookup result is 0 or already deleted); gateway `300`; HTTP 404 | `NotFound` | never |
 /// | service `900` (required field not specified); gateway `100`, `430`; other 4xx | `InvalidRequest` | never |
 /// | gateway `510` Endpoint Timeout, `900` Unexpected Error; other 5xx | `Unavailable`/`Server` | only idempotent operations (`IfIdempotent`) |
@@ -1032,7 +1032,10 @@ fn classify_code(status: u16, body: Option<&ErrorBody>) -> (ServiceErrorKind, Re
         (Some(ErrorSource::Gateway), Some("900")) => return (K::Server, IfIdempotent),
         (Some(ErrorSource::Service), Some("5001017")) => return (K::NotFound, No),
         (Some(ErrorSource::Service), Some("900")) => return (K::InvalidRequest, No),
-        (Some(ErrorSource::Service), Some("1000")) => return (K::Unavailable, Safe),
+        // "Please try your call again later": retryable (terraform-provider-ncloud #298),
+        // but nothing public says the request was not processed, so a create answered
+        // with it is ambiguous rather than repeated.
+        (Some(ErrorSource::Service), Some("1000")) => return (K::Unavailable, IfIdempotent),
         (Some(ErrorSource::Service), Some("5000020")) => return (K::PermissionDenied, No),
         _ => {}
     }
@@ -2236,7 +2239,7 @@ mod tests {
                 500,
                 "1000",
                 ServiceErrorKind::Unavailable,
-                Retryability::Safe,
+                Retryability::IfIdempotent,
             ),
             (
                 400,
