@@ -130,12 +130,19 @@ where
     let deadline = started + config.timeout;
     let mut interval = config.initial_interval;
     let mut polls = 0u32;
+    let mut last_state = None;
     loop {
         polls += 1;
-        let mut progress = match poll().await? {
+        // A poll whose request hangs (or retries) must not carry the wait past its
+        // deadline: the poll is a read, so abandoning it there is harmless.
+        let Ok(answer) = tokio::time::timeout_at(deadline, poll()).await else {
+            return Err(WaitTimedOut::new(what, started.elapsed(), last_state).into());
+        };
+        let mut progress = match answer? {
             PollState::Done(value) => return Ok(value),
             PollState::Pending(progress) => progress,
         };
+        last_state = Some(progress.state.clone());
         progress.elapsed = started.elapsed();
         progress.polls = polls;
         on_progress(&progress);
@@ -149,9 +156,47 @@ where
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// Issue 13, item 7: a 1 s wait whose poll hangs ended only when the poll's own
+    /// timeouts and retries gave up (9 s), with a dispatch error instead of `WaitTimedOut`.
+    #[tokio::test(start_paused = true)]
+    async fn a_hanging_poll_ends_the_wait_at_its_deadline() {
+        let config = WaitConfig::default()
+            .with_intervals(Duration::from_millis(100), Duration::from_millis(100))
+            .with_timeout(Duration::from_secs(1));
+        let polls = Arc::new(AtomicU32::new(0));
+        let p = polls.clone();
+        let started = Instant::now();
+        let waited = tokio::time::timeout(
+            Duration::from_secs(30),
+            wait_until(
+                "job 7",
+                &config,
+                move || {
+                    let n = p.fetch_add(1, Ordering::SeqCst) + 1;
+                    async move {
+                        if n < 3 {
+                            Ok(PollState::<()>::Pending(Progress::new("RUNNING")))
+                        } else {
+                            std::future::pending().await
+                        }
+                    }
+                },
+                |_| {},
+            ),
+        )
+        .await
+        .expect("the wait ends by itself");
+        let Err(Error::WaitTimedOut(timed_out)) = waited else {
+            panic!("not a wait timeout: {waited:?}");
+        };
+        assert_eq!(started.elapsed(), Duration::from_secs(1));
+        assert_eq!(timed_out.last_state.as_deref(), Some("RUNNING"));
+        assert_eq!(polls.load(Ordering::SeqCst), 3);
+    }
     use crate::JobFailed;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
