@@ -11,16 +11,25 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use backup_emulator::{Emulator, ops};
+use backup_emulator::{Emulator, HadoopCluster, ops};
 use common::*;
 use hw_ges_backup::{BackupStatus, JobStatus};
 use ncp_vcache::{BackupEntry, ResponseFormat, vcache, vredis};
 use ncp_vhadoop::ClusterState;
 use ocp_ob_backup::{DataBackupMode, TaskStatus};
 
+/// A cluster whose fixture shows a busy state during a configuration backup (the vendor
+/// documents none, seed 000): the waiter sees it and returns only once it has ended.
 #[tokio::test]
 async fn ncp_hadoop_backup_cluster_configuration_then_running_again() {
-    let emu = start(Emulator::demo()).await;
+    const HADOOP: &str = "1000002";
+    let emu = start(
+        Emulator::demo().hadoop_cluster(
+            HadoopCluster::new(HADOOP, "busy-during-backup")
+                .with_busy_during_backup("SETUP", "settingUp"),
+        ),
+    )
+    .await;
     let client = vhadoop(&emu);
 
     let before = client
@@ -61,6 +70,32 @@ async fn ncp_hadoop_backup_cluster_configuration_then_running_again() {
     assert_eq!(emu.requests(ops::VHADOOP_BACKUP_CLUSTER_CONFIGURATION), 1);
     assert_eq!(emu.backups_created(&ops::hadoop_resource(HADOOP)), 1);
     assert_eq!(emu.counters().backups_created.values().sum::<u64>(), 1);
+}
+
+/// Seed 000 documents no cluster state for a configuration backup, so by default the
+/// cluster never leaves `CREAT`/`NULL`: the waiter returns at its first poll, having seen
+/// nothing of the backup, which is all `wait_until_running` promises.
+#[tokio::test]
+async fn ncp_hadoop_wait_sees_only_the_cluster_when_the_backup_shows_no_state() {
+    let emu = start(Emulator::demo()).await;
+    let client = vhadoop(&emu);
+    client
+        .backup_cluster_configuration()
+        .cloud_hadoop_instance_no(HADOOP)
+        .send()
+        .await
+        .unwrap();
+    let mut states = Vec::new();
+    let cluster = client
+        .wait_until_running(HADOOP)
+        .config(wait())
+        .wait_with_progress(|p| states.push(p.state.clone()))
+        .await
+        .unwrap();
+    assert_eq!(ClusterState::of(&cluster), ClusterState::Running);
+    assert!(states.is_empty(), "progress reported: {states:?}");
+    assert_eq!(emu.requests(ops::VHADOOP_GET_INSTANCE_DETAIL), 1);
+    assert_eq!(emu.backups_created(&ops::hadoop_resource(HADOOP)), 1);
 }
 
 #[tokio::test]
@@ -110,7 +145,7 @@ async fn ncp_vcache_manual_backup_is_listed_and_exported() {
         .export_backup_to_object_storage()
         .cloud_cache_instance_no(CACHE)
         .file_name(file_name)
-        .bucket_name("integration-bucket")
+        .bucket_name("cache-backup")
         .backup_type_mode(vcache::BackupTypeMode::Manual)
         .send()
         .await
@@ -119,7 +154,7 @@ async fn ncp_vcache_manual_backup_is_listed_and_exported() {
         .export_backup_to_object_storage()
         .cloud_cache_instance_no(CACHE)
         .file_name("no-such-file")
-        .bucket_name("integration-bucket")
+        .bucket_name("cache-backup")
         .backup_type_mode(vcache::BackupTypeMode::Manual)
         .send()
         .await
@@ -177,7 +212,7 @@ async fn ncp_vredis_manual_backup_is_listed_with_xml_responses() {
         .export_backup_to_object_storage()
         .cloud_redis_instance_no(REDIS)
         .file_name(file_name)
-        .bucket_name("integration-bucket")
+        .bucket_name("cache-backup")
         .backup_type_mode(vredis::BackupTypeMode::Manual)
         .send()
         .await
@@ -279,6 +314,29 @@ async fn ocp_basic_tenant_backup_now_with_the_cluster_strategy() {
         emu.backups_created(&ops::ocp_cluster_resource(OCP_CLUSTER)),
         0
     );
+}
+
+/// Seed 004: an unknown graph is 404 `GES.0047`; the SDK reads it as `NotFound`, sends the
+/// create once and nothing is created.
+#[tokio::test]
+async fn ges_unknown_graph_is_not_found_through_the_sdk() {
+    let emu = start(Emulator::demo()).await;
+    let client = ges_aksk(&emu, backup_emulator::config::defaults::HUAWEI_SECRET_KEY);
+    let err = client
+        .create_backup()
+        .graph_id("99999999-0000-0000-0000-000000000000")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.service_error_kind(),
+        Some(&backup_core::ServiceErrorKind::NotFound),
+        "{err}"
+    );
+    assert_eq!(err.http_status(), Some(404), "{err}");
+    assert_eq!(err.code(), Some("GES.0047"), "{err}");
+    assert_eq!(emu.requests(ops::GES_CREATE_BACKUP), 1);
+    assert_eq!(emu.counters().backups_created.values().sum::<u64>(), 0);
 }
 
 /// Creates a GES backup, waits for its job and finds it, finished, in the graph's list.

@@ -74,6 +74,35 @@ pub struct Fixture {
     pub faults: Vec<FaultRule>,
     /// Token-bucket throttles.
     pub throttles: Vec<ThrottleRule>,
+    /// The answer to `exportBackupToObjectStorage` to a bucket not in
+    /// [`Resources::buckets`]. The vendor documents that the bucket must exist (seed 001)
+    /// but not the error; the default, HTTP 400 `5001017` "lookup result is 0 or already
+    /// deleted" (the service's not-found code in the reference), is UNVERIFIED.
+    pub missing_bucket_error: ServiceErrorSpec,
+}
+
+/// A vendor error answer: HTTP status, code and message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceErrorSpec {
+    /// HTTP status.
+    pub status: u16,
+    /// The vendor's error code.
+    pub code: String,
+    /// The vendor's message.
+    pub message: String,
+}
+
+impl Default for ServiceErrorSpec {
+    /// The missing-bucket default: 400 `5001017` (UNVERIFIED, see
+    /// [`Fixture::missing_bucket_error`]).
+    fn default() -> Self {
+        Self {
+            status: 400,
+            code: "5001017".into(),
+            message: "lookup result is 0 or already deleted".into(),
+        }
+    }
 }
 
 impl Default for Fixture {
@@ -85,6 +114,7 @@ impl Default for Fixture {
             resources: Resources::default(),
             faults: Vec::new(),
             throttles: Vec::new(),
+            missing_bucket_error: ServiceErrorSpec::default(),
         }
     }
 }
@@ -240,19 +270,52 @@ impl std::fmt::Debug for HuaweiUser {
 }
 
 /// The resources that exist in the emulated clouds.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Resources {
     /// NCP Cloud Hadoop clusters.
     pub hadoop_clusters: Vec<HadoopCluster>,
-    /// NCP Cloud DB for Cache instances (`/vcache/v2/`).
+    /// NCP Cloud DB for Cache instances of a DBMS other than Redis (Valkey): served by
+    /// `/vcache/v2/` only.
     pub cache_instances: Vec<CacheInstance>,
-    /// NCP Cloud DB for Redis instances (`/vredis/v2/`).
+    /// NCP Cloud DB for Cache instances of the Redis DBMS: served by `/vredis/v2/` and, as
+    /// seed 003 says ("createCloudCacheManualBackup API: Support for Valkey and Redis
+    /// DBMS"), by `/vcache/v2/` too.
     pub redis_instances: Vec<CacheInstance>,
     /// OCP clusters (with their tenants).
     pub ocp_clusters: Vec<OcpCluster>,
     /// Huawei GES graphs.
     pub ges_graphs: Vec<GesGraph>,
+    /// The NCP Object Storage buckets that exist: `exportBackupToObjectStorage` to any other
+    /// bucket fails with [`Fixture::missing_bucket_error`]. Defaults to [`default_buckets`].
+    pub buckets: Vec<String>,
+}
+
+impl Default for Resources {
+    fn default() -> Self {
+        Self {
+            hadoop_clusters: Vec::new(),
+            cache_instances: Vec::new(),
+            redis_instances: Vec::new(),
+            ocp_clusters: Vec::new(),
+            ges_graphs: Vec::new(),
+            buckets: default_buckets(),
+        }
+    }
+}
+
+/// The buckets that exist unless a fixture says otherwise: the demo plan's
+/// (`demo-backups`), the Hadoop clusters' default (`emulator-bucket`) and the names in the
+/// vendor's examples (`cache-backup`, `redis-backup`).
+pub fn default_buckets() -> Vec<String> {
+    [
+        "demo-backups",
+        "emulator-bucket",
+        "cache-backup",
+        "redis-backup",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 impl Resources {
@@ -277,6 +340,7 @@ impl Resources {
                 demo::GES_GRAPH_ID,
                 "demo-graph",
             )],
+            buckets: default_buckets(),
         }
     }
 }
@@ -295,6 +359,22 @@ pub struct HadoopCluster {
     /// When set, every backup of this resource fails with this reason.
     #[serde(default)]
     pub fail_backups_with: Option<String>,
+    /// What `getCloudHadoopInstanceDetail` shows while a configuration backup runs. `None`
+    /// (the default): nothing, the cluster stays `CREAT`/`NULL` (`running`), because no
+    /// vendor document says a configuration backup changes the cluster's state (seed 000;
+    /// reference ncp-api.md §4.2, "UNVERIFIED").
+    #[serde(default)]
+    pub busy_during_backup: Option<ClusterOperation>,
+}
+
+/// A Cloud Hadoop operation code and status name, as the instance detail shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterOperation {
+    /// `cloudHadoopInstanceOperation.code`, e.g. `SETUP`.
+    pub operation: String,
+    /// `cloudHadoopInstanceStatusName`, e.g. `settingUp`.
+    pub status_name: String,
 }
 
 fn default_bucket() -> String {
@@ -309,7 +389,22 @@ impl HadoopCluster {
             name: name.into(),
             bucket: default_bucket(),
             fail_backups_with: None,
+            busy_during_backup: None,
         }
+    }
+
+    /// Shows `operation` (e.g. `SETUP`) and `status_name` (e.g. `settingUp`) while a
+    /// configuration backup of this cluster runs.
+    pub fn with_busy_during_backup(
+        mut self,
+        operation: impl Into<String>,
+        status_name: impl Into<String>,
+    ) -> Self {
+        self.busy_during_backup = Some(ClusterOperation {
+            operation: operation.into(),
+            status_name: status_name.into(),
+        });
+        self
     }
 }
 

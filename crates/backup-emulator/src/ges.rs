@@ -154,11 +154,13 @@ fn find_graph<'a>(shared: &'a Shared, project: &str, graph: &str) -> Result<&'a 
         .iter()
         .find(|g| g.project_id == project && g.graph_id == graph)
         .ok_or_else(|| {
+            // Seed 004, the newest "Adding a Backup" page: 404 `GES.0047`, not the older
+            // table's 400 `GES.7000`; every operation that names a graph answers alike.
             error_reply(
                 shared,
-                400,
-                "GES.7000",
-                "The graph does not exist or has been deleted.",
+                404,
+                "GES.0047",
+                "Cluster does not exist or has been deleted.",
             )
         })
 }

@@ -19,8 +19,9 @@ mod server;
 mod state;
 
 pub use config::{
-    BackupStrategy, CacheInstance, Credentials, Fault, FaultRule, Fixture, GesGraph, HadoopCluster,
-    HuaweiUser, KeyPair, OcpCluster, OcpTenant, Resources, ThrottleRule, UserPassword,
+    BackupStrategy, CacheInstance, ClusterOperation, Credentials, Fault, FaultRule, Fixture,
+    GesGraph, HadoopCluster, HuaweiUser, KeyPair, OcpCluster, OcpTenant, Resources,
+    ServiceErrorSpec, ThrottleRule, UserPassword,
 };
 pub use state::Counters;
 
@@ -73,6 +74,11 @@ impl EmulatorBuilder {
         r.redis_instances.extend(demo.redis_instances);
         r.ocp_clusters.extend(demo.ocp_clusters);
         r.ges_graphs.extend(demo.ges_graphs);
+        for bucket in demo.buckets {
+            if !r.buckets.contains(&bucket) {
+                r.buckets.push(bucket);
+            }
+        }
         self
     }
 

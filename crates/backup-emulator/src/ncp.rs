@@ -262,14 +262,20 @@ fn hadoop_detail(ctx: &Ctx<'_>) -> Result<Reply, Reply> {
         return Err(ctx.not_found());
     };
     let now = ctx.shared.now();
-    let busy = ctx.shared.lock().backups.iter().any(|b| {
-        matches!(&b.kind, BackupKind::Hadoop { instance_no } if instance_no == no)
-            && matches!(b.phase(now), Phase::Pending | Phase::Running)
-    });
-    let (operation, status_name) = if busy {
-        (code("SETUP", "Setting up"), "settingUp")
-    } else {
-        (code("NULL", "Null OP"), "running")
+    let backing_up = || {
+        ctx.shared.lock().backups.iter().any(|b| {
+            matches!(&b.kind, BackupKind::Hadoop { instance_no } if instance_no == no)
+                && matches!(b.phase(now), Phase::Pending | Phase::Running)
+        })
+    };
+    // Seed 000 documents no state for a configuration backup: the cluster shows one only
+    // when its fixture asks for it.
+    let (operation, status_name) = match &cluster.busy_during_backup {
+        Some(busy) if backing_up() => (
+            code(&busy.operation, &busy.operation),
+            busy.status_name.as_str(),
+        ),
+        _ => (code("NULL", "Null OP"), "running"),
     };
     let instance = json!({
         "cloudHadoopInstanceNo": cluster.instance_no,
@@ -294,18 +300,30 @@ fn instance_param(redis: bool) -> &'static str {
     }
 }
 
-fn instances(shared: &Shared, redis: bool) -> &[CacheInstance] {
-    if redis {
-        &shared.fixture.resources.redis_instances
+/// The instances an API serves, each with whether it is a Redis instance. `/vredis/v2/`
+/// serves Redis instances only; `/vcache/v2/` serves Valkey and Redis ones (seed 003,
+/// "createCloudCacheManualBackup API: Support for Valkey and Redis DBMS").
+fn instances(shared: &Shared, redis_api: bool) -> impl Iterator<Item = (&CacheInstance, bool)> {
+    let resources = &shared.fixture.resources;
+    let valkey: &[CacheInstance] = if redis_api {
+        &[]
     } else {
-        &shared.fixture.resources.cache_instances
-    }
+        &resources.cache_instances
+    };
+    valkey
+        .iter()
+        .map(|i| (i, false))
+        .chain(resources.redis_instances.iter().map(|i| (i, true)))
 }
 
-fn find_instance<'a>(ctx: &'a Ctx<'_>, redis: bool, no: &str) -> Result<&'a CacheInstance, Reply> {
-    instances(ctx.shared, redis)
-        .iter()
-        .find(|i| i.instance_no == no)
+/// The instance `no` as `redis_api` serves it, with whether it is a Redis instance.
+fn find_instance<'a>(
+    ctx: &'a Ctx<'_>,
+    redis_api: bool,
+    no: &str,
+) -> Result<(&'a CacheInstance, bool), Reply> {
+    instances(ctx.shared, redis_api)
+        .find(|(i, _)| i.instance_no == no)
         .ok_or_else(|| ctx.not_found())
 }
 
@@ -317,9 +335,10 @@ fn resource(redis: bool, no: &str) -> String {
     }
 }
 
-fn create_manual(ctx: &Ctx<'_>, redis: bool) -> Result<Reply, Reply> {
-    let no = ctx.required(instance_param(redis))?;
-    let instance = find_instance(ctx, redis, no)?;
+fn create_manual(ctx: &Ctx<'_>, redis_api: bool) -> Result<Reply, Reply> {
+    let no = ctx.required(instance_param(redis_api))?;
+    // The backup belongs to the instance, whichever API started it.
+    let (instance, redis) = find_instance(ctx, redis_api, no)?;
     let now = ctx.shared.now();
     let mut inner = ctx.shared.lock();
     let seq = inner.backups.len() + 1;
@@ -339,10 +358,10 @@ fn create_manual(ctx: &Ctx<'_>, redis: bool) -> Result<Reply, Reply> {
     Ok(ctx.ok(Map::new()))
 }
 
-fn export(ctx: &Ctx<'_>, redis: bool) -> Result<Reply, Reply> {
+fn export(ctx: &Ctx<'_>, redis_api: bool) -> Result<Reply, Reply> {
     let file_name = ctx.required("fileName")?;
-    ctx.required("bucketName")?;
-    let no = ctx.required(instance_param(redis))?;
+    let bucket = ctx.required("bucketName")?;
+    let no = ctx.required(instance_param(redis_api))?;
     let mode = ctx.required("backupTypeMode")?;
     if mode != "SYSTEM" && mode != "MANUAL" {
         return Err(ctx.error(
@@ -351,7 +370,7 @@ fn export(ctx: &Ctx<'_>, redis: bool) -> Result<Reply, Reply> {
             "Invalid parameter value. location: [backupTypeMode] (SYSTEM | MANUAL)",
         ));
     }
-    let instance = find_instance(ctx, redis, no)?;
+    let (instance, redis) = find_instance(ctx, redis_api, no)?;
     let exists = if mode == "SYSTEM" {
         instance.system_backup_files.iter().any(|f| f == file_name)
     } else {
@@ -364,6 +383,19 @@ fn export(ctx: &Ctx<'_>, redis: bool) -> Result<Reply, Reply> {
     };
     if !exists {
         return Err(ctx.not_found());
+    }
+    // Seed 001: "Object Storage buckets ... must be created in advance". The vendor's error
+    // for one that was not is undocumented; the fixture's (UNVERIFIED) choice answers.
+    if !ctx
+        .shared
+        .fixture
+        .resources
+        .buckets
+        .iter()
+        .any(|b| b == bucket)
+    {
+        let missing = &ctx.shared.fixture.missing_bucket_error;
+        return Err(ctx.error(missing.status, &missing.code, &missing.message));
     }
     *ctx.shared
         .lock()
@@ -428,12 +460,12 @@ fn system_backups(
         .collect()
 }
 
-fn backup_list(ctx: &Ctx<'_>, redis: bool, manual: bool) -> Result<Reply, Reply> {
+fn backup_list(ctx: &Ctx<'_>, redis_api: bool, manual: bool) -> Result<Reply, Reply> {
     let filter = ctx
         .params
-        .get(instance_param(redis))
+        .get(instance_param(redis_api))
         .filter(|v| !v.is_empty());
-    let (no_key, name_key, list_key) = if redis {
+    let (no_key, name_key, list_key) = if redis_api {
         (
             "cloudRedisInstanceNo",
             "cloudRedisServiceName",
@@ -447,7 +479,7 @@ fn backup_list(ctx: &Ctx<'_>, redis: bool, manual: bool) -> Result<Reply, Reply>
         )
     };
     let mut list = Vec::new();
-    for instance in instances(ctx.shared, redis) {
+    for (instance, redis) in instances(ctx.shared, redis_api) {
         if filter.is_some_and(|f| f != instance.instance_no) {
             continue;
         }
@@ -482,15 +514,15 @@ fn backup_list(ctx: &Ctx<'_>, redis: bool, manual: bool) -> Result<Reply, Reply>
     Ok(ctx.ok(body))
 }
 
-fn detail_list(ctx: &Ctx<'_>, redis: bool, manual: bool) -> Result<Reply, Reply> {
-    let no = ctx.required(instance_param(redis))?;
-    let instance = find_instance(ctx, redis, no)?;
+fn detail_list(ctx: &Ctx<'_>, redis_api: bool, manual: bool) -> Result<Reply, Reply> {
+    let no = ctx.required(instance_param(redis_api))?;
+    let (instance, redis) = find_instance(ctx, redis_api, no)?;
     let backups = if manual {
         manual_backups(ctx, redis, no)
     } else {
         system_backups(ctx, instance)
     };
-    let (no_key, list_key) = if redis {
+    let (no_key, list_key) = if redis_api {
         ("cloudRedisInstanceNo", "cloudRedisBackupDetailList")
     } else {
         ("cloudCacheInstanceNo", "cloudCacheBackupDetailList")

@@ -91,7 +91,7 @@ async fn ncp_cache_manual_backup_appears_in_lists_and_exports() {
                     &[
                         ("responseFormatType", "json"),
                         ("fileName", &file),
-                        ("bucketName", "bucket"),
+                        ("bucketName", "cache-backup"),
                         ("cloudCacheInstanceNo", no),
                         ("backupTypeMode", mode),
                     ],
@@ -170,15 +170,21 @@ async fn ncp_redis_in_xml_by_default_with_get() {
     );
 }
 
+/// A cluster whose fixture asks for a busy state shows it while the backup runs (without
+/// one, nothing changes: see `seeds.rs`).
 #[tokio::test]
 async fn ncp_hadoop_cluster_is_busy_then_running() {
+    let no = "1000002";
     let emu = Emulator::demo()
         .backup_duration(FAST)
+        .hadoop_cluster(
+            backup_emulator::HadoopCluster::new(no, "busy")
+                .with_busy_during_backup("SETUP", "settingUp"),
+        )
         .start()
         .await
         .unwrap();
     let c = client(&emu.base_url(), ncp_signer(), true);
-    let no = demo::HADOOP_INSTANCE_NO;
     let form = [
         ("responseFormatType", "json"),
         ("cloudHadoopInstanceNo", no),
@@ -700,5 +706,6 @@ async fn ges_iam_token_auth_and_errors() {
         ),
     )
     .await;
-    assert_eq!(json(&r)["error_code"], "GES.7000");
+    assert_eq!(r.status, 404);
+    assert_eq!(json(&r)["error_code"], "GES.0047");
 }

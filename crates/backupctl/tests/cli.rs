@@ -175,7 +175,7 @@ async fn ncp_cache_and_redis_manual_backups_are_listed_and_exported() {
             "--file-name",
             &file,
             "--bucket",
-            "b1",
+            "demo-backups",
         ];
         args.extend(family);
         let exported = ok(&emu, &args);
