@@ -141,7 +141,10 @@ pub enum NcpCommand {
 pub enum HadoopCommand {
     /// Back up the cluster's configuration to its Object Storage bucket (backupClusterConfiguration).
     #[command(
-        after_help = "Example:\n  backupctl ncp hadoop backup-config --instance-no 1000001 --wait"
+        after_help = "Example:\n  backupctl ncp hadoop backup-config --instance-no 1000001 --wait\n\n\
+                      --wait waits for the cluster to be running (status CREAT, operation NULL).\n\
+                      No NCP API reports a configuration backup, so its completion and the\n\
+                      configuration files in the bucket are not verified."
     )]
     BackupConfig {
         /// The cluster's cloudHadoopInstanceNo.

@@ -22,7 +22,7 @@ use crate::progress::TargetProgress;
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum TargetSpec {
     /// NCP Cloud Hadoop: backupClusterConfiguration; waiting means until the cluster is
-    /// running again.
+    /// running, which says nothing about the backup ([`HADOOP_WAITED_FOR`]).
     NcpHadoopConfig {
         #[serde(deserialize_with = "string_or_number")]
         instance_no: String,
@@ -65,6 +65,13 @@ pub enum TargetSpec {
     /// backup is listed.
     GesBackup { graph_id: String },
 }
+
+/// What waiting for a Cloud Hadoop configuration backup can truthfully claim: the
+/// operation returns no job and no NCP API reports its progress (seed 000), so the wait is
+/// for the cluster alone.
+pub const HADOOP_WAITED_FOR: &str = "the cluster to be running (status CREAT, operation NULL); \
+     no NCP API reports a configuration backup, so its completion and the configuration \
+     files in the bucket are not verified";
 
 fn manual() -> BackupTypeArg {
     BackupTypeArg::Manual
@@ -417,6 +424,8 @@ impl TargetSpec {
                         "status": cluster.cloud_hadoop_instance_status_name,
                         "objectStorageBucket": cluster.object_storage_bucket,
                     });
+                    progress.note(&format!("waited for {HADOOP_WAITED_FOR}"));
+                    result["waitedFor"] = json!(HADOOP_WAITED_FOR);
                 }
                 Ok(result)
             }

@@ -114,6 +114,18 @@ async fn ncp_hadoop_backup_config_waits_until_running() {
     let json = out.json();
     assert!(json["requestId"].is_string(), "{json}");
     assert_eq!(json["cluster"]["status"], "running", "{json}");
+    // It says what it waited for: the cluster, not the backup, which no NCP API reports
+    // (seed 000 documents no state for it).
+    let waited_for = json["waitedFor"].as_str().unwrap_or_default();
+    assert!(
+        waited_for.contains("cluster to be running") && waited_for.contains("not verified"),
+        "{json}"
+    );
+    assert!(
+        out.stderr.contains("waited for the cluster to be running"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(emu.backups_created(&ops::hadoop_resource("1000001")), 1);
     assert!(emu.requests(ops::VHADOOP_GET_INSTANCE_DETAIL) >= 1);
     // Not a terminal: progress is plain lines on stderr, results alone on stdout.
@@ -894,6 +906,21 @@ fn completions_are_generated_for_every_shell() {
             "{shell}: {text}"
         );
     }
+}
+
+/// `ncp hadoop backup-config --help` does not promise that `--wait` waits for the backup:
+/// it waits for the cluster (issue 13 item 11).
+#[test]
+fn hadoop_backup_config_help_says_what_wait_waits_for() {
+    let out = Command::new(env!("CARGO_BIN_EXE_backupctl"))
+        .args(["ncp", "hadoop", "backup-config", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("cluster to be running") && text.contains("not verified"),
+        "{text}"
+    );
 }
 
 #[test]

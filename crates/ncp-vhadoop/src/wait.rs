@@ -88,8 +88,11 @@ impl ClusterState {
 }
 
 impl Client {
-    /// Waits until cluster `cloud_hadoop_instance_no` is back in its running state (status
-    /// `CREAT`, operation `NULL`), polling `getCloudHadoopInstanceDetail`.
+    /// Waits until cluster `cloud_hadoop_instance_no` is running (status `CREAT`, operation
+    /// `NULL`), polling `getCloudHadoopInstanceDetail`. It waits for the **cluster only**:
+    /// after [`backup_cluster_configuration`](Client::backup_cluster_configuration), a
+    /// successful wait does not mean the configuration backup finished, and the
+    /// configuration files themselves are not verified.
     ///
     /// **What it can observe:** only the cluster's own status and operation codes. It returns
     /// the cluster as last read once it is running; it ends with [`Error::JobFailed`] when
@@ -99,9 +102,10 @@ impl Client {
     ///
     /// **What it cannot observe:** whether a `backupClusterConfiguration` succeeded, or when
     /// its files reached the bucket. That operation returns no job, and no NCP API reports
-    /// its progress; whether it moves the cluster out of the running state at all is not
-    /// documented, so this waiter may return at its first poll. A running cluster after the
-    /// call only means the cluster is usable again. To see the files, list the cluster's
+    /// its progress; the vendor's page for it (seed 000) documents no cluster state during
+    /// the backup, so this waiter may well return at its first poll, with the backup still
+    /// under way. A running cluster after the call only means the cluster is usable. To see
+    /// the files, list the cluster's
     /// bucket (`objectStorageBucket` of the returned cluster) through the S3-compatible
     /// Object Storage API.
     pub fn wait_until_running(
