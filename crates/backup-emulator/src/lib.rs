@@ -30,7 +30,8 @@ pub use state::Counters;
 pub struct Emulator;
 
 impl Emulator {
-    /// A builder with the default credentials ([`config::defaults`]) and no resources.
+    /// A builder with the default credentials ([`config::defaults`]) and no resources but
+    /// the default buckets ([`config::default_buckets`]).
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder {
             fixture: Fixture::default(),
