@@ -74,6 +74,11 @@ pub struct Fixture {
     pub faults: Vec<FaultRule>,
     /// Token-bucket throttles.
     pub throttles: Vec<ThrottleRule>,
+    /// How far the emulator's clock is from the host's, in seconds (negative: behind). It
+    /// shifts everything the emulator times: signature freshness, the `Date` it sends,
+    /// token expiry and backup progress. For testing clients against a server whose clock
+    /// differs from theirs.
+    pub clock_offset_seconds: i64,
 }
 
 impl Default for Fixture {
@@ -85,6 +90,7 @@ impl Default for Fixture {
             resources: Resources::default(),
             faults: Vec::new(),
             throttles: Vec::new(),
+            clock_offset_seconds: 0,
         }
     }
 }
