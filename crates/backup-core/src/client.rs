@@ -12,6 +12,7 @@ use crate::error::seal_service_error;
 use crate::redact::{self, Secrets};
 use crate::retry::{AttemptFailure, RetryBudget, RetryConfig, SUCCESS_REFUND, Verdict, verdict};
 use crate::sign::{NoAuth, Sign, SigningContext};
+use crate::skew::{self, ClockOffset, SkewSignal};
 use crate::{
     AmbiguousOutcome, DispatchError, DispatchKind, Error, HttpRequest, HttpResponse, Method,
     OperationInfo, Retryability, ServiceError, ServiceErrorKind,
@@ -35,6 +36,15 @@ pub trait ClassifyResponse: Send + Sync + fmt::Debug {
     /// `X-Request-Id`.
     fn request_id(&self, response: &HttpResponse) -> Option<String> {
         response.header("x-request-id").map(str::to_owned)
+    }
+
+    /// Whether `error` (what [`classify`](Self::classify) returned, completed and scrubbed)
+    /// may be the vendor refusing the request's signing time, and how sure it is. The
+    /// client then compares the response's `Date` with the signing time and, when they
+    /// disagree enough, learns the offset, re-signs and sends once more (see
+    /// [`crate::skew`]). The default, `None`, never takes an error for skew.
+    fn skew_signal(&self, _error: &ServiceError) -> Option<SkewSignal> {
+        None
     }
 }
 
@@ -124,6 +134,10 @@ struct Inner {
     retry: RetryConfig,
     budget: RetryBudget,
     clock: Arc<dyn Clock>,
+    /// Learned from the server's `Date` after a skew rejection; added to `clock` when
+    /// signing. Shared by clones, since they share `Inner`.
+    clock_offset: ClockOffset,
+    skew_correction: bool,
     max_body_bytes: usize,
 }
 
@@ -156,6 +170,7 @@ impl ServiceClient {
             allow_insecure_http: false,
             root_certificates_pem: Vec::new(),
             clock: Arc::new(SystemClock),
+            skew_correction: true,
         }
     }
 
@@ -174,6 +189,20 @@ impl ServiceClient {
         self.inner.budget.available()
     }
 
+    /// How far the server's clock is from this client's, in milliseconds (positive: the
+    /// server is ahead), as learned from the `Date` of a response that refused a signing
+    /// time; 0 until then. Added to the clock for every signature. Clones share it.
+    pub fn clock_offset_millis(&self) -> i64 {
+        self.inner.clock_offset.millis()
+    }
+
+    /// The client's best estimate of the server's current time: its clock plus
+    /// [`clock_offset_millis`](Self::clock_offset_millis). For comparing with times the
+    /// server reports (when a backup started, say).
+    pub fn server_time(&self) -> SystemTime {
+        skew::shifted(self.inner.clock.now(), self.clock_offset_millis())
+    }
+
     /// Sends `request` for `operation`: signs each attempt anew, retries what the rules in
     /// [`crate::retry`] allow, and returns the response, which the classifier found to be
     /// a success, or the error.
@@ -189,11 +218,16 @@ impl ServiceClient {
         }
         let url = self.url_for(&request)?;
         let mut attempt = 0u32;
+        // A re-send with a corrected clock is not a retry: it neither counts against
+        // `max_attempts` nor spends the budget, and happens at most once per call.
+        let mut skew_resent = false;
         loop {
             attempt += 1;
             let mut signed = request.clone();
+            let offset = inner.clock_offset.millis();
+            let signed_at = skew::shifted(inner.clock.now(), offset);
             let context = SigningContext {
-                now: inner.clock.now(),
+                now: signed_at,
                 host: inner.host.clone(),
             };
             inner.signer.sign(&mut signed, &context).await?;
@@ -235,7 +269,17 @@ impl ServiceClient {
                             response.secrets = secrets;
                             return Ok(response);
                         }
-                        Some(error) => Failed::Service(error),
+                        Some(error) => {
+                            if !skew_resent
+                                && self.learn_clock_offset(
+                                    operation, &error, &response, signed_at, offset,
+                                )
+                            {
+                                skew_resent = true;
+                                continue;
+                            }
+                            Failed::Service(error)
+                        }
                     }
                 }
                 Err(mut dispatch) => {
@@ -266,7 +310,8 @@ impl ServiceClient {
                 Verdict::Fail => return Err(self.finish(operation, failure, attempt, false)),
                 Verdict::Ambiguous => return Err(self.finish(operation, failure, attempt, true)),
                 Verdict::Retry { cost, throttled } => {
-                    if attempt >= inner.retry.max_attempts {
+                    let retries_counted = attempt - u32::from(skew_resent);
+                    if retries_counted >= inner.retry.max_attempts {
                         return Err(self.finish(operation, failure, attempt, false));
                     }
                     let hint = match &failure {
@@ -285,6 +330,41 @@ impl ServiceClient {
                 }
             }
         }
+    }
+
+    /// After `error`, answered to a request signed at `signed_at` with `offset`: when the
+    /// vendor's classifier says it may be a refused signing time and the response's `Date`
+    /// confirms the clocks disagree, stores the corrected offset and says to re-send. A
+    /// refused signature means the request was not processed, so this is safe for creates.
+    fn learn_clock_offset(
+        &self,
+        operation: &OperationInfo,
+        error: &ServiceError,
+        response: &HttpResponse,
+        signed_at: SystemTime,
+        offset: i64,
+    ) -> bool {
+        let inner = &*self.inner;
+        if !inner.skew_correction {
+            return false;
+        }
+        let Some(signal) = inner.classifier.skew_signal(error) else {
+            return false;
+        };
+        let received_at = skew::shifted(inner.clock.now(), offset);
+        let Some(discrepancy) = skew::correction_millis(signal, response, signed_at, received_at)
+        else {
+            return false;
+        };
+        let learned = offset.saturating_add(discrepancy);
+        inner.clock_offset.set_millis(learned);
+        tracing::warn!(
+            vendor = inner.vendor,
+            operation = operation.name,
+            clock_offset_seconds = learned / 1000,
+            "the server refused the signing time and its clock differs from ours; re-signing with its time"
+        );
+        true
     }
 
     /// The final error for a failed call.
@@ -559,8 +639,8 @@ pub(crate) fn retry_after(response: &HttpResponse, now: SystemTime) -> Option<Du
 /// [`ServiceClientBuilder`] by [`apply`](Self::apply).
 ///
 /// Vendor builders embed one and write their `retry`, `timeouts`, `clock`,
-/// `max_body_bytes`, `user_agent`, `allow_insecure_http` and `add_root_certificate_pem`
-/// setters into it. A setting left unset keeps the [`ServiceClientBuilder`] default.
+/// `clock_skew_correction`, `max_body_bytes`, `user_agent`, `allow_insecure_http` and
+/// `add_root_certificate_pem` setters into it. A setting left unset keeps the [`ServiceClientBuilder`] default.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct ClientOptions {
@@ -570,6 +650,9 @@ pub struct ClientOptions {
     pub timeouts: Option<Timeouts>,
     /// The clock used for signing times. Default: the system clock.
     pub clock: Option<Arc<dyn Clock>>,
+    /// Whether a signing time the server refuses is corrected from its `Date` and the
+    /// request re-sent once (see [`crate::skew`]). Default: on.
+    pub clock_skew_correction: Option<bool>,
     /// The largest response body accepted. Default 8 MiB.
     pub max_body_bytes: Option<usize>,
     /// The `User-Agent`, replacing the one the vendor builder sets.
@@ -599,6 +682,9 @@ impl ClientOptions {
         if let Some(clock) = self.clock {
             builder = builder.clock(clock);
         }
+        if let Some(correct) = self.clock_skew_correction {
+            builder = builder.clock_skew_correction(correct);
+        }
         if let Some(bytes) = self.max_body_bytes {
             builder = builder.max_body_bytes(bytes);
         }
@@ -625,6 +711,7 @@ pub struct ServiceClientBuilder {
     allow_insecure_http: bool,
     root_certificates_pem: Vec<Vec<u8>>,
     clock: Arc<dyn Clock>,
+    skew_correction: bool,
 }
 
 impl fmt::Debug for ServiceClientBuilder {
@@ -698,6 +785,15 @@ impl ServiceClientBuilder {
     /// The clock used for signing times. Default: the system clock.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Whether a refused signing time is corrected: when the vendor's classifier calls an
+    /// error a possible clock-skew rejection and the response's `Date` confirms it, the
+    /// client learns the server's offset, keeps it (clones share it), re-signs and sends
+    /// the request once more. Default: on. Off, such an error is returned at once.
+    pub fn clock_skew_correction(mut self, correct: bool) -> Self {
+        self.skew_correction = correct;
         self
     }
 
@@ -787,6 +883,8 @@ impl ServiceClientBuilder {
                 budget: RetryBudget::new(self.retry.budget_capacity),
                 retry: self.retry,
                 clock: self.clock,
+                clock_offset: ClockOffset::default(),
+                skew_correction: self.skew_correction,
                 max_body_bytes: self.max_body_bytes,
             }),
         })

@@ -18,6 +18,7 @@ pub mod redact;
 mod request;
 pub mod retry;
 pub mod sign;
+pub mod skew;
 #[cfg(feature = "test-util")]
 pub mod test_tls;
 #[cfg(feature = "test-util")]

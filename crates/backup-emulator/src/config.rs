@@ -74,6 +74,11 @@ pub struct Fixture {
     pub faults: Vec<FaultRule>,
     /// Token-bucket throttles.
     pub throttles: Vec<ThrottleRule>,
+    /// How far the emulator's clock is from the host's, in seconds (negative: behind). It
+    /// shifts everything the emulator times: signature freshness, the `Date` it sends,
+    /// token expiry and backup progress. For testing clients against a server whose clock
+    /// differs from theirs.
+    pub clock_offset_seconds: i64,
     /// The answer to `exportBackupToObjectStorage` to a bucket not in
     /// [`Resources::buckets`]. The vendor documents that the bucket must exist (seed 001)
     /// but not the error; the default, HTTP 400 `5001017` "lookup result is 0 or already
@@ -115,6 +120,7 @@ impl Default for Fixture {
             faults: Vec::new(),
             throttles: Vec::new(),
             missing_bucket_error: ServiceErrorSpec::default(),
+            clock_offset_seconds: 0,
         }
     }
 }

@@ -96,6 +96,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Shifts the emulator's clock by `seconds` (negative: behind) from its
+    /// [clock](Self::clock): see [`Fixture::clock_offset_seconds`].
+    pub fn clock_offset_seconds(mut self, seconds: i64) -> Self {
+        self.fixture.clock_offset_seconds = seconds;
+        self
+    }
+
     /// Seed of the fault-probability and id generators.
     pub fn seed(mut self, seed: u64) -> Self {
         self.fixture.seed = seed;

@@ -158,8 +158,9 @@ async fn pipeline(State(shared): State<Arc<Shared>>, request: Request) -> Respon
     // that gives up (a read timeout) closes the connection, and the connection then drops
     // this future, but not the task: as on a real server, work that has started runs to its
     // end, so a create delayed by a latency fault still creates its backup.
+    let clock = shared.clone();
     match tokio::spawn(process(shared, request)).await {
-        Ok(Outcome::Respond(response)) => response,
+        Ok(Outcome::Respond(response)) => with_date(response, &clock),
         Ok(Outcome::Close) => close(killer).await,
         Err(_) => plain(500, "the emulator failed while handling this request"),
     }
@@ -284,6 +285,18 @@ async fn process(shared: Arc<Shared>, request: Request) -> Outcome {
         _ => reply.into_response(),
     };
     response.into()
+}
+
+/// Every answer carries a `Date` from the emulator's clock, as the vendors' gateways send
+/// theirs: what a client learns the server's time from (hyper would otherwise stamp the
+/// host's time, ignoring a `clock_offset_seconds`).
+fn with_date(mut response: Response, shared: &Shared) -> Response {
+    if let Ok(value) = axum::http::HeaderValue::from_str(&httpdate::fmt_http_date(shared.now())) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, value);
+    }
+    response
 }
 
 async fn close(killer: Option<Killer>) -> Response {

@@ -178,6 +178,27 @@ pub(crate) struct Throttled {
     pub retry_after_seconds: u64,
 }
 
+/// A clock `seconds` away from another: the emulator's clock with a
+/// [`Fixture::clock_offset_seconds`].
+#[derive(Debug)]
+struct ShiftedClock {
+    clock: Arc<dyn Clock>,
+    seconds: i64,
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> SystemTime {
+        let now = self.clock.now();
+        let by = Duration::from_secs(self.seconds.unsigned_abs());
+        let shifted = if self.seconds >= 0 {
+            now.checked_add(by)
+        } else {
+            now.checked_sub(by)
+        };
+        shifted.unwrap_or(now)
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub fixture: Fixture,
@@ -188,6 +209,10 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(fixture: Fixture, clock: Arc<dyn Clock>) -> Self {
+        let clock: Arc<dyn Clock> = match fixture.clock_offset_seconds {
+            0 => clock,
+            seconds => Arc::new(ShiftedClock { clock, seconds }),
+        };
         let now = clock.now();
         let inner = Inner {
             counters: Counters::default(),

@@ -1008,3 +1008,97 @@ async fn ca_cert_trusts_an_internal_ca() {
     }
     assert_eq!(emu.total_requests(), before);
 }
+
+/// Issue 13 item 9: with the emulator's clock 10 minutes ahead (NCP refuses a timestamp 5
+/// minutes off), `ncp hadoop backup-config --wait` still succeeds: the client learns the
+/// offset from the refusal's `Date` and re-sends once; exactly one backup exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_survives_a_skewed_server_clock() {
+    let emu = Emulator::demo()
+        .backup_duration(Duration::from_millis(300))
+        .clock_offset_seconds(600)
+        .start()
+        .await
+        .unwrap();
+    let out = ok(
+        &emu,
+        &[
+            "ncp",
+            "hadoop",
+            "backup-config",
+            "--instance-no",
+            "1000001",
+            "--wait",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(out.json()["cluster"]["status"], "running", "{}", out.stdout);
+    assert_eq!(emu.requests(ops::VHADOOP_BACKUP_CLUSTER_CONFIGURATION), 2);
+    assert_eq!(emu.backups_created(&ops::hadoop_resource("1000001")), 1);
+    assert_eq!(emu.counters().backups_created.values().sum::<u64>(), 1);
+}
+
+/// `emulator serve --fixture` takes `clock_offset_seconds`: against a served emulator 20
+/// minutes behind (past Huawei's 15), `ges backup --wait` succeeds and one backup is listed.
+#[test]
+fn emulator_serve_with_a_clock_offset_and_a_ges_backup() {
+    let fixture = scratch().join("skewed.json");
+    std::fs::write(
+        &fixture,
+        serde_json::json!({
+            "clock_offset_seconds": -1200,
+            "backup_duration_ms": 300,
+            "resources": {"ges_graphs": [{
+                "project_id": defaults::HUAWEI_PROJECT_ID,
+                "graph_id": GRAPH,
+                "name": "skewed-graph"
+            }]}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backupctl"))
+        .env_clear()
+        .args(["emulator", "serve", "--port", "0", "--fixture"])
+        .arg(&fixture)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut address = None;
+    for line in BufReader::new(stdout).lines().take(40) {
+        let line = line.unwrap();
+        if let Some(word) = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://127.0.0.1:"))
+        {
+            address = Some(word.to_owned());
+            break;
+        }
+    }
+    let address = address.expect("the banner names the address");
+    let ges = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_backupctl"));
+        cmd.env_clear()
+            .env("HOME", scratch())
+            .env("HUAWEICLOUD_SDK_AK", defaults::HUAWEI_ACCESS_KEY)
+            .env("HUAWEICLOUD_SDK_SK", defaults::HUAWEI_SECRET_KEY)
+            .env("HUAWEICLOUD_SDK_PROJECT_ID", defaults::HUAWEI_PROJECT_ID)
+            .args(["--endpoint", &address])
+            .args(["--poll-interval", "50ms", "--wait-timeout", "20s"])
+            .stdin(Stdio::null());
+        run(&mut cmd, args)
+    };
+    let backup = ges(&["ges", "backup", "--graph-id", GRAPH, "--wait", "-o", "json"]);
+    let listed = ges(&["ges", "list", "--graph-id", GRAPH, "-o", "json"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(backup.code, 0, "{}\n{}", backup.stdout, backup.stderr);
+    let backup_id = backup.json()["backupId"].as_str().unwrap().to_owned();
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let text = listed.json().to_string();
+    assert_eq!(text.matches("\"id\":").count(), 1, "{text}");
+    assert!(text.contains(&backup_id), "{text}");
+}

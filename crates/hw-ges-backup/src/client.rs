@@ -266,6 +266,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether a signing time the server refuses (the local clock is off) is corrected
+    /// from the response's `Date` and the request re-sent once; the learned offset is kept
+    /// for later calls. Default: on. See [`backup_core::skew`].
+    pub fn clock_skew_correction(mut self, correct: bool) -> Self {
+        self.options.clock_skew_correction = Some(correct);
+        self
+    }
+
     /// Also trusts the CA certificates in `pem` (one or more PEM `CERTIFICATE` blocks)
     /// besides the built-in roots, for a server whose certificate an internal CA issued.
     /// Can be called more than once; a PEM without a parseable certificate fails `build`

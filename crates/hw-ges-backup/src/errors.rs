@@ -37,6 +37,7 @@
 //! # let _ = explain;
 //! ```
 
+use backup_core::skew::SkewSignal;
 use backup_core::{
     ClassifyResponse, DefaultClassifier, HttpResponse, OperationInfo, Retryability, ServiceError,
     ServiceErrorKind,
@@ -87,7 +88,32 @@ impl ClassifyResponse for GesClassifier {
         }
         Some(error)
     }
+
+    /// APIG refuses a stale `X-Sdk-Date` with 401 `APIGW.0301` "... signature expired,
+    /// signature time:...,server time:..." (huaweicloud-sdk-java-v3 issue 44). Other
+    /// `APIGW.0301` answers (a wrong key, a bad signature) may still be skew with a reworded
+    /// message: the response's `Date` decides those against the 15-minute window.
+    fn skew_signal(&self, error: &ServiceError) -> Option<SkewSignal> {
+        if error.http_status != 401 || error.code.as_deref() != Some("APIGW.0301") {
+            return None;
+        }
+        let stated = error
+            .message
+            .as_deref()
+            .is_some_and(|m| m.to_ascii_lowercase().contains("signature expired"));
+        Some(if stated {
+            SkewSignal::Stated
+        } else {
+            SkewSignal::Possible {
+                window: SIGNATURE_WINDOW,
+            }
+        })
+    }
 }
+
+/// How far APIG lets `X-Sdk-Date` be from its clock (15 minutes, per the API signing
+/// guide).
+pub(crate) const SIGNATURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// The parts of an error body.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

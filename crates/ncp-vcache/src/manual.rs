@@ -59,6 +59,11 @@ pub trait ManualBackups: sealed::Sealed + Sync {
         instance_no: &'a str,
         region_code: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Option<String>, Error>>;
+
+    /// The client's estimate of the service's current time (its clock plus the offset
+    /// learned from a refused signature), which the service's backup times are compared
+    /// with.
+    fn server_time(&self) -> SystemTime;
 }
 
 /// Waits for a new manual backup of one instance to appear in its manual backup detail
@@ -203,7 +208,9 @@ impl<'a, C: ManualBackups> ManualBackupWaiter<'a, C> {
                         list_or_empty(client, &self.instance_no, region.as_deref()).await?;
                     self.baseline = Some(before.iter().map(identity).collect());
                 }
-                let since = SystemTime::now();
+                // On the service's clock, which its backup times are written in: the
+                // list above has taught the client any offset from ours.
+                let since = client.server_time();
                 client
                     .create_manual_backup(&self.instance_no, region.as_deref())
                     .await?;

@@ -138,6 +138,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether a `Date` the server refuses (the local clock is off) is corrected from the
+    /// response's own `Date` and the request re-sent once; the learned offset is kept for
+    /// later calls. Default: on. Only access-key signing sends a `Date`; HTTP Basic does
+    /// not depend on the clock. See [`backup_core::skew`].
+    pub fn clock_skew_correction(mut self, correct: bool) -> Self {
+        self.options.clock_skew_correction = Some(correct);
+        self
+    }
+
     /// The largest response body accepted. Default 8 MiB.
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
         self.options.max_body_bytes = Some(bytes);

@@ -11,6 +11,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use backup_core::operation::de;
+use backup_core::skew::SkewSignal;
 use serde::Deserialize;
 use serde::de::value::MapDeserializer;
 use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -212,7 +213,20 @@ impl ClassifyResponse for OcpClassifier {
             .and_then(|e| e.request_id().map(str::to_owned))
             .or_else(|| response.header("x-request-id").map(str::to_owned))
     }
+
+    /// OCP documents no error for a `Date` out of its 15-minute window (UNVERIFIED: OCP
+    /// Express answers bad credentials with 401 and codes 30000 to 30004), so any 401 may
+    /// be skew, and the response's `Date` decides.
+    fn skew_signal(&self, error: &ServiceError) -> Option<SkewSignal> {
+        (error.http_status == 401).then_some(SkewSignal::Possible {
+            window: SIGNATURE_WINDOW,
+        })
+    }
 }
+
+/// How far OCP lets a signed request's `Date` be from its clock ("less than 15 minutes",
+/// per the AK/SK signing documentation).
+pub(crate) const SIGNATURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Unwraps a successful envelope and parses its `data` into `O` (a missing or null `data`
 /// parses as an empty object), in one pass over the body and without an intermediate

@@ -30,7 +30,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use std::marker::PhantomData;
 
@@ -51,6 +51,7 @@ use crate::encoding::encode_pairs;
 use crate::operation::de::{self, Lenient};
 use crate::operation::{BodyKind, Invoke, OperationSpec, RequestParts};
 use crate::sign::NcpSigner;
+use crate::skew::SkewSignal;
 use crate::{
     ClassifyResponse, ClientOptions, DefaultClassifier, Error, HttpRequest, HttpResponse, Method,
     OperationInfo, ResponseError, RetryConfig, Retryability, ServiceClient, ServiceError,
@@ -1063,7 +1064,23 @@ impl ClassifyResponse for NcpClassifier {
     fn request_id(&self, response: &HttpResponse) -> Option<String> {
         request_id_of(response)
     }
+
+    /// The gateway answers a timestamp more than [`SIGNATURE_WINDOW`] from its clock with
+    /// its generic 401 "Authentication Failed" (code 200), the same as a wrong key: so any
+    /// 401 may be skew, and the response's `Date` decides. UNVERIFIED that the gateway has
+    /// no more specific answer.
+    fn skew_signal(&self, error: &ServiceError) -> Option<SkewSignal> {
+        (error.http_status == 401 && error.kind == ServiceErrorKind::Authentication).then_some(
+            SkewSignal::Possible {
+                window: SIGNATURE_WINDOW,
+            },
+        )
+    }
 }
+
+/// How far the API Gateway lets `x-ncp-apigw-timestamp` be from its clock (5 minutes, per
+/// the Ncloud API v2 documentation).
+pub const SIGNATURE_WINDOW: Duration = Duration::from_secs(5 * 60);
 
 fn request_id_of(response: &HttpResponse) -> Option<String> {
     let head = response.body.get(..64 * 1024).unwrap_or(&response.body);
@@ -1598,6 +1615,14 @@ impl<C: FromGateway> GatewayBuilder<C> {
     /// The clock that stamps signatures (tests freeze it).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.client.clock = Some(clock);
+        self
+    }
+
+    /// Whether a signing time the server refuses (the local clock is off) is corrected
+    /// from the response's `Date` and the request re-sent once; the learned offset is kept
+    /// for later calls. Default: on. See [`crate::skew`].
+    pub fn clock_skew_correction(mut self, correct: bool) -> Self {
+        self.client.clock_skew_correction = Some(correct);
         self
     }
 

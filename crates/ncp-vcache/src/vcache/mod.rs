@@ -65,6 +65,10 @@ impl ManualBackups for Client {
         })
     }
 
+    fn server_time(&self) -> std::time::SystemTime {
+        self.gateway().service_client().server_time()
+    }
+
     fn create_manual_backup<'a>(
         &'a self,
         instance_no: &'a str,
