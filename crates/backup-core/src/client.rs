@@ -297,7 +297,7 @@ impl ServiceClient {
                     ) =>
                 {
                     // Retrying cannot make the body smaller, nor the certificate trusted.
-                    return Err(self.finish(operation, failure, attempt, false));
+                    return Err(self.finish(operation, failure, attempt, signed_at, false));
                 }
                 Failed::Dispatch(d) if !d.may_have_been_sent => AttemptFailure::NotSent,
                 Failed::Dispatch(d) => AttemptFailure::MaybeSent {
@@ -307,23 +307,27 @@ impl ServiceClient {
             let decision = verdict(attempt_failure, operation.idempotent);
             tracing::debug!(parent: &span, ?decision, "attempt failed");
             match decision {
-                Verdict::Fail => return Err(self.finish(operation, failure, attempt, false)),
-                Verdict::Ambiguous => return Err(self.finish(operation, failure, attempt, true)),
+                Verdict::Fail => {
+                    return Err(self.finish(operation, failure, attempt, signed_at, false));
+                }
+                Verdict::Ambiguous => {
+                    return Err(self.finish(operation, failure, attempt, signed_at, true));
+                }
                 Verdict::Retry { cost, throttled } => {
                     let retries_counted = attempt - u32::from(skew_resent);
                     if retries_counted >= inner.retry.max_attempts {
-                        return Err(self.finish(operation, failure, attempt, false));
+                        return Err(self.finish(operation, failure, attempt, signed_at, false));
                     }
                     let hint = match &failure {
                         Failed::Service(e) => e.retry_after,
                         Failed::Dispatch(_) => None,
                     };
                     let Some(delay) = inner.retry.delay(attempt, throttled, hint) else {
-                        return Err(self.finish(operation, failure, attempt, false));
+                        return Err(self.finish(operation, failure, attempt, signed_at, false));
                     };
                     if !inner.budget.try_acquire(cost) {
                         tracing::warn!(parent: &span, "retry budget exhausted; not retrying");
-                        return Err(self.finish(operation, failure, attempt, false));
+                        return Err(self.finish(operation, failure, attempt, signed_at, false));
                     }
                     tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, "retrying");
                     tokio::time::sleep(delay).await;
@@ -373,6 +377,7 @@ impl ServiceClient {
         operation: &OperationInfo,
         failure: Failed,
         attempts: u32,
+        signed_at: SystemTime,
         ambiguous: bool,
     ) -> Error {
         let error = match failure {
@@ -392,6 +397,7 @@ impl ServiceClient {
             Error::AmbiguousOutcome(Box::new(AmbiguousOutcome {
                 vendor: self.inner.vendor,
                 operation: operation.name,
+                attempt_started: signed_at,
                 cause: error,
             }))
         } else {

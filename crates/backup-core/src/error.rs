@@ -596,7 +596,9 @@ impl fmt::Display for ResponseError {
 }
 
 /// A non-idempotent operation failed after its request may have reached the server: it may
-/// or may not have taken effect. Check (list the backups) before trying again.
+/// or may not have taken effect. Check (list the backups) before trying again: each vendor
+/// crate's `reconcile_*` does, from [`attempt_started`](Self::attempt_started) (see
+/// [`crate::reconcile`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub struct AmbiguousOutcome {
@@ -604,6 +606,10 @@ pub struct AmbiguousOutcome {
     pub vendor: &'static str,
     /// The operation.
     pub operation: &'static str,
+    /// When the attempt that may have taken effect was signed, by the client's
+    /// [`Clock`](crate::clock::Clock): what the vendor shows since (less a margin for clock
+    /// skew) is what the attempt may have made.
+    pub attempt_started: std::time::SystemTime,
     /// The failure that made the outcome unknown.
     #[source]
     pub cause: Error,
@@ -765,6 +771,7 @@ mod tests {
             Error::AmbiguousOutcome(Box::new(AmbiguousOutcome {
                 vendor: "ocp",
                 operation: "backupNow",
+                attempt_started: std::time::SystemTime::UNIX_EPOCH,
                 cause: service.into(),
             })),
         ];
@@ -793,6 +800,7 @@ mod tests {
         let err = Error::AmbiguousOutcome(Box::new(AmbiguousOutcome {
             vendor: "ocp",
             operation: "backupNow",
+            attempt_started: std::time::SystemTime::UNIX_EPOCH,
             cause: inner.into(),
         }));
         assert!(!err.is_retryable());

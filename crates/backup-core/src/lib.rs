@@ -14,6 +14,7 @@ pub mod fuzzing;
 pub mod operation;
 pub mod poll;
 pub mod protocol;
+pub mod reconcile;
 pub mod redact;
 mod request;
 pub mod retry;

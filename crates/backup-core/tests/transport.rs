@@ -387,3 +387,22 @@ async fn user_agent_names_the_crate() {
         .to_owned();
     assert!(ua.starts_with("backup-core/"), "{ua}");
 }
+
+#[tokio::test]
+async fn an_ambiguous_create_carries_the_time_its_attempt_was_signed() {
+    // Reconciling lists what the vendor shows since just before the attempt, so the error
+    // must say when that was, by the client's clock (the one that signed it).
+    let server = ScriptedServer::start(vec![Step::CloseAfterRequest]).await;
+    let err = client(&server.base_url)
+        .send(&CREATE, post("/vcache/v2/createCloudCacheManualBackup"))
+        .await
+        .unwrap_err();
+    let Error::AmbiguousOutcome(outcome) = &err else {
+        panic!("expected an ambiguous outcome: {err:?}")
+    };
+    assert_eq!(
+        outcome.attempt_started,
+        SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_000)
+    );
+    assert_eq!(outcome.operation, "createCloudCacheManualBackup");
+}

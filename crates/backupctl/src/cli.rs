@@ -78,6 +78,11 @@ pub struct GlobalArgs {
     /// Allow plain http:// to a host that is not loopback (secrets then cross the network in clear).
     #[arg(long, global = true)]
     pub allow_insecure_http: bool,
+    /// After a create whose outcome is unknown, reconciling always lists what the vendor
+    /// shows since the attempt; with this flag, when that proves nothing was created, the
+    /// create is sent once more (never when the backup may exist).
+    #[arg(long, global = true)]
+    pub retry_ambiguous: bool,
     /// Also trust the CA certificates in this PEM file (one or more), for a server whose
     /// certificate an internal CA issued, as in many private OCP deployments.
     #[arg(long, global = true, value_name = "FILE")]

@@ -22,6 +22,20 @@ pub enum CliError {
     },
     /// Something else failed at run time (a report that cannot be written, say).
     Failed(String),
+    /// A create's outcome was ambiguous, and reconciling did not find its backup: the
+    /// verdicts (`NotCreated`, `Unknown`) and their evidence.
+    Reconciled(Box<Unreconciled>),
+}
+
+/// An ambiguous create whose backup reconciling did not find.
+#[derive(Debug)]
+pub struct Unreconciled {
+    pub context: String,
+    /// The create's last error.
+    pub error: backup_core::Error,
+    /// Every verdict, in order (two when the create was retried).
+    pub reconciled: Vec<backup_core::reconcile::Reconciliation>,
+    pub retry_ambiguous: bool,
 }
 
 impl CliError {
@@ -32,11 +46,28 @@ impl CliError {
         }
     }
 
+    pub fn reconciled(
+        context: impl Into<String>,
+        error: backup_core::Error,
+        reconciled: Vec<backup_core::reconcile::Reconciliation>,
+        retry_ambiguous: bool,
+    ) -> Self {
+        CliError::Reconciled(Box::new(Unreconciled {
+            context: context.into(),
+            error,
+            reconciled,
+            retry_ambiguous,
+        }))
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Usage(_) => ExitCode::from(2),
             CliError::Sdk { error, .. } if is_usage_error(error) => ExitCode::from(2),
-            CliError::Sdk { .. } | CliError::Failed(_) => ExitCode::from(1),
+            // A create was sent, so never 2, whatever the retry's error.
+            CliError::Sdk { .. } | CliError::Failed(_) | CliError::Reconciled(_) => {
+                ExitCode::from(1)
+            }
         }
     }
 }
@@ -87,6 +118,15 @@ impl fmt::Display for CliError {
                 write!(f, "{}", one_line(message))
             }
             CliError::Sdk { context, error } => write!(f, "{}", describe_sdk_error(context, error)),
+            CliError::Reconciled(failure) => write!(
+                f,
+                "{}; {}",
+                describe_sdk_error(&failure.context, &failure.error),
+                one_line(&crate::reconcile::advice(
+                    &failure.reconciled,
+                    failure.retry_ambiguous
+                ))
+            ),
         }
     }
 }

@@ -13,6 +13,7 @@ mod error;
 mod output;
 mod plan;
 mod progress;
+mod reconcile;
 mod target;
 
 use std::process::ExitCode;
@@ -39,13 +40,34 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let format = cli.global.output;
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
+            if format == cli::OutputFormat::Json {
+                print_reconciliation(&e);
+            }
             e.exit_code()
         }
     }
+}
+
+/// With `--output json`, a create that failed after reconciling still prints one JSON
+/// document on standard output: the error and every verdict with its evidence.
+fn print_reconciliation(error: &CliError) {
+    let CliError::Reconciled(failure) = error else {
+        return;
+    };
+    let mut json = serde_json::json!({
+        "error": error.to_string(),
+        "reconciliation": reconcile::verdicts_json(&failure.reconciled),
+    });
+    output::redact(&mut json);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json).unwrap_or_default()
+    );
 }
 
 /// `-v`: each attempt's outcome, retries and where credentials came from; `-vv`: also

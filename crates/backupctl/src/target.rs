@@ -16,6 +16,7 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{redact, to_json};
 use crate::progress::TargetProgress;
+use crate::reconcile::{Created, create_reconciled, verdicts_json};
 
 /// What to back up. In a plan, `kind` picks the variant and the other keys are its fields.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -130,6 +131,9 @@ pub struct ErrorReport {
     pub http_status: Option<u16>,
     /// The backup may have started although the call failed: check before running again.
     pub ambiguous: bool,
+    /// What reconciling the ambiguous create found, with the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconciliation: Option<Value>,
 }
 
 impl ErrorReport {
@@ -143,6 +147,15 @@ impl ErrorReport {
                 request_id: sdk.request_id().map(backup_core::redact::escape),
                 http_status: sdk.http_status(),
                 ambiguous: sdk.is_ambiguous_outcome(),
+                reconciliation: None,
+            },
+            CliError::Reconciled(failure) => Self {
+                message: error.to_string(),
+                code: failure.error.code().map(backup_core::redact::escape),
+                request_id: failure.error.request_id().map(backup_core::redact::escape),
+                http_status: failure.error.http_status(),
+                ambiguous: true,
+                reconciliation: verdicts_json(&failure.reconciled),
             },
             other => Self {
                 message: other.to_string(),
@@ -150,6 +163,7 @@ impl ErrorReport {
                 request_id: None,
                 http_status: None,
                 ambiguous: false,
+                reconciliation: None,
             },
         }
     }
@@ -400,12 +414,33 @@ impl TargetSpec {
         match self {
             TargetSpec::NcpHadoopConfig { instance_no } => {
                 let client = ctx.hadoop()?;
-                let out = client
-                    .backup_cluster_configuration()
-                    .cloud_hadoop_instance_no(instance_no)
-                    .send()
-                    .await
-                    .map_err(|e| CliError::sdk("ncp-vhadoop backupClusterConfiguration", e))?;
+                // No NCP API shows a configuration backup, so an ambiguous one reconciles
+                // to `Unknown` and fails with the cluster's state as evidence.
+                let created = create_reconciled(
+                    ctx.global.retry_ambiguous,
+                    "ncp-vhadoop backupClusterConfiguration",
+                    progress,
+                    move || {
+                        client
+                            .backup_cluster_configuration()
+                            .cloud_hadoop_instance_no(instance_no)
+                            .send()
+                    },
+                    move |attempt| async move {
+                        client
+                            .reconcile_backup_cluster_configuration(instance_no, &attempt)
+                            .await
+                    },
+                )
+                .await?;
+                let out = match created {
+                    Created::Answered { output, .. } => output,
+                    Created::Found { id, .. } => {
+                        return Err(CliError::Failed(format!(
+                            "ncp-vhadoop backupClusterConfiguration: unexpected reconciliation to {id}"
+                        )));
+                    }
+                };
                 progress.note(&format!(
                     "backupClusterConfiguration accepted (request id {})",
                     out.request_id.as_deref().unwrap_or("?")
@@ -440,10 +475,11 @@ impl TargetSpec {
                             .into(),
                     ));
                 }
+                let retry = ctx.global.retry_ambiguous;
                 let (mut result, file_name) = if *redis {
-                    cache_backup(ctx.vredis()?, instance_no, wait, config, progress).await?
+                    cache_backup(ctx.vredis()?, instance_no, wait, config, progress, retry).await?
                 } else {
-                    cache_backup(ctx.vcache()?, instance_no, wait, config, progress).await?
+                    cache_backup(ctx.vcache()?, instance_no, wait, config, progress, retry).await?
                 };
                 if let Some(bucket) = export_bucket {
                     let Some(file_name) = file_name else {
@@ -512,30 +548,73 @@ impl TargetSpec {
                     (None, Some(m)) => m,
                     (None, None) => BackupMode::PhysicalBackup,
                 };
-                let started = match tenant_id {
-                    Some(tenant) => client
-                        .tenant_backup_now()
-                        .id(*cluster_id)
-                        .tenant_id(*tenant)
-                        .backup_mode(mode)
-                        .data_backup_mode(data_mode(*data))
-                        .ob_backup_service_storage_config(storage)
-                        .send()
-                        .await
-                        .map_err(|e| CliError::sdk("ocp tenantBackupNow", e))?,
-                    None => client
-                        .backup_now()
-                        .id(*cluster_id)
-                        .backup_mode(mode)
-                        .data_backup_mode(data_mode(*data))
-                        .ob_backup_service_storage_config(storage)
-                        .send()
-                        .await
-                        .map_err(|e| CliError::sdk("ocp backupNow", e))?,
+                let (cluster_id, tenant_id) = (*cluster_id, *tenant_id);
+                let created = create_reconciled(
+                    ctx.global.retry_ambiguous,
+                    if tenant_id.is_some() {
+                        "ocp tenantBackupNow"
+                    } else {
+                        "ocp backupNow"
+                    },
+                    progress,
+                    move || {
+                        let (storage, mode) = (storage.clone(), mode.clone());
+                        async move {
+                            match tenant_id {
+                                Some(tenant) => {
+                                    client
+                                        .tenant_backup_now()
+                                        .id(cluster_id)
+                                        .tenant_id(tenant)
+                                        .backup_mode(mode)
+                                        .data_backup_mode(data_mode(*data))
+                                        .ob_backup_service_storage_config(storage)
+                                        .send()
+                                        .await
+                                }
+                                None => {
+                                    client
+                                        .backup_now()
+                                        .id(cluster_id)
+                                        .backup_mode(mode)
+                                        .data_backup_mode(data_mode(*data))
+                                        .ob_backup_service_storage_config(storage)
+                                        .send()
+                                        .await
+                                }
+                            }
+                        }
+                    },
+                    move |attempt| async move {
+                        client
+                            .reconcile_backup_now(cluster_id, tenant_id, &attempt)
+                            .await
+                    },
+                )
+                .await?;
+                let (started, reconciliation) = match created {
+                    Created::Answered { output, reconciled } => {
+                        (output, verdicts_json(&reconciled))
+                    }
+                    Created::Found { id, reconciled } => {
+                        progress.note(&format!("backupNow started task {id}, found by listing"));
+                        let mut result = json!({ "taskIds": [id], "reconciliation": verdicts_json(&reconciled) });
+                        if wait {
+                            let task = crate::reconcile::wait_for_ocp_task(
+                                client, cluster_id, &id, &config, progress,
+                            )
+                            .await?;
+                            result["task"] = to_json(&task);
+                        }
+                        return Ok(result);
+                    }
                 };
                 let task_ids = started.task_ids();
                 progress.note(&format!("backupNow started tasks {task_ids:?}"));
                 let mut result = json!({ "taskIds": task_ids, "started": to_json(&started) });
+                if let Some(verdicts) = reconciliation {
+                    result["reconciliation"] = verdicts;
+                }
                 if wait {
                     let tasks = client
                         .wait_for_backup(&started, &config, |p| progress.update(p))
@@ -550,14 +629,39 @@ impl TargetSpec {
             }
             TargetSpec::GesBackup { graph_id } => {
                 let client = ctx.ges()?;
-                let started = client
-                    .create_backup()
-                    .graph_id(graph_id)
-                    .send()
-                    .await
-                    .map_err(|e| CliError::sdk("ges createBackup", e))?;
+                let created = create_reconciled(
+                    ctx.global.retry_ambiguous,
+                    "ges createBackup",
+                    progress,
+                    move || client.create_backup().graph_id(graph_id).send(),
+                    move |attempt| async move {
+                        client.reconcile_create_backup(graph_id, &attempt).await
+                    },
+                )
+                .await?;
+                let (started, reconciliation) = match created {
+                    Created::Answered { output, reconciled } => {
+                        (output, verdicts_json(&reconciled))
+                    }
+                    Created::Found { id, reconciled } => {
+                        progress.note(&format!("createBackup made backup {id}, found by listing"));
+                        let mut result =
+                            json!({ "backupId": id, "reconciliation": verdicts_json(&reconciled) });
+                        if wait {
+                            let backup = crate::reconcile::wait_for_ges_backup(
+                                client, graph_id, &id, &config, progress,
+                            )
+                            .await?;
+                            result["backup"] = to_json(&backup);
+                        }
+                        return Ok(result);
+                    }
+                };
                 progress.note(&format!("createBackup started job {}", started.job_id));
                 let mut result = json!({ "jobId": started.job_id, "backupId": started.backup_id });
+                if let Some(verdicts) = reconciliation {
+                    result["reconciliation"] = verdicts;
+                }
                 if wait {
                     let job = client
                         .wait_for_job(graph_id, &started.job_id, &config, |p| progress.update(p))
@@ -599,34 +703,94 @@ async fn cache_backup<C>(
     wait: bool,
     config: backup_core::WaitConfig,
     progress: &TargetProgress,
+    retry_ambiguous: bool,
 ) -> Result<(Value, Option<String>), CliError>
 where
     C: CacheClient,
 {
-    if !wait {
-        let request_id = client
-            .create_manual_backup(instance_no, None)
+    // With --wait, a backup not listed within the wait's deadline would fail the command
+    // anyway, so reconciling may watch the list that long before saying `NotCreated`;
+    // without it, one listing cannot prove that none was made (see the SDK's docs).
+    let watch = if wait {
+        config.timeout
+    } else {
+        std::time::Duration::ZERO
+    };
+    let reconcile = move |attempt| async move {
+        client
+            .reconcile_manual_backup(instance_no, &attempt, watch)
             .await
-            .map_err(|e| CliError::sdk(C::CREATE, e))?;
+    };
+    if !wait {
+        let created = create_reconciled(
+            retry_ambiguous,
+            C::CREATE,
+            progress,
+            move || client.create_manual_backup(instance_no, None),
+            reconcile,
+        )
+        .await?;
+        let (request_id, reconciled) = match created {
+            Created::Answered { output, reconciled } => (output, reconciled),
+            Created::Found { id, reconciled } => {
+                let result =
+                    json!({ "backup": { "id": id }, "reconciliation": verdicts_json(&reconciled) });
+                return Ok((result, None));
+            }
+        };
         progress.note(&format!(
             "{} accepted (request id {})",
             C::CREATE,
             request_id.as_deref().unwrap_or("?")
         ));
-        return Ok((json!({ "requestId": request_id }), None));
+        let mut result = json!({ "requestId": request_id });
+        if let Some(verdicts) = verdicts_json(&reconciled) {
+            result["reconciliation"] = verdicts;
+        }
+        return Ok((result, None));
     }
-    let backup = client
-        .create_and_wait(instance_no, config, progress)
-        .await
-        .map_err(|e| CliError::sdk(C::CREATE, e))?;
+    let created = create_reconciled(
+        retry_ambiguous,
+        C::CREATE,
+        progress,
+        move || client.create_and_wait(instance_no, config, progress),
+        reconcile,
+    )
+    .await?;
+    let (backup, reconciled) = match created {
+        Created::Answered { output, reconciled } => (output, reconciled),
+        Created::Found { id, reconciled } => {
+            let backup = crate::reconcile::wait_for_manual_backup(
+                client,
+                C::LIST,
+                instance_no,
+                &id,
+                &config,
+                progress,
+            )
+            .await?;
+            (backup, reconciled)
+        }
+    };
     let file_name = backup.file_name().map(str::to_owned);
-    Ok((json!({ "backup": to_json(&backup) }), file_name))
+    let mut result = json!({ "backup": to_json(&backup) });
+    if let Some(verdicts) = verdicts_json(&reconciled) {
+        result["reconciliation"] = verdicts;
+    }
+    Ok((result, file_name))
 }
 
 /// The two NCP cache API families, as the target runner uses them: the SDK's
 /// `ManualBackups`, plus the waiter each client builds for itself.
 trait CacheClient: ManualBackups<Backup: Serialize> {
     const CREATE: &'static str;
+    const LIST: &'static str;
+    async fn reconcile_manual_backup(
+        &self,
+        instance_no: &str,
+        attempt: &backup_core::reconcile::Attempt,
+        watch: std::time::Duration,
+    ) -> backup_core::reconcile::Reconciliation;
     async fn create_and_wait(
         &self,
         instance_no: &str,
@@ -637,6 +801,16 @@ trait CacheClient: ManualBackups<Backup: Serialize> {
 
 impl CacheClient for ncp_vcache::vcache::Client {
     const CREATE: &'static str = "ncp-vcache createCloudCacheManualBackup";
+    const LIST: &'static str = "ncp-vcache getCloudCacheManualBackupDetailList";
+
+    async fn reconcile_manual_backup(
+        &self,
+        instance_no: &str,
+        attempt: &backup_core::reconcile::Attempt,
+        watch: std::time::Duration,
+    ) -> backup_core::reconcile::Reconciliation {
+        ncp_vcache::vcache::Client::reconcile_manual_backup(self, instance_no, attempt, watch).await
+    }
 
     async fn create_and_wait(
         &self,
@@ -653,6 +827,16 @@ impl CacheClient for ncp_vcache::vcache::Client {
 
 impl CacheClient for ncp_vcache::vredis::Client {
     const CREATE: &'static str = "ncp-vredis createCloudRedisManualBackup";
+    const LIST: &'static str = "ncp-vredis getCloudRedisManualBackupDetailList";
+
+    async fn reconcile_manual_backup(
+        &self,
+        instance_no: &str,
+        attempt: &backup_core::reconcile::Attempt,
+        watch: std::time::Duration,
+    ) -> backup_core::reconcile::Reconciliation {
+        ncp_vcache::vredis::Client::reconcile_manual_backup(self, instance_no, attempt, watch).await
+    }
 
     async fn create_and_wait(
         &self,

@@ -557,15 +557,132 @@ async fn usage_errors_exit_2_and_send_nothing() {
     assert_eq!(emu.total_requests(), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_ambiguous_create_is_reported_as_such_and_sent_once() {
-    let emu = Emulator::demo()
+/// An emulator whose first GES create has its connection closed, before or after the
+/// backup is made.
+async fn closing_ges_emulator(after_processing: bool) -> EmulatorHandle {
+    Emulator::demo()
         .backup_duration(Duration::from_millis(300))
         .fault(
             FaultRule::new(
                 ops::GES_CREATE_BACKUP,
+                Fault::CloseConnection { after_processing },
+            )
+            .times(1),
+        )
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ambiguous_create_that_was_processed_is_found_by_reconciling_and_sent_once() {
+    let emu = closing_ges_emulator(true).await;
+    let out = ok(
+        &emu,
+        &[
+            "ges",
+            "backup",
+            "--graph-id",
+            GRAPH,
+            "--wait",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(
+        emu.requests(ops::GES_CREATE_BACKUP),
+        1,
+        "a create must not be retried"
+    );
+    assert_eq!(
+        emu.backups_created(&ops::ges_resource(defaults::HUAWEI_PROJECT_ID, GRAPH)),
+        1
+    );
+    let json = out.json();
+    let verdicts = json["reconciliation"].as_array().unwrap();
+    assert_eq!(verdicts.len(), 1, "{json}");
+    assert_eq!(verdicts[0]["outcome"], "created", "{json}");
+    assert_eq!(verdicts[0]["id"], json["backupId"], "{json}");
+    let evidence = &verdicts[0]["evidence"];
+    assert_eq!(evidence["listedWith"][0], "listGraphBackups", "{json}");
+    assert_eq!(evidence["inWindow"][0]["id"], json["backupId"], "{json}");
+    // It waited for the backup it found.
+    assert_eq!(json["backup"]["status"], "success", "{json}");
+    assert!(out.stderr.contains("took effect"), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ambiguous_create_that_was_not_processed_is_retried_once_with_the_flag() {
+    let emu = closing_ges_emulator(false).await;
+    let out = ok(
+        &emu,
+        &[
+            "ges",
+            "backup",
+            "--graph-id",
+            GRAPH,
+            "--wait",
+            "--retry-ambiguous",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(emu.requests(ops::GES_CREATE_BACKUP), 2);
+    assert_eq!(
+        emu.backups_created(&ops::ges_resource(defaults::HUAWEI_PROJECT_ID, GRAPH)),
+        1
+    );
+    let json = out.json();
+    assert_eq!(
+        json["reconciliation"][0]["outcome"], "not_created",
+        "{json}"
+    );
+    assert!(json["jobId"].is_string(), "the retry's answer: {json}");
+    assert_eq!(json["jobStatus"], "success", "{json}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ambiguous_create_that_was_not_processed_fails_without_the_flag() {
+    let emu = closing_ges_emulator(false).await;
+    let out = run(
+        &mut backupctl(&emu),
+        &["ges", "backup", "--graph-id", GRAPH, "--output", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(emu.requests(ops::GES_CREATE_BACKUP), 1);
+    assert_eq!(
+        emu.backups_created(&ops::ges_resource(defaults::HUAWEI_PROJECT_ID, GRAPH)),
+        0
+    );
+    assert!(out.stderr.contains("nothing was created"), "{}", out.stderr);
+    assert!(out.stderr.contains("--retry-ambiguous"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    let json = out.json();
+    assert_eq!(
+        json["reconciliation"][0]["outcome"], "not_created",
+        "{json}"
+    );
+    assert_eq!(json["reconciliation"][0]["evidence"]["listed"], 0, "{json}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_reconciles_an_ambiguous_create_and_reports_the_evidence() {
+    let emu = Emulator::demo()
+        .backup_duration(Duration::from_millis(300))
+        .fault(
+            FaultRule::new(
+                ops::OCP_BACKUP_NOW,
                 Fault::CloseConnection {
                     after_processing: true,
+                },
+            )
+            .times(1),
+        )
+        .fault(
+            FaultRule::new(
+                ops::GES_CREATE_BACKUP,
+                Fault::CloseConnection {
+                    after_processing: false,
                 },
             )
             .times(1),
@@ -573,16 +690,48 @@ async fn an_ambiguous_create_is_reported_as_such_and_sent_once() {
         .start()
         .await
         .unwrap();
-    let out = run(
-        &mut backupctl(&emu),
-        &["ges", "backup", "--graph-id", GRAPH],
+    let plan = write_plan(&format!(
+        "[[target]]\nname = \"ocp\"\nkind = \"ocp-backup-now\"\ncluster_id = 1\n\n\
+         [[target]]\nname = \"ges\"\nkind = \"ges-backup\"\ngraph_id = \"{GRAPH}\"\n"
+    ));
+    let report_path = plan.with_file_name("report.json");
+    ok(
+        &emu,
+        &[
+            "plan",
+            "run",
+            plan.to_str().unwrap(),
+            "--retry-ambiguous",
+            "--report",
+            report_path.to_str().unwrap(),
+        ],
     );
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("outcome unknown"), "{}", out.stderr);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    let targets = report["targets"].as_array().unwrap();
+    let ocp = &targets[0];
+    assert_eq!(ocp["status"], "succeeded", "{ocp}");
+    let verdict = &ocp["result"]["reconciliation"][0];
+    assert_eq!(verdict["outcome"], "created", "{ocp}");
     assert_eq!(
-        emu.requests(ops::GES_CREATE_BACKUP),
-        1,
-        "a create must not be retried"
+        verdict["evidence"]["listedWith"][0], "listDataBackupTasks",
+        "{ocp}"
+    );
+    assert_eq!(ocp["result"]["task"]["status"], "DONE", "{ocp}");
+    let ges = &targets[1];
+    assert_eq!(ges["status"], "succeeded", "{ges}");
+    assert_eq!(
+        ges["result"]["reconciliation"][0]["outcome"], "not_created",
+        "{ges}"
+    );
+    // Exactly one backup each: the processed create was not repeated, the other was
+    // repeated once.
+    assert_eq!(emu.requests(ops::OCP_BACKUP_NOW), 1);
+    assert_eq!(emu.backups_created(&ops::ocp_cluster_resource(1)), 1);
+    assert_eq!(emu.requests(ops::GES_CREATE_BACKUP), 2);
+    assert_eq!(
+        emu.backups_created(&ops::ges_resource(defaults::HUAWEI_PROJECT_ID, GRAPH)),
+        1
     );
 }
 
@@ -623,6 +772,12 @@ async fn a_plan_report_marks_an_ambiguous_create() {
         );
         if ambiguous {
             assert_eq!(target["error"]["ambiguous"], true, "{target}");
+            // Every create closed before processing: the list showed nothing while the
+            // wait could have lasted, and without --retry-ambiguous nothing is resent.
+            assert_eq!(
+                target["error"]["reconciliation"][0]["outcome"], "not_created",
+                "{target}"
+            );
         }
     }
     assert_eq!(

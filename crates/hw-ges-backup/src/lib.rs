@@ -49,6 +49,7 @@ pub mod errors;
 pub mod fuzzing;
 mod generated;
 mod iam;
+mod reconcile;
 mod waiter;
 
 pub use client::{Auth, Client, ClientBuilder, PROJECT_ID_VAR, endpoint_for_region};
@@ -56,6 +57,7 @@ pub use generated::*;
 pub use iam::{
     DEFAULT_REFRESH_BEFORE, DEFAULT_TOKEN_LIFETIME, IamTokenProvider, IamTokenProviderBuilder,
 };
+pub use reconcile::RECONCILE_MARGIN;
 pub use waiter::BackupPaginator;
 
 /// The vendor name in errors and traces.

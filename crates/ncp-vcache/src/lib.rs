@@ -15,6 +15,7 @@
 #[doc(hidden)]
 pub mod fuzzing;
 mod manual;
+mod reconcile;
 pub mod vcache;
 pub mod vredis;
 
@@ -23,6 +24,7 @@ pub use backup_core::credentials::{CachedProvider, NcpCredentials, NcpDefaultCha
 pub use backup_core::protocol::ncp::{RegionCode, RequestStyle, ResponseFormat, Site};
 pub use backup_core::{Error, Progress, ServiceErrorKind, WaitConfig};
 pub use manual::{BackupEntry, ManualBackupWaiter, ManualBackups};
+pub use reconcile::RECONCILE_MARGIN;
 
 /// Defines a client type over the NCP gateway, with its builder alias, [`FromGateway`] and
 /// [`Invoke`] implementations.

@@ -246,7 +246,7 @@ impl<'a, C: ManualBackups> ManualBackupWaiter<'a, C> {
 /// The listed entries, with the service's "lookup result is 0" (`5001017`) read as none.
 /// Other not-found answers (the gateway's `300`, a bare 404: a wrong path or site) stay
 /// errors, so a misconfigured client fails at once instead of waiting for its deadline.
-async fn list_or_empty<C: ManualBackups>(
+pub(crate) async fn list_or_empty<C: ManualBackups>(
     client: &C,
     instance_no: &str,
     region: Option<&str>,

@@ -14,6 +14,7 @@
 #[doc(hidden)]
 pub mod fuzzing;
 mod generated;
+mod reconcile;
 mod wait;
 
 use backup_core::credentials::BoxFuture;
@@ -26,6 +27,7 @@ pub use backup_core::credentials::{CachedProvider, NcpCredentials, NcpDefaultCha
 pub use backup_core::protocol::ncp::{RegionCode, RequestStyle, ResponseFormat, Site};
 pub use backup_core::{Error, PollState, Progress, ServiceErrorKind, WaitConfig};
 pub use generated::*;
+pub use reconcile::RECONCILE_MARGIN;
 pub use wait::{ClusterState, RunningWaiter};
 
 /// A client for the Cloud Hadoop (VPC) API (`/vhadoop/v2/`).

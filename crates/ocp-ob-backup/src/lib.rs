@@ -10,6 +10,7 @@ pub mod fuzzing;
 mod generated;
 mod paginator;
 mod protocol;
+mod reconcile;
 mod time;
 mod waiter;
 
@@ -17,6 +18,7 @@ pub use client::{Client, ClientBuilder};
 pub use generated::*;
 pub use paginator::{DEFAULT_PAGE_SIZE, DataBackupTasks, MAX_PAGE_SIZE};
 pub use protocol::OcpClassifier;
+pub use reconcile::RECONCILE_MARGIN;
 pub use time::parse_timestamp;
 
 /// Re-exported from `backup-core` for convenience.
