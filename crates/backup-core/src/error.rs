@@ -53,6 +53,10 @@ pub enum Error {
     /// A backup job reached a failed end state.
     #[error(transparent)]
     JobFailed(Box<JobFailed>),
+    /// A paged listing would not end (a repeated page, a cursor that does not advance) or
+    /// reached its page or item cap; what it listed so far is incomplete.
+    #[error(transparent)]
+    Pagination(Box<PaginationError>),
 }
 
 impl Error {
@@ -168,6 +172,12 @@ impl From<DispatchError> for Error {
 impl From<JobFailed> for Error {
     fn from(e: JobFailed) -> Self {
         Error::JobFailed(Box::new(e))
+    }
+}
+
+impl From<PaginationError> for Error {
+    fn from(e: PaginationError) -> Self {
+        Error::Pagination(Box::new(e))
     }
 }
 
@@ -679,6 +689,96 @@ impl JobFailed {
             reason,
         }
     }
+}
+
+/// A paged listing stopped before its end: see [`crate::paginate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PaginationError {
+    /// The vendor.
+    pub vendor: &'static str,
+    /// The list operation.
+    pub operation: &'static str,
+    /// How many pages were requested, the last one included.
+    pub pages: u32,
+    /// Why paging stopped.
+    pub kind: PaginationErrorKind,
+}
+
+impl PaginationError {
+    /// A new pagination error.
+    pub fn new(
+        vendor: &'static str,
+        operation: &'static str,
+        pages: u32,
+        kind: PaginationErrorKind,
+    ) -> Self {
+        Self {
+            vendor,
+            operation,
+            pages,
+            kind,
+        }
+    }
+}
+
+impl StdError for PaginationError {}
+
+impl fmt::Display for PaginationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: paging stopped after {} pages: ",
+            self.vendor, self.operation, self.pages
+        )?;
+        match &self.kind {
+            PaginationErrorKind::RepeatedPage => {
+                write!(f, "page {} repeats the page before it", self.pages)
+            }
+            PaginationErrorKind::CursorNotAdvancing { cursor } => write!(
+                f,
+                "the next page, at `{}`, was already requested",
+                escape(&truncate_chars(cursor, CURSOR_LIMIT))
+            ),
+            PaginationErrorKind::PageCapReached { max_pages } => write!(
+                f,
+                "the vendor reports more pages than the limit of {max_pages}"
+            ),
+            PaginationErrorKind::ItemCapReached { max_items } => {
+                write!(f, "more than {max_items} items to collect")
+            }
+        }
+    }
+}
+
+/// The longest cursor (a server's token) a pagination error shows, in characters.
+const CURSOR_LIMIT: usize = 100;
+
+/// Why a paged listing stopped before its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaginationErrorKind {
+    /// The last page repeats the one before it: the same page number as the vendor
+    /// reports it, or the same items. Its items are not delivered.
+    RepeatedPage,
+    /// The vendor pointed to a page already requested (an offset or page number that does
+    /// not advance, a token that loops). The items of the page that pointed there were
+    /// delivered.
+    CursorNotAdvancing {
+        /// The cursor (page number, offset or token) pointed to again.
+        cursor: String,
+    },
+    /// The page cap was reached and the vendor reports more pages. The items of the pages
+    /// requested were delivered.
+    PageCapReached {
+        /// The cap.
+        max_pages: u32,
+    },
+    /// Collecting the listing would hold more items than the cap.
+    ItemCapReached {
+        /// The cap.
+        max_items: usize,
+    },
 }
 
 /// A bounded excerpt of a body (not scrubbed: see [`excerpt_of`]).

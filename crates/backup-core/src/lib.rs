@@ -12,6 +12,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod operation;
+pub mod paginate;
 pub mod poll;
 pub mod protocol;
 pub mod reconcile;
@@ -32,8 +33,8 @@ pub use client::{
 };
 pub use error::{
     AmbiguousOutcome, CredentialsError, DispatchError, DispatchKind, Error, InvalidCredentials,
-    InvalidInput, JobFailed, ResponseError, Retryability, ServiceError, ServiceErrorKind,
-    WaitTimedOut,
+    InvalidInput, JobFailed, PaginationError, PaginationErrorKind, ResponseError, Retryability,
+    ServiceError, ServiceErrorKind, WaitTimedOut,
 };
 pub use poll::{PollState, Progress, WaitConfig};
 pub use request::{HttpRequest, HttpResponse, Method, OperationInfo};

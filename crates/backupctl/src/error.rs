@@ -88,14 +88,16 @@ pub fn is_usage_error(error: &backup_core::Error) -> bool {
 /// id (the SDK's own `Display` already carries those, escaped, and never a secret).
 pub fn describe_sdk_error(context: &str, error: &backup_core::Error) -> String {
     let text = error.to_string();
-    // Service, dispatch, response and ambiguous-outcome errors start with the vendor and
-    // operation; the others (bad input, missing credentials, waits) need the context.
+    // Service, dispatch, response, ambiguous-outcome and pagination errors start with the
+    // vendor and operation; the others (bad input, missing credentials, waits) need the
+    // context.
     let named = matches!(
         error,
         backup_core::Error::Service(_)
             | backup_core::Error::Dispatch(_)
             | backup_core::Error::UnparseableResponse(_)
             | backup_core::Error::AmbiguousOutcome(_)
+            | backup_core::Error::Pagination(_)
     );
     let line = if named {
         text
@@ -186,5 +188,21 @@ mod tests {
         );
         assert_eq!(cli.exit_code(), ExitCode::from(2));
         assert!(cli.to_string().starts_with("ocp backupNow: "), "{cli}");
+    }
+
+    #[test]
+    fn a_listing_that_would_not_end_is_a_failure_named_once() {
+        let error = backup_core::PaginationError::new(
+            "ocp",
+            "listDataBackupTasks",
+            2,
+            backup_core::PaginationErrorKind::RepeatedPage,
+        );
+        let cli = CliError::sdk("ocp listDataBackupTasks", error.into());
+        assert_eq!(
+            cli.to_string(),
+            "ocp listDataBackupTasks: paging stopped after 2 pages: page 2 repeats the page before it"
+        );
+        assert_eq!(cli.exit_code(), ExitCode::from(1));
     }
 }

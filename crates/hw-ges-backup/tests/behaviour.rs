@@ -7,8 +7,9 @@ mod common;
 use std::time::Duration;
 
 use backup_core::credentials::{HuaweiCredentials, SecretString, StaticEnvironment};
+use backup_core::paginate::Stream;
 use backup_core::test_util::Step;
-use backup_core::{Error, Retryability, ServiceErrorKind, WaitConfig};
+use backup_core::{Error, PaginationErrorKind, Retryability, ServiceErrorKind, WaitConfig};
 use common::*;
 use hw_ges_backup::{Client, JobStatus};
 
@@ -529,17 +530,33 @@ async fn backups_stops_at_backup_count_on_a_full_page_and_at_max_pages() {
         format!("/v2/{PROJECT}/graphs/backups?offset=0&limit=2")
     );
 
-    // A server that always answers a full page and lies about the count.
+    // A server that always answers the same full page and lies about the count: the
+    // repeat ends the listing with an error, where it used to be cut at `max_pages` and
+    // returned as complete.
     let server = server_always_full().await;
-    let all = token_client(&server)
+    let error = token_client(&server)
         .backups()
         .page_size(1)
         .max_pages(3)
         .collect()
         .await
-        .unwrap();
-    assert_eq!(all.len(), 3);
-    assert_eq!(server.requests().len(), 3);
+        .unwrap_err();
+    assert_eq!(pagination_kind(&error), &PaginationErrorKind::RepeatedPage);
+    assert_eq!(server.requests().len(), 2);
+}
+
+fn pagination_kind(error: &Error) -> &PaginationErrorKind {
+    match error {
+        Error::Pagination(e) => {
+            assert_eq!(e.vendor, "huawei-ges");
+            assert!(
+                ["listBackups", "listGraphBackups"].contains(&e.operation),
+                "{error}"
+            );
+            &e.kind
+        }
+        other => panic!("not a pagination error: {other}"),
+    }
 }
 
 async fn server_always_full() -> backup_core::test_util::ScriptedServer {
@@ -611,4 +628,148 @@ async fn a_job_without_status_is_an_unparseable_response() {
         other => panic!("{other:?}"),
     }
     assert_eq!(server.requests().len(), 1);
+}
+
+/// The reproducer for GES: a server that always answers the same full page and
+/// says there are a million backups. The old paginator requested 1,000 pages and returned
+/// them as if the listing were complete.
+#[tokio::test]
+async fn a_server_repeating_one_page_ends_the_listing_with_an_error() {
+    let server = server_always_full().await;
+    let mut backups = aksk_client(&server).graph_backups(GRAPH).page_size(1);
+    let mut listed = 0usize;
+    let mut error = None;
+    while listed <= 1000 {
+        match backups.next().await {
+            Some(Ok(_)) => listed += 1,
+            Some(Err(e)) => {
+                error = Some(e);
+                break;
+            }
+            None => break,
+        }
+    }
+    let error = error.expect("a listing that never ends is an error, not a truncation");
+    assert_eq!(listed, 1, "only the first page is listed");
+    assert_eq!(server.requests().len(), 2, "{error}");
+    assert_eq!(pagination_kind(&error), &PaginationErrorKind::RepeatedPage);
+    assert_eq!(
+        error.to_string(),
+        "huawei-ges listGraphBackups: paging stopped after 2 pages: page 2 repeats the page before it"
+    );
+    assert!(backups.next().await.is_none(), "the listing ended");
+}
+
+/// Reaching the page cap while the service reports more is an error, never a silent
+/// truncation; the pages before it are still delivered.
+#[tokio::test]
+async fn reaching_max_pages_is_an_error_after_the_pages_it_allowed() {
+    let server = serve(vec![
+        page(10, &["b1"]),
+        page(10, &["b2"]),
+        page(10, &["b3"]),
+        page(10, &["b4"]),
+    ])
+    .await;
+    let mut backups = aksk_client(&server).backups().page_size(1).max_pages(3);
+    let mut ids = Vec::new();
+    let mut error = None;
+    while ids.len() <= 10 {
+        match backups.next().await {
+            Some(Ok(b)) => ids.push(b.id.unwrap()),
+            Some(Err(e)) => {
+                error = Some(e);
+                break;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(ids, ["b1", "b2", "b3"]);
+    let error = error.expect("a cap reached is an error");
+    assert_eq!(server.requests().len(), 3, "{error}");
+    assert_eq!(
+        pagination_kind(&error),
+        &PaginationErrorKind::PageCapReached { max_pages: 3 }
+    );
+    assert!(backups.next().await.is_none());
+    assert_eq!(server.requests().len(), 3);
+
+    let server = serve(vec![
+        page(10, &["b1"]),
+        page(10, &["b2"]),
+        page(10, &["b3"]),
+        page(10, &["b4"]),
+    ])
+    .await;
+    let collected = aksk_client(&server)
+        .backups()
+        .page_size(1)
+        .max_pages(3)
+        .collect()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        pagination_kind(&collected),
+        &PaginationErrorKind::PageCapReached { max_pages: 3 }
+    );
+    assert_eq!(server.requests().len(), 3);
+}
+
+/// A server that answers an empty page but counts more backups than it listed ends the
+/// listing (an empty page is the last), and one that ignores `offset` repeats its page.
+#[tokio::test]
+async fn an_offset_that_does_not_move_the_listing_ends_it() {
+    let server = serve(vec![page(5, &["b1", "b2"]), page(5, &[])]).await;
+    let all = aksk_client(&server)
+        .graph_backups(GRAPH)
+        .page_size(2)
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(server.requests().len(), 2);
+
+    let server = serve(vec![page(5, &["b1", "b2"]), page(5, &["b1", "b2"])]).await;
+    let error = aksk_client(&server)
+        .graph_backups(GRAPH)
+        .page_size(2)
+        .collect()
+        .await
+        .unwrap_err();
+    assert_eq!(pagination_kind(&error), &PaginationErrorKind::RepeatedPage);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn backups_come_as_pages_and_as_a_stream() {
+    let script = || {
+        vec![
+            page(5, &["b1", "b2"]),
+            page(5, &["b3", "b4"]),
+            page(5, &["b5"]),
+        ]
+    };
+    let server = serve(script()).await;
+    let mut pages = aksk_client(&server).graph_backups(GRAPH).page_size(2);
+    let mut sizes = Vec::new();
+    while let Some(page) = pages.next_page().await {
+        sizes.push(page.unwrap().len());
+        assert!(sizes.len() <= 10, "did not end");
+    }
+    assert_eq!(sizes, [2, 2, 1]);
+
+    let server = serve(script()).await;
+    let mut stream = aksk_client(&server)
+        .graph_backups(GRAPH)
+        .page_size(2)
+        .into_stream();
+    let mut ids = Vec::new();
+    while let Some(backup) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut stream).poll_next(cx)).await
+    {
+        ids.push(backup.unwrap().id.unwrap());
+        assert!(ids.len() <= 10, "did not end");
+    }
+    assert_eq!(ids, ["b1", "b2", "b3", "b4", "b5"]);
+    assert_eq!(server.requests().len(), 3);
 }

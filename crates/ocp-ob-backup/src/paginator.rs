@@ -1,9 +1,10 @@
-//! The data backup task list as a stream of items, page after page.
-
-use std::collections::VecDeque;
+//! The data backup task list as a stream of items, page after page, on backup-core's
+//! paginator.
 
 use backup_core::Error;
+use backup_core::paginate::{FetchPage, Page, Paginator, Stream};
 
+use crate::client::VENDOR;
 use crate::{Client, DataBackupTask, ListDataBackupTasksInput};
 
 /// The largest page OCP serves.
@@ -31,55 +32,107 @@ impl Client {
             id: Some(cluster_id),
             ..ListDataBackupTasksInput::default()
         };
-        DataBackupTasks {
+        let pages = TaskPages {
             client: self.clone(),
             input,
             page_size: DEFAULT_PAGE_SIZE,
-            next_page: 1,
-            buffered: VecDeque::new(),
-            done: false,
+        };
+        DataBackupTasks {
+            inner: Paginator::new(VENDOR, "listDataBackupTasks", 1, pages),
         }
     }
 }
 
-/// A paginator over `GET .../backup/task/dataBackupTasks`: an async stream of
-/// [`DataBackupTask`]s driven by [`next`](Self::next) (no `futures` dependency).
-///
-/// It requests page 1, 2, ... and stops after the page OCP reports as the last
-/// (`page.totalPages`), after an empty page, or, when OCP sends no page information, after
-/// a page shorter than the page size. After an error it ends.
+/// Fetches page `n` of `listDataBackupTasks`.
 #[derive(Debug)]
-pub struct DataBackupTasks {
+struct TaskPages {
     client: Client,
     input: ListDataBackupTasksInput,
     page_size: i32,
-    next_page: i32,
-    buffered: VecDeque<DataBackupTask>,
-    done: bool,
+}
+
+impl FetchPage for TaskPages {
+    type Item = DataBackupTask;
+    type Cursor = i32;
+
+    async fn fetch(&mut self, number: i32) -> Result<Page<DataBackupTask, i32>, Error> {
+        let mut input = self.input.clone();
+        input.page = Some(number);
+        input.size = Some(self.page_size);
+        let page = self
+            .client
+            .list_data_backup_tasks()
+            .with_input(input)
+            .send()
+            .await?;
+        let contents = page.contents.unwrap_or_default();
+        let info = page.page.unwrap_or_default();
+        let last = match info.total_pages {
+            Some(total) => i64::from(number) >= total,
+            // Without page information, a short page is the last.
+            None => contents.len() < usize::try_from(self.page_size).unwrap_or(usize::MAX),
+        };
+        let next = if contents.is_empty() || last {
+            None
+        } else {
+            number.checked_add(1)
+        };
+        Ok(Page::new(contents, next).with_number(info.number))
+    }
+}
+
+/// A paginator over `GET .../backup/task/dataBackupTasks`: an async stream of
+/// [`DataBackupTask`]s driven by [`next`](Self::next), or a
+/// [`Stream`] ([`into_stream`](Self::into_stream)).
+///
+/// It requests page 1, 2, ... and stops after the page OCP reports as the last
+/// (`page.totalPages`), after an empty page, or, when OCP sends no page information, after
+/// a page shorter than the page size. A listing that would not end is an
+/// [`Error::Pagination`](backup_core::Error::Pagination) after a bounded number of
+/// requests: a page repeating the previous one (the same `page.number` or the same
+/// tasks), or more than [`max_pages`](Self::max_pages) pages. After an error it ends.
+#[derive(Debug)]
+pub struct DataBackupTasks {
+    inner: Paginator<TaskPages>,
 }
 
 impl DataBackupTasks {
     /// Items per request, 1 to [`MAX_PAGE_SIZE`] (checked when the first page is requested).
     pub fn page_size(mut self, size: i32) -> Self {
-        self.page_size = size;
+        self.inner.fetcher_mut().page_size = size;
         self
     }
 
     /// Only tasks started at or after `time` (ISO 8601, as OCP expects it).
     pub fn start_time(mut self, time: impl Into<String>) -> Self {
-        self.input.start_time = Some(time.into());
+        self.inner.fetcher_mut().input.start_time = Some(time.into());
         self
     }
 
     /// Only tasks started at or before `time`.
     pub fn end_time(mut self, time: impl Into<String>) -> Self {
-        self.input.end_time = Some(time.into());
+        self.inner.fetcher_mut().input.end_time = Some(time.into());
         self
     }
 
     /// Only the tasks of backup set `id`.
     pub fn backup_set_id(mut self, id: i64) -> Self {
-        self.input.backup_set_id = Some(id);
+        self.inner.fetcher_mut().input.backup_set_id = Some(id);
+        self
+    }
+
+    /// The most pages to request (default
+    /// [`DEFAULT_MAX_PAGES`](backup_core::paginate::DEFAULT_MAX_PAGES)); more is an
+    /// error, not a shortened listing.
+    pub fn max_pages(mut self, max_pages: u32) -> Self {
+        self.inner = self.inner.max_pages(max_pages);
+        self
+    }
+
+    /// The most tasks [`collect_all`](Self::collect_all) holds (default
+    /// [`DEFAULT_MAX_ITEMS`](backup_core::paginate::DEFAULT_MAX_ITEMS)); more is an error.
+    pub fn max_items(mut self, max_items: usize) -> Self {
+        self.inner = self.inner.max_items(max_items);
         self
     }
 
@@ -88,55 +141,28 @@ impl DataBackupTasks {
     /// A validation error (cluster id not positive, page size out of range) is returned
     /// before anything is sent.
     pub async fn next(&mut self) -> Option<Result<DataBackupTask, Error>> {
-        loop {
-            if let Some(task) = self.buffered.pop_front() {
-                return Some(Ok(task));
-            }
-            if self.done {
-                return None;
-            }
-            let mut input = self.input.clone();
-            input.page = Some(self.next_page);
-            input.size = Some(self.page_size);
-            let page = match self
-                .client
-                .list_data_backup_tasks()
-                .with_input(input)
-                .send()
-                .await
-            {
-                Ok(page) => page,
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
-            };
-            let contents = page.contents.unwrap_or_default();
-            let count = contents.len();
-            let total_pages = page.page.as_ref().and_then(|p| p.total_pages);
-            let last = match total_pages {
-                Some(total) => i64::from(self.next_page) >= total,
-                None => count < usize::try_from(self.page_size).unwrap_or(usize::MAX),
-            };
-            if count == 0 || last || self.next_page == i32::MAX {
-                self.done = true;
-            } else {
-                self.next_page += 1;
-            }
-            self.buffered.extend(contents);
-        }
+        self.inner.next().await
+    }
+
+    /// The next page's tasks (the rest of a page [`next`](Self::next) started, first),
+    /// `None` after the last page, or the error that ended the listing.
+    pub async fn next_page(&mut self) -> Option<Result<Vec<DataBackupTask>, Error>> {
+        self.inner.next_page().await
+    }
+
+    /// The remaining tasks as a [`Stream`].
+    pub fn into_stream(self) -> impl Stream<Item = Result<DataBackupTask, Error>> + Send + Unpin {
+        self.inner.into_stream()
     }
 
     /// Collects every remaining task.
     ///
     /// # Errors
     ///
-    /// The first error of a page request.
-    pub async fn collect_all(mut self) -> Result<Vec<DataBackupTask>, Error> {
-        let mut out = Vec::new();
-        while let Some(task) = self.next().await {
-            out.push(task?);
-        }
-        Ok(out)
+    /// The first error of a page request, or an
+    /// [`Error::Pagination`](backup_core::Error::Pagination) for a listing that would not
+    /// end or holds more than [`max_items`](Self::max_items) tasks.
+    pub async fn collect_all(self) -> Result<Vec<DataBackupTask>, Error> {
+        self.inner.collect().await
     }
 }

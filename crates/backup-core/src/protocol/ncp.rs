@@ -1774,6 +1774,7 @@ pub mod testing {
             Error::AmbiguousOutcome(_) => "AmbiguousOutcome",
             Error::WaitTimedOut(_) => "WaitTimedOut",
             Error::JobFailed(_) => "JobFailed",
+            Error::Pagination(_) => "Pagination",
         };
         let service = error.service_error();
         let excerpt = match error {
