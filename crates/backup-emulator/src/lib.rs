@@ -20,7 +20,7 @@ mod state;
 
 pub use config::{
     BackupStrategy, CacheInstance, Credentials, Fault, FaultRule, Fixture, GesGraph, HadoopCluster,
-    HuaweiUser, KeyPair, OcpCluster, OcpTenant, Resources, ThrottleRule, UserPassword,
+    HuaweiUser, KeyPair, OcpCluster, OcpRefusal, OcpTenant, Resources, ThrottleRule, UserPassword,
 };
 pub use state::Counters;
 
