@@ -1062,18 +1062,23 @@ async fn a_refused_ocp_backup_exits_1_with_the_hint() {
         .start()
         .await
         .unwrap();
-    let out = run(
-        &mut backupctl(&emu),
-        &["ocp", "backup-now", "--cluster-id", "1", "--wait"],
-    );
-    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
-    assert!(
-        out.stderr.contains("Cluster compaction needed") && out.stderr.contains("50001"),
-        "{}",
-        out.stderr
-    );
-    assert!(!out.stderr.contains("succeeded"), "{}", out.stderr);
-    assert_eq!(emu.requests(ops::OCP_BACKUP_NOW), 1);
+    // Without --wait too: the refusal is the answer to backupNow itself, not something
+    // only the waiter notices.
+    for (index, wait) in [false, true].into_iter().enumerate() {
+        let mut args = vec!["ocp", "backup-now", "--cluster-id", "1"];
+        if wait {
+            args.push("--wait");
+        }
+        let out = run(&mut backupctl(&emu), &args);
+        assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("Cluster compaction needed") && out.stderr.contains("50001"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+        assert_eq!(emu.requests(ops::OCP_BACKUP_NOW), index as u64 + 1);
+    }
     assert_eq!(emu.requests(ops::OCP_GET_TASK_INSTANCE), 0);
 }
 
