@@ -424,6 +424,13 @@ pub struct ServiceError {
     pub retry_after: Option<Duration>,
     /// The start of the response body, for diagnosis.
     pub excerpt: String,
+    /// What the error concerns, when the vendor answered about several objects at once
+    /// and named the one that failed (an OCP backup object: `tenant 1002 of cluster 8`).
+    pub subject: Option<String>,
+    /// Jobs or tasks the vendor started although the call failed as a whole (a backup of
+    /// several objects refused for some of them). They run: follow or cancel them rather
+    /// than repeating the call. Empty when nothing was started.
+    pub started_job_ids: Vec<String>,
 }
 
 impl ServiceError {
@@ -441,7 +448,22 @@ impl ServiceError {
             retryability,
             retry_after: None,
             excerpt: String::new(),
+            subject: None,
+            started_job_ids: Vec::new(),
         }
+    }
+
+    /// Names what the error concerns ([`subject`](Self::subject)).
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Records the jobs or tasks started despite the error
+    /// ([`started_job_ids`](Self::started_job_ids)).
+    pub fn with_started_job_ids(mut self, ids: Vec<String>) -> Self {
+        self.started_job_ids = ids;
+        self
     }
 
     /// Sets the vendor code.
@@ -486,9 +508,15 @@ pub(crate) fn seal_service_error(
     body: &[u8],
     secrets: &Secrets,
 ) {
-    for text in [&mut error.code, &mut error.message, &mut error.request_id]
-        .into_iter()
-        .flatten()
+    for text in [
+        &mut error.code,
+        &mut error.message,
+        &mut error.request_id,
+        &mut error.subject,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(error.started_job_ids.iter_mut())
     {
         secrets.scrub_in_place(text);
     }
@@ -516,6 +544,16 @@ impl fmt::Display for ServiceError {
         }
         if let Some(message) = &self.message {
             write!(f, ": {}", escape(&truncate_chars(message, MESSAGE_LIMIT)))?;
+        }
+        if let Some(subject) = &self.subject {
+            write!(f, " (for {})", escape(subject))?;
+        }
+        if !self.started_job_ids.is_empty() {
+            write!(
+                f,
+                "; started anyway: {}",
+                escape(&self.started_job_ids.join(", "))
+            )?;
         }
         if let Some(id) = &self.request_id {
             write!(f, " (request id {})", escape(id))?;
@@ -835,6 +873,26 @@ mod tests {
         assert_eq!(err.code(), Some("APIGW.0308"));
         assert_eq!(err.request_id(), Some("req-1"));
         assert_eq!(err.http_status(), Some(429));
+    }
+
+    #[test]
+    fn a_partial_failure_shows_its_subject_and_the_jobs_it_started_and_seals_them() {
+        let mut e = ServiceError::new(200, ServiceErrorKind::Other, Retryability::No)
+            .with_code("50001")
+            .with_message("Cluster compaction needed before full data backup")
+            .with_subject("tenant 1002 of cluster 8 key-S3CRET")
+            .with_started_job_ids(vec!["11".into(), "12".into()]);
+        e.vendor = "ocp";
+        e.operation = "backupNow";
+        let mut secrets = Secrets::new();
+        secrets.add("key-S3CRET");
+        let info = OperationInfo::non_idempotent("backupNow");
+        seal_service_error(&mut e, &info, b"", &secrets);
+        let shown = Error::from(e).to_string();
+        assert_eq!(
+            shown,
+            "ocp backupNow failed: HTTP 200, code 50001: Cluster compaction needed before full data backup (for tenant 1002 of cluster 8 [redacted]); started anyway: 11, 12"
+        );
     }
 
     /// What a terminal would act on: C0 (ESC among them), DEL, C1 (CSI, OSC) and the

@@ -207,16 +207,22 @@ impl Secrets {
     }
 
     /// `error` with every registered secret removed from the texts it carries (code,
-    /// message, request id, excerpt, reason, transport error, job and wait texts).
+    /// message, request id, subject, started job ids, excerpt, reason, transport error, job and wait texts).
     pub fn scrub_error(&self, error: Error) -> Error {
         if self.values.is_empty() {
             return error;
         }
         match error {
             Error::Service(mut e) => {
-                for text in [&mut e.code, &mut e.message, &mut e.request_id]
-                    .into_iter()
-                    .flatten()
+                for text in [
+                    &mut e.code,
+                    &mut e.message,
+                    &mut e.request_id,
+                    &mut e.subject,
+                ]
+                .into_iter()
+                .flatten()
+                .chain(e.started_job_ids.iter_mut())
                 {
                     self.scrub_in_place(text);
                 }

@@ -469,6 +469,32 @@ pub struct OcpCluster {
     /// When set, every backup task of this cluster fails at its last subtask with this reason.
     #[serde(default)]
     pub fail_backups_with: Option<String>,
+    /// When set, OCP refuses every backupNow of this cluster and of its tenants: the answer
+    /// is `200`, `successful: true`, with a result saying `beSuccessful: false` and this
+    /// error code and hint (seed 002's `BackupCommonResponse`), and no task is started.
+    #[serde(default)]
+    pub refuse_backups_with: Option<OcpRefusal>,
+}
+
+/// Why OCP refuses a backup: what a `beSuccessful: false` result carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OcpRefusal {
+    /// `errorCode` (its shape is undocumented, "Object": any JSON value is sent as is).
+    #[serde(default)]
+    pub error_code: serde_json::Value,
+    /// `hint`.
+    pub hint: String,
+}
+
+impl OcpRefusal {
+    /// A refusal with `error_code` and `hint`.
+    pub fn new(error_code: impl Into<serde_json::Value>, hint: impl Into<String>) -> Self {
+        Self {
+            error_code: error_code.into(),
+            hint: hint.into(),
+        }
+    }
 }
 
 fn default_ob_cluster_id() -> i64 {
@@ -489,7 +515,15 @@ impl OcpCluster {
             tenants: Vec::new(),
             backup_strategy: default_strategy(),
             fail_backups_with: None,
+            refuse_backups_with: None,
         }
+    }
+
+    /// Makes OCP refuse every backupNow of this cluster and its tenants
+    /// ([`OcpCluster::refuse_backups_with`]).
+    pub fn refusing_backups(mut self, refusal: OcpRefusal) -> Self {
+        self.refuse_backups_with = Some(refusal);
+        self
     }
 
     /// Adds a tenant.

@@ -20,7 +20,7 @@ mod state;
 
 pub use config::{
     BackupStrategy, CacheInstance, ClusterOperation, Credentials, Fault, FaultRule, Fixture,
-    GesGraph, HadoopCluster, HuaweiUser, KeyPair, OcpCluster, OcpTenant, Resources,
+    GesGraph, HadoopCluster, HuaweiUser, KeyPair, OcpCluster, OcpRefusal, OcpTenant, Resources,
     ServiceErrorSpec, ThrottleRule, UserPassword,
 };
 pub use state::Counters;

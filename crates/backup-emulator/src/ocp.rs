@@ -320,8 +320,30 @@ fn backup_now(
         ));
     }
 
-    let now = shared.now();
     let tenant_id = tenant.map(|t| t.id);
+    let mut object = json!({
+        "clusterId": cluster_id,
+        "backupDimension": if tenant_id.is_some() { "TENANT" } else { "CLUSTER" },
+    });
+    if let (Some(t), Some(map)) = (tenant_id, object.as_object_mut()) {
+        map.insert("tenantId".into(), t.into());
+    }
+    if let Some(refusal) = &cluster.refuse_backups_with {
+        return Ok(ok(
+            shared,
+            json!({
+                "obBackupTaskType": "DATA_BACKUP_NOW",
+                "backupObjectOpsResultList": [{
+                    "beSuccessful": false,
+                    "obBackupObjectList": [object],
+                    "errorCode": refusal.error_code,
+                    "hint": refusal.hint,
+                }],
+            }),
+        ));
+    }
+
+    let now = shared.now();
     let mut inner = shared.lock();
     // An incremental backup needs an earlier successful full backup of the same scope.
     let has_full = inner.backups.iter().any(|b| {
@@ -369,13 +391,6 @@ fn backup_now(
         },
     );
     drop(inner);
-    let mut object = json!({
-        "clusterId": cluster_id,
-        "backupDimension": if tenant_id.is_some() { "TENANT" } else { "CLUSTER" },
-    });
-    if let (Some(t), Some(map)) = (tenant_id, object.as_object_mut()) {
-        map.insert("tenantId".into(), t.into());
-    }
     Ok(ok(
         shared,
         json!({

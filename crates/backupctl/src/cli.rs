@@ -64,7 +64,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "ID")]
     pub ges_project_id: Option<String>,
     /// How results are printed on standard output.
-    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, short = 'o', global = true, value_enum, ignore_case = true, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
     /// Log to standard error: -v attempts and retries, -vv also what is sent, -vvv everything.
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
@@ -200,7 +200,7 @@ pub enum CacheCommand {
         #[arg(long)]
         bucket: String,
         /// Whether the file is a manual or an automatic (system) backup.
-        #[arg(long = "type", value_enum, default_value_t = BackupTypeArg::Manual)]
+        #[arg(long = "type", value_enum, ignore_case = true, default_value_t = BackupTypeArg::Manual)]
         backup_type: BackupTypeArg,
         #[command(flatten)]
         family: FamilyArg,
@@ -245,13 +245,14 @@ pub struct FamilyArg {
     pub redis: bool,
 }
 
-/// The kind of NCP cache backup file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, serde::Serialize)]
+/// The kind of NCP cache backup file. The CLI and plans accept any case (`SYSTEM`, the
+/// API's own spelling, as well as `system`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackupTypeArg {
-    /// A manual backup.
+    /// A manual backup (MANUAL).
     Manual,
-    /// An automatic backup.
+    /// An automatic backup (SYSTEM).
     System,
 }
 
@@ -260,7 +261,7 @@ pub enum BackupTypeArg {
 pub enum OcpCommand {
     /// Back up a cluster, or one tenant with --tenant-id (backupNow).
     #[command(
-        after_help = "Examples:\n  backupctl ocp backup-now --cluster-id 1 --mode physical --data full --wait\n  backupctl ocp backup-now --cluster-id 1 --tenant-id 1001 --data incremental\n  backupctl ocp backup-now --cluster-id 1 --storage-config s3.json\n\nWithout --storage-config, the storage (and, without --mode, the backup mode) of the\ncluster's backup strategy is used. The file holds an obBackupServiceStorageConfig object."
+        after_help = "Examples:\n  backupctl ocp backup-now --cluster-id 1 --mode physical --data full --wait\n  backupctl ocp backup-now --cluster-id 1 --tenant-id 1001 --data incremental\n  backupctl ocp backup-now --cluster-id 1 --storage-config s3.json --mode physical\n\nWithout --storage-config, the storage (and, without --mode, the backup mode) of the\ncluster's backup strategy is used. The file holds an obBackupServiceStorageConfig object,\nor a whole backup strategy (getBackupStrategy's data) whose backupMode is then\nused; with a bare storage object, --mode is required. Values may be written as the API\nspells them, in any case: --mode PHYSICAL_BACKUP --data incremental_backup."
     )]
     BackupNow {
         /// The cluster id.
@@ -269,13 +270,15 @@ pub enum OcpCommand {
         /// Back up only this tenant.
         #[arg(long)]
         tenant_id: Option<i64>,
-        /// Physical or logical backup [default: the strategy's].
-        #[arg(long, value_enum)]
+        /// Physical or logical backup (also PHYSICAL_BACKUP, LOGICAL_BACKUP) [default: the
+        /// strategy's, or the file's backupMode with --storage-config].
+        #[arg(long, value_enum, ignore_case = true)]
         mode: Option<OcpModeArg>,
-        /// Full or incremental data backup.
-        #[arg(long, value_enum, default_value_t = OcpDataArg::Full)]
+        /// Full or incremental data backup (also FULL_BACKUP, INCREMENTAL_BACKUP).
+        #[arg(long, value_enum, ignore_case = true, default_value_t = OcpDataArg::Full)]
         data: OcpDataArg,
-        /// A JSON file with the storage configuration (obBackupServiceStorageConfig).
+        /// A JSON file with the storage configuration: an obBackupServiceStorageConfig
+        /// object, or a backup strategy holding one (and its backupMode).
         #[arg(long, value_name = "FILE")]
         storage_config: Option<PathBuf>,
         #[command(flatten)]
@@ -316,25 +319,43 @@ pub enum OcpCommand {
     },
 }
 
-/// OCP backup modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, serde::Serialize)]
+/// OCP backup modes; the API's spellings are aliases, and any case is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OcpModeArg {
     /// PHYSICAL_BACKUP.
+    #[value(alias = "PHYSICAL_BACKUP")]
     Physical,
     /// LOGICAL_BACKUP.
+    #[value(alias = "LOGICAL_BACKUP")]
     Logical,
 }
 
-/// OCP data backup modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, serde::Serialize)]
+/// OCP data backup modes; the API's spellings are aliases, and any case is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OcpDataArg {
     /// FULL_BACKUP.
+    #[value(alias = "FULL_BACKUP")]
     Full,
     /// INCREMENTAL_BACKUP.
+    #[value(alias = "INCREMENTAL_BACKUP")]
     Incremental,
 }
+
+/// A plan reads these values as the command line does: by name or alias, in any case.
+macro_rules! deserialize_like_the_cli {
+    ($($enum:ty),+) => {$(
+        impl<'de> serde::Deserialize<'de> for $enum {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+                <$enum as ValueEnum>::from_str(&text, true).map_err(serde::de::Error::custom)
+            }
+        }
+    )+};
+}
+
+deserialize_like_the_cli!(BackupTypeArg, OcpModeArg, OcpDataArg);
 
 /// GES commands.
 #[derive(Debug, Subcommand)]
@@ -545,6 +566,93 @@ mod tests {
             missing.is_empty(),
             "commands without an example: {missing:?}"
         );
+    }
+
+    #[test]
+    fn value_options_take_the_apis_spellings_in_any_case() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("backupctl").chain(args.iter().copied()))
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+        };
+        let export_type = |spelling: &str| match parse(&[
+            "ncp",
+            "cache",
+            "export",
+            "--instance-no",
+            "1",
+            "--file-name",
+            "f",
+            "--bucket",
+            "b",
+            "--type",
+            spelling,
+        ])
+        .command
+        {
+            Command::Ncp(NcpCommand::Cache(CacheCommand::Export { backup_type, .. })) => {
+                backup_type
+            }
+            other => panic!("{other:?}"),
+        };
+        for spelling in ["system", "SYSTEM", "System"] {
+            assert_eq!(export_type(spelling), BackupTypeArg::System, "{spelling}");
+        }
+        for spelling in ["manual", "MANUAL"] {
+            assert_eq!(export_type(spelling), BackupTypeArg::Manual, "{spelling}");
+        }
+        let backup_now = |mode: &str, data: &str| match parse(&[
+            "ocp",
+            "backup-now",
+            "--cluster-id",
+            "1",
+            "--mode",
+            mode,
+            "--data",
+            data,
+        ])
+        .command
+        {
+            Command::Ocp(OcpCommand::BackupNow { mode, data, .. }) => (mode, data),
+            other => panic!("{other:?}"),
+        };
+        for (mode, data) in [
+            ("physical", "full"),
+            ("PHYSICAL_BACKUP", "FULL_BACKUP"),
+            ("Physical", "full_backup"),
+        ] {
+            assert_eq!(
+                backup_now(mode, data),
+                (Some(OcpModeArg::Physical), OcpDataArg::Full),
+                "{mode} {data}"
+            );
+        }
+        assert_eq!(
+            backup_now("LOGICAL_BACKUP", "INCREMENTAL_BACKUP"),
+            (Some(OcpModeArg::Logical), OcpDataArg::Incremental)
+        );
+        // Anything else is still refused.
+        assert!(
+            Cli::try_parse_from([
+                "backupctl",
+                "ocp",
+                "backup-now",
+                "--cluster-id",
+                "1",
+                "--mode",
+                "PHYSICAL_BACKUPS"
+            ])
+            .is_err()
+        );
+        // Plans read the same spellings.
+        assert_eq!(
+            serde_json::from_str::<OcpModeArg>("\"physical_BACKUP\"").ok(),
+            Some(OcpModeArg::Physical)
+        );
+        assert_eq!(
+            serde_json::from_str::<BackupTypeArg>("\"SYSTEM\"").ok(),
+            Some(BackupTypeArg::System)
+        );
+        assert!(serde_json::from_str::<OcpDataArg>("\"half\"").is_err());
     }
 
     #[test]

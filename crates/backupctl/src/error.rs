@@ -4,7 +4,9 @@
 //! plan file, input the SDK rejected before sending, a client that cannot be configured,
 //! no usable credentials: nothing was sent in any of these cases);
 //! 1 means it was attempted and failed (the vendor said no, the network failed, a backup
-//! failed or did not finish in time, or a plan had a failed target).
+//! failed or did not finish in time, or a plan had a failed target). Once a command has
+//! sent anything, its errors exit 1 whatever their class ([`CliError::after_send`]): a
+//! waiter refusing a job id the server returned is not a usage error, the create was sent.
 
 use std::fmt;
 use std::process::ExitCode;
@@ -15,10 +17,12 @@ pub enum CliError {
     /// The command cannot be run as given.
     Usage(String),
     /// An SDK call failed; `context` names the vendor and operation for errors whose own
-    /// text does not.
+    /// text does not. `after_send`: an earlier request of the same command was sent, so
+    /// the command was attempted even if this call refused its input.
     Sdk {
         context: String,
         error: backup_core::Error,
+        after_send: bool,
     },
     /// Something else failed at run time (a report that cannot be written, say).
     Failed(String),
@@ -43,6 +47,27 @@ impl CliError {
         CliError::Sdk {
             context: context.into(),
             error,
+            after_send: false,
+        }
+    }
+
+    /// An SDK call that failed after the command had already sent a request (its create,
+    /// or the read it builds on).
+    pub fn sdk_after_send(context: impl Into<String>, error: backup_core::Error) -> Self {
+        CliError::sdk(context, error).after_send()
+    }
+
+    /// This error, from a command that has already sent something: it can no longer exit
+    /// 2 ("nothing was sent").
+    pub fn after_send(self) -> Self {
+        match self {
+            CliError::Sdk { context, error, .. } => CliError::Sdk {
+                context,
+                error,
+                after_send: true,
+            },
+            CliError::Usage(message) => CliError::Failed(message),
+            failed @ CliError::Failed(_) => failed,
         }
     }
 
@@ -63,8 +88,12 @@ impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Usage(_) => ExitCode::from(2),
-            CliError::Sdk { error, .. } if is_usage_error(error) => ExitCode::from(2),
-            // A create was sent, so never 2, whatever the retry's error.
+            CliError::Sdk {
+                error,
+                after_send: false,
+                ..
+            } if is_usage_error(error) => ExitCode::from(2),
+            // Something was sent, so never 2, whatever the later error.
             CliError::Sdk { .. } | CliError::Failed(_) | CliError::Reconciled(_) => {
                 ExitCode::from(1)
             }
@@ -119,7 +148,9 @@ impl fmt::Display for CliError {
             CliError::Usage(message) | CliError::Failed(message) => {
                 write!(f, "{}", one_line(message))
             }
-            CliError::Sdk { context, error } => write!(f, "{}", describe_sdk_error(context, error)),
+            CliError::Sdk { context, error, .. } => {
+                write!(f, "{}", describe_sdk_error(context, error))
+            }
             CliError::Reconciled(failure) => write!(
                 f,
                 "{}; {}",
@@ -178,6 +209,25 @@ mod tests {
             assert!(!line.chars().any(unsafe_char), "{line:?}");
             assert!(line.contains("\\u{"), "{line}");
         }
+    }
+
+    #[test]
+    fn an_error_after_something_was_sent_never_exits_2() {
+        let refused = || backup_core::Error::invalid_input("job_id", "must not be empty");
+        assert_eq!(
+            CliError::sdk_after_send("ges showJob", refused()).exit_code(),
+            ExitCode::from(1)
+        );
+        assert_eq!(
+            CliError::sdk("ges showJob", refused())
+                .after_send()
+                .exit_code(),
+            ExitCode::from(1)
+        );
+        assert_eq!(
+            CliError::Usage("no mode".into()).after_send().exit_code(),
+            ExitCode::from(1)
+        );
     }
 
     #[test]

@@ -147,7 +147,7 @@ pub async fn wait_for_ges_backup(
         |p| progress.update(p),
     )
     .await
-    .map_err(|e| CliError::sdk("ges listGraphBackups", e))
+    .map_err(|e| CliError::sdk_after_send("ges listGraphBackups", e))
 }
 
 /// Waits until OCP lists data backup task `task_id` of `cluster_id` as `DONE`.
@@ -180,7 +180,7 @@ pub async fn wait_for_ocp_task(
         |p| progress.update(p),
     )
     .await
-    .map_err(|e| CliError::sdk("ocp listDataBackupTasks", e))
+    .map_err(|e| CliError::sdk_after_send("ocp listDataBackupTasks", e))
 }
 
 /// Waits until the manual backup `id` (its file name, else its start time, as the
@@ -211,5 +211,5 @@ pub async fn wait_for_manual_backup<C: ManualBackups>(
         |p| progress.update(p),
     )
     .await
-    .map_err(|e| CliError::sdk(list_operation, e))
+    .map_err(|e| CliError::sdk_after_send(list_operation, e))
 }

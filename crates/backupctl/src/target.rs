@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use backup_core::Error;
 use backup_core::operation::{OperationSpec, RequestParts};
+use clap::ValueEnum;
 use ncp_vcache::{BackupEntry, ManualBackups};
 use ocp_ob_backup::{BackupMode, BackupStorageConfig, DataBackupMode};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -331,23 +332,24 @@ impl TargetSpec {
                 };
                 match storage_config {
                     Some(path) => {
-                        let storage = read_storage_config(path).await?;
+                        let file = read_storage_config(path).await?;
+                        let mode = file.mode_or(mode, path)?;
                         let parts = match tenant_id {
                             Some(tenant) => client
                                 .tenant_backup_now()
                                 .id(*cluster_id)
                                 .tenant_id(*tenant)
-                                .set_backup_mode(mode.or(Some(BackupMode::PhysicalBackup)))
+                                .backup_mode(mode)
                                 .data_backup_mode(data_mode(*data))
-                                .ob_backup_service_storage_config(storage)
+                                .ob_backup_service_storage_config(file.storage)
                                 .as_input()
                                 .to_request_parts(),
                             None => client
                                 .backup_now()
                                 .id(*cluster_id)
-                                .set_backup_mode(mode.or(Some(BackupMode::PhysicalBackup)))
+                                .backup_mode(mode)
                                 .data_backup_mode(data_mode(*data))
-                                .ob_backup_service_storage_config(storage)
+                                .ob_backup_service_storage_config(file.storage)
                                 .as_input()
                                 .to_request_parts(),
                         };
@@ -453,7 +455,7 @@ impl TargetSpec {
                         .wait_with_progress(|p| progress.update(p))
                         .await
                         .map_err(|e| {
-                            CliError::sdk("ncp-vhadoop getCloudHadoopInstanceDetail", e)
+                            CliError::sdk_after_send("ncp-vhadoop getCloudHadoopInstanceDetail", e)
                         })?;
                     result["cluster"] = json!({
                         "status": cluster.cloud_hadoop_instance_status_name,
@@ -497,7 +499,8 @@ impl TargetSpec {
                         bucket,
                         BackupTypeArg::Manual,
                     )
-                    .await?;
+                    .await
+                    .map_err(CliError::after_send)?;
                     progress.note(&format!("export of {file_name} to {bucket} requested"));
                     result["export"] =
                         json!({ "fileName": file_name, "bucket": bucket, "requestId": request_id });
@@ -524,8 +527,13 @@ impl TargetSpec {
                 storage_config,
             } => {
                 let client = ctx.ocp()?;
-                let (storage, strategy_mode) = match storage_config {
-                    Some(path) => (read_storage_config(path).await?, None),
+                // Errors after the strategy was read exit 1: something was sent.
+                let (storage, mode, sent) = match storage_config {
+                    Some(path) => {
+                        let file = read_storage_config(path).await?;
+                        let mode = file.mode_or(mode.map(backup_mode), path)?;
+                        (file.storage, mode, false)
+                    }
                     None => {
                         let strategy = client
                             .get_backup_strategy()
@@ -540,13 +548,21 @@ impl TargetSpec {
                                  configures no storage; pass --storage-config FILE"
                                 ))
                             })?;
-                        (storage, strategy.backup_mode)
+                        let strategy_mode = strategy
+                            .backup_mode
+                            .filter(|m| !matches!(m, BackupMode::Unknown(text) if text.is_empty()));
+                        let mode = match (mode, strategy_mode) {
+                            (Some(m), _) => backup_mode(*m),
+                            (None, Some(m)) => m,
+                            (None, None) => {
+                                return Err(CliError::Failed(format!(
+                                    "ocp getBackupStrategy: cluster {cluster_id}'s backup strategy \
+                                     names no backupMode; pass --mode"
+                                )));
+                            }
+                        };
+                        (storage, mode, true)
                     }
-                };
-                let mode = match (mode, strategy_mode) {
-                    (Some(m), _) => backup_mode(*m),
-                    (None, Some(m)) => m,
-                    (None, None) => BackupMode::PhysicalBackup,
                 };
                 let (cluster_id, tenant_id) = (*cluster_id, *tenant_id);
                 let created = create_reconciled(
@@ -591,7 +607,8 @@ impl TargetSpec {
                             .await
                     },
                 )
-                .await?;
+                .await
+                .map_err(|e| if sent { e.after_send() } else { e })?;
                 let (started, reconciliation) = match created {
                     Created::Answered { output, reconciled } => {
                         (output, verdicts_json(&reconciled))
@@ -619,7 +636,7 @@ impl TargetSpec {
                     let tasks = client
                         .wait_for_backup(&started, &config, |p| progress.update(p))
                         .await
-                        .map_err(|e| CliError::sdk("ocp getTaskInstance", e))?;
+                        .map_err(|e| CliError::sdk_after_send("ocp getTaskInstance", e))?;
                     result["tasks"] = tasks
                         .iter()
                         .map(|t| json!({"id": t.id, "name": t.name, "status": t.status, "finishTime": t.finish_time}))
@@ -666,13 +683,13 @@ impl TargetSpec {
                     let job = client
                         .wait_for_job(graph_id, &started.job_id, &config, |p| progress.update(p))
                         .await
-                        .map_err(|e| CliError::sdk("ges showJob", e))?;
+                        .map_err(|e| CliError::sdk_after_send("ges showJob", e))?;
                     result["jobStatus"] = to_json(&job.status);
                     let backups = client
                         .graph_backups(graph_id)
                         .collect()
                         .await
-                        .map_err(|e| CliError::sdk("ges listGraphBackups", e))?;
+                        .map_err(|e| CliError::sdk_after_send("ges listGraphBackups", e))?;
                     let listed = backups
                         .iter()
                         .find(|b| started.backup_id.is_some() && b.id == started.backup_id);
@@ -914,8 +931,38 @@ pub fn data_mode(data: OcpDataArg) -> DataBackupMode {
     }
 }
 
-/// Reads an `obBackupServiceStorageConfig` JSON file.
-pub async fn read_storage_config(path: &Path) -> Result<BackupStorageConfig, CliError> {
+/// What a `--storage-config` file holds: the storage, and the backup mode when the file
+/// names one.
+#[derive(Debug)]
+pub struct StorageFile {
+    pub storage: BackupStorageConfig,
+    pub backup_mode: Option<BackupMode>,
+}
+
+impl StorageFile {
+    /// The mode to send: `explicit` (`--mode`) first, then the file's. A file without one
+    /// gives no mode to fall back on, and guessing PHYSICAL_BACKUP would back up in a mode
+    /// the operator never chose: a usage error, before anything is sent.
+    pub fn mode_or(
+        &self,
+        explicit: Option<BackupMode>,
+        path: &Path,
+    ) -> Result<BackupMode, CliError> {
+        explicit
+            .or_else(|| self.backup_mode.clone())
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "storage config {} names no backupMode: pass --mode (physical or logical), or \
+                 give a backup strategy file that has one",
+                    path.display()
+                ))
+            })
+    }
+}
+
+/// Reads a `--storage-config` file: an `obBackupServiceStorageConfig` object, or a backup
+/// strategy holding one (with its `backupMode`).
+pub async fn read_storage_config(path: &Path) -> Result<StorageFile, CliError> {
     let text = tokio::fs::read_to_string(path).await.map_err(|e| {
         CliError::Usage(format!(
             "cannot read storage config {}: {e}",
@@ -925,13 +972,41 @@ pub async fn read_storage_config(path: &Path) -> Result<BackupStorageConfig, Cli
     parse_storage_config(path, &text)
 }
 
-fn parse_storage_config(path: &Path, text: &str) -> Result<BackupStorageConfig, CliError> {
+fn parse_storage_config(path: &Path, text: &str) -> Result<StorageFile, CliError> {
+    /// The members of a backup strategy (or of a storage object) that matter here.
+    #[derive(Deserialize)]
+    struct Outer {
+        #[serde(default, rename = "obBackupServiceStorageConfig")]
+        storage: Option<BackupStorageConfig>,
+        #[serde(default, rename = "backupMode")]
+        backup_mode: Option<String>,
+    }
     // serde_json's messages name a line and column, never the value.
-    serde_json::from_str(text).map_err(|e| {
+    let not_storage = |e: serde_json::Error| {
         CliError::Usage(format!(
             "storage config {} is not an obBackupServiceStorageConfig object: {e}",
             path.display()
         ))
+    };
+    let outer: Outer = serde_json::from_str(text).map_err(not_storage)?;
+    let backup_mode = match outer.backup_mode.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(backup_mode(OcpModeArg::from_str(text, true).map_err(
+            |_| {
+                CliError::Usage(format!(
+                    "storage config {}: backupMode must be PHYSICAL_BACKUP or LOGICAL_BACKUP",
+                    path.display()
+                ))
+            },
+        )?)),
+    };
+    let storage = match outer.storage {
+        Some(storage) => storage,
+        None => serde_json::from_str(text).map_err(not_storage)?,
+    };
+    Ok(StorageFile {
+        storage,
+        backup_mode,
     })
 }
 

@@ -286,6 +286,9 @@ async fn ocp_backup_now_waits_for_its_tasks_and_lists_the_backup_set() {
             "1001",
             "--storage-config",
             storage.to_str().unwrap(),
+            // A bare storage object names no mode: it must be given (issue 13 item 4).
+            "--mode",
+            "PHYSICAL_BACKUP",
             "--wait",
         ],
     );
@@ -903,7 +906,7 @@ async fn a_dry_run_validates_and_describes_but_sends_nothing() {
     )
     .unwrap();
     let with_storage = write_plan(&format!(
-        "[[target]]\nkind = \"ocp-backup-now\"\ncluster_id = 1\nstorage_config = {:?}\n",
+        "[[target]]\nkind = \"ocp-backup-now\"\ncluster_id = 1\nmode = \"physical\"\nstorage_config = {:?}\n",
         storage.to_str().unwrap()
     ));
     let out = ok(
@@ -1256,4 +1259,277 @@ fn emulator_serve_with_a_clock_offset_and_a_ges_backup() {
     let text = listed.json().to_string();
     assert_eq!(text.matches("\"id\":").count(), 1, "{text}");
     assert!(text.contains(&backup_id), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 13 item 4: the mode of a storage file, exit 2 only when nothing was sent, and the
+// API's own spellings.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ocp_backup_now_with_a_storage_file_uses_its_mode_or_requires_one() {
+    let emu = emulator().await;
+    let strategy = ok(
+        &emu,
+        &["ocp", "strategy", "--cluster-id", "1", "-o", "json"],
+    )
+    .json();
+    let dir = scratch();
+
+    // A bare storage object names no mode: refused before anything is sent.
+    let bare = dir.join("storage.json");
+    std::fs::write(&bare, strategy["obBackupServiceStorageConfig"].to_string()).unwrap();
+    let before = emu.total_requests();
+    let out = run(
+        &mut backupctl(&emu),
+        &[
+            "ocp",
+            "backup-now",
+            "--cluster-id",
+            "1",
+            "--storage-config",
+            bare.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("--mode"), "{}", out.stderr);
+    assert_eq!(emu.total_requests(), before, "nothing may be sent");
+
+    // A strategy file: its backupMode is sent, not PHYSICAL_BACKUP.
+    let mut logical = strategy.clone();
+    logical["backupMode"] = "LOGICAL_BACKUP".into();
+    let whole = dir.join("strategy.json");
+    std::fs::write(&whole, logical.to_string()).unwrap();
+    let started = ok(
+        &emu,
+        &[
+            "ocp",
+            "backup-now",
+            "--cluster-id",
+            "1",
+            "--storage-config",
+            whole.to_str().unwrap(),
+            "--wait",
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(started["tasks"][0]["status"], "SUCCESSFUL", "{started}");
+    let sets = ok(&emu, &["ocp", "list", "--cluster-id", "1", "-o", "json"]).json();
+    let modes: Vec<&Value> = sets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|set| &set["backupMode"])
+        .collect();
+    assert_eq!(modes, vec!["LOGICAL_BACKUP"], "{sets}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_ocp_backup_exits_1_with_the_hint() {
+    let mut fixture = backup_emulator::Fixture::demo();
+    fixture.resources.ocp_clusters[0].refuse_backups_with = Some(backup_emulator::OcpRefusal::new(
+        50001,
+        "Cluster compaction needed before full data backup",
+    ));
+    let emu = Emulator::builder()
+        .fixture(fixture)
+        .backup_duration(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    // Without --wait too: the refusal is the answer to backupNow itself, not something
+    // only the waiter notices.
+    for (index, wait) in [false, true].into_iter().enumerate() {
+        let mut args = vec!["ocp", "backup-now", "--cluster-id", "1"];
+        if wait {
+            args.push("--wait");
+        }
+        let out = run(&mut backupctl(&emu), &args);
+        assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("Cluster compaction needed") && out.stderr.contains("50001"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+        assert_eq!(emu.requests(ops::OCP_BACKUP_NOW), index as u64 + 1);
+    }
+    assert_eq!(emu.requests(ops::OCP_GET_TASK_INSTANCE), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_that_sent_its_create_never_exits_2() {
+    // GES: the create is answered with a job id no showJob request can carry.
+    let server =
+        ScriptedServer::start(vec![Step::ok(r#"{"job_id": "..", "backup_id": "b-1"}"#)]).await;
+    let huawei = [
+        ("HUAWEICLOUD_SDK_AK", "AKEXAMPLE"),
+        ("HUAWEICLOUD_SDK_SK", "sk-example"),
+        (
+            "HUAWEICLOUD_SDK_PROJECT_ID",
+            "0123456789abcdef0123456789abcdef",
+        ),
+    ];
+    let out = run(
+        &mut backupctl_at(&server, &huawei),
+        &["ges", "backup", "--graph-id", GRAPH, "--wait"],
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(server.requests().len(), 1, "the create was sent");
+
+    // OCP: backupNow names a task id the waiter refuses.
+    let server = ScriptedServer::start(vec![Step::ok(
+        r#"{"data": {"obBackupTaskType": "DATA_BACKUP_NOW", "backupObjectOpsResultList": [{"beSuccessful": true, "taskIdList": [0]}]}, "successful": true}"#,
+    )])
+    .await;
+    let storage = scratch().join("storage.json");
+    std::fs::write(
+        &storage,
+        r#"{"configName": "c", "obBackupStorageBaseInfo": {"backupStorageType": "BACKUP_STORAGE_FILE", "storageUrl": "/obbackup/"}}"#,
+    )
+    .unwrap();
+    let ocp = [("OCP_USERNAME", "admin"), ("OCP_PASSWORD", "pw-example")];
+    let out = run(
+        &mut backupctl_at(&server, &ocp),
+        &[
+            "ocp",
+            "backup-now",
+            "--cluster-id",
+            "1",
+            "--mode",
+            "physical",
+            "--storage-config",
+            storage.to_str().unwrap(),
+            "--wait",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(server.requests().len(), 1, "backupNow was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn value_options_accept_the_apis_spellings_in_any_case() {
+    let emu = emulator().await;
+    let dir = scratch();
+    let storage = dir.join("storage.json");
+    std::fs::write(
+        &storage,
+        r#"{"configName": "c", "obBackupStorageBaseInfo": {"backupStorageType": "BACKUP_STORAGE_FILE", "storageUrl": "/obbackup/"}}"#,
+    )
+    .unwrap();
+    let ocp_target = |name: &str, mode: &str, data: &str| {
+        format!(
+            "[[target]]\nname = \"{name}\"\nkind = \"ocp-backup-now\"\ncluster_id = 1\nmode = \"{mode}\"\ndata = \"{data}\"\nstorage_config = {:?}\n",
+            storage.to_str().unwrap()
+        )
+    };
+    let export_target = |name: &str, backup_type: &str| {
+        format!(
+            "[[target]]\nname = \"{name}\"\nkind = \"ncp-cache-export\"\ninstance_no = \"2000001\"\nfile_name = \"20240702\"\nbucket = \"b\"\nbackup_type = \"{backup_type}\"\n"
+        )
+    };
+    let plan = write_plan(
+        &[
+            ocp_target("ocp-short", "physical", "full"),
+            ocp_target("ocp-api", "PHYSICAL_BACKUP", "FULL_BACKUP"),
+            ocp_target("ocp-mixed", "Physical_Backup", "Full"),
+            ocp_target("ocp-incr-short", "logical", "incremental"),
+            ocp_target("ocp-incr-api", "logical_backup", "INCREMENTAL_BACKUP"),
+            export_target("export-short", "system"),
+            export_target("export-api", "SYSTEM"),
+            export_target("export-manual-short", "manual"),
+            export_target("export-manual-api", "MANUAL"),
+        ]
+        .concat(),
+    );
+    let report = ok(
+        &emu,
+        &[
+            "plan",
+            "run",
+            plan.to_str().unwrap(),
+            "--dry-run",
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(emu.total_requests(), 0, "a dry run sent requests");
+    let requests = |name: &str| {
+        report["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing from {report}"))["result"]
+            .clone()
+    };
+    for (a, b) in [
+        ("ocp-short", "ocp-api"),
+        ("ocp-short", "ocp-mixed"),
+        ("ocp-incr-short", "ocp-incr-api"),
+        ("export-short", "export-api"),
+        ("export-manual-short", "export-manual-api"),
+    ] {
+        assert_eq!(requests(a), requests(b), "{a} and {b} differ");
+    }
+    let shown = report.to_string();
+    assert!(
+        shown.contains("PHYSICAL_BACKUP") && shown.contains("INCREMENTAL_BACKUP"),
+        "{shown}"
+    );
+    assert!(shown.contains("backupTypeMode=SYSTEM"), "{shown}");
+
+    // The command line takes the same spellings.
+    for args in [
+        &[
+            "ncp",
+            "cache",
+            "export",
+            "--instance-no",
+            "2000001",
+            "--file-name",
+            "20240702",
+            "--bucket",
+            "b",
+            "--type",
+            "SYSTEM",
+        ][..],
+        &[
+            "ncp",
+            "cache",
+            "export",
+            "--instance-no",
+            "2000001",
+            "--file-name",
+            "20240702",
+            "--bucket",
+            "b",
+            "--type",
+            "sYsTeM",
+        ],
+        &[
+            "ocp",
+            "backup-now",
+            "--cluster-id",
+            "1",
+            "--mode",
+            "PHYSICAL_BACKUP",
+            "--data",
+            "FULL_BACKUP",
+        ],
+        &[
+            "ocp",
+            "backup-now",
+            "--cluster-id",
+            "1",
+            "--mode",
+            "logical",
+            "--data",
+            "Full_Backup",
+        ],
+    ] {
+        ok(&emu, args);
+    }
 }

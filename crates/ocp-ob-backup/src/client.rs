@@ -1,6 +1,7 @@
 //! The hand-written OCP client: configuration, and the [`Invoke`] implementation the
 //! generated operations call (request building, envelope unwrapping, secret scrubbing).
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use backup_core::{
 };
 use serde::de::DeserializeOwned;
 
+use crate::BackupCommonResponse;
 use crate::protocol::{self, OcpClassifier};
 
 /// The vendor name used in errors and traces.
@@ -206,6 +208,7 @@ impl Invoke for Client {
         O: DeserializeOwned + Send + 'static,
     {
         Box::pin(async move {
+            refuse_tenant_dimension_at_cluster_level(spec, &parts)?;
             let path = parts.render_path(spec.path_template)?;
             let mut request = HttpRequest::new(spec.method, path);
             if !parts.params.is_empty() {
@@ -226,16 +229,69 @@ impl Invoke for Client {
     }
 }
 
+/// The cluster-level backupNow backs up the whole cluster: the vendor's page says tenant
+/// backup is not supported there (`backupDimension: TENANT`), and the tenant-level call
+/// exists for it. Refused before anything is sent, rather than left to OCP to interpret.
+fn refuse_tenant_dimension_at_cluster_level(
+    spec: &OperationSpec,
+    parts: &RequestParts,
+) -> Result<(), Error> {
+    if spec.info.name != crate::BACKUP_NOW_SPEC.info.name {
+        return Ok(());
+    }
+    let dimension = parts
+        .json_body
+        .as_ref()
+        .and_then(|body| body.get("obBackupObject"))
+        .and_then(|object| object.get("backupDimension"))
+        .and_then(serde_json::Value::as_str);
+    match dimension {
+        Some(d) if d.trim().eq_ignore_ascii_case("TENANT") => Err(Error::invalid_input(
+            "obBackupObject.backupDimension",
+            "TENANT is not supported by the cluster-level backupNow; back up a tenant with \
+             tenantBackupNow (Client::tenant_backup_now)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// What the client makes of a response [`ServiceClient::send`] accepted: the envelope's
 /// `data` as `O`, or the parse error, scrubbed of the secrets the response carries.
-pub(crate) fn decode_response<O: DeserializeOwned>(
+///
+/// An operation that starts a backup must name at least one task to follow: an answer
+/// whose `data` is missing, `null` or `{}`, or lists no task id, is
+/// [`Error::UnparseableResponse`], never an `Ok` with nothing to wait for. (Refusals,
+/// `beSuccessful: false`, are service errors from the classifier, before this.)
+pub(crate) fn decode_response<O: DeserializeOwned + 'static>(
     spec: &OperationSpec,
     response: &HttpResponse,
 ) -> Result<O, Error> {
-    protocol::unwrap_envelope::<O>(&spec.info, response).map_err(|mut e| {
+    let output = protocol::unwrap_envelope::<O>(&spec.info, response).map_err(|mut e| {
         e.vendor = VENDOR;
         Error::UnparseableResponse(Box::new(e))
-    })
+    })?;
+    if spec.creates_backup {
+        let named_tasks = match (&output as &dyn Any).downcast_ref::<BackupCommonResponse>() {
+            Some(started) => !started.task_ids().is_empty(),
+            // Every backup-starting operation answers a BackupCommonResponse; should one
+            // not, read the same body as one rather than skip the check.
+            None => !decode_response::<BackupCommonResponse>(spec, response)?
+                .task_ids()
+                .is_empty(),
+        };
+        if !named_tasks {
+            let mut e = ResponseError::for_response(
+                &spec.info,
+                response,
+                "the answer names no task (`data.backupObjectOpsResultList[].taskIdList` is \
+                 missing or empty), so there is no backup to follow: OCP may not have started one",
+            );
+            e.vendor = VENDOR;
+            e.request_id = protocol::trace_id(&response.body);
+            return Err(Error::UnparseableResponse(Box::new(e)));
+        }
+    }
+    Ok(output)
 }
 
 /// Builds a parse error for a response of `operation`.

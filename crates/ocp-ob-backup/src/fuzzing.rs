@@ -13,7 +13,10 @@ use crate::*;
 /// The client's path after the request: classification and request id as
 /// `ServiceClient::send` runs them, then the envelope, with a secret registered as it would
 /// be after a backup request with storage keys.
-fn run<O: DeserializeOwned>(spec: &OperationSpec, response: &HttpResponse) -> Result<O, Error> {
+fn run<O: DeserializeOwned + 'static>(
+    spec: &OperationSpec,
+    response: &HttpResponse,
+) -> Result<O, Error> {
     let mut response = response.clone();
     response.secrets.add("fuzz-storage-secret");
     backup_core::fuzzing::classify(&OcpClassifier, VENDOR, &spec.info, &response)?;

@@ -17,7 +17,7 @@ use serde::de::value::MapDeserializer;
 use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
-use crate::{ApiError, Envelope};
+use crate::{ApiError, BackupCommonResponse, BackupObjectOpsResult, Envelope};
 
 /// How many sub-errors are summarised in an error message.
 const SUB_ERROR_LIMIT: usize = 5;
@@ -142,14 +142,20 @@ fn value_text(value: &Value) -> Option<String> {
 pub struct OcpClassifier;
 
 impl ClassifyResponse for OcpClassifier {
-    fn classify(
-        &self,
-        _operation: &OperationInfo,
-        response: &HttpResponse,
-    ) -> Option<ServiceError> {
+    fn classify(&self, operation: &OperationInfo, response: &HttpResponse) -> Option<ServiceError> {
         let envelope = EnvelopeHead::parse(&response.body);
         let flagged = envelope.as_ref().and_then(|e| e.successful) == Some(false);
         if response.status < 400 && !flagged {
+            if starts_backup(operation.name) {
+                return backup_refusal(response.status, &response.body).map(|error| {
+                    error.with_request_id(
+                        envelope
+                            .as_ref()
+                            .and_then(|e| e.request_id())
+                            .map(str::to_owned),
+                    )
+                });
+            }
             return None;
         }
         let body_status = envelope
@@ -227,6 +233,105 @@ impl ClassifyResponse for OcpClassifier {
 /// How far OCP lets a signed request's `Date` be from its clock ("less than 15 minutes",
 /// per the AK/SK signing documentation).
 pub(crate) const SIGNATURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+/// Whether `operation` starts a backup and answers with a [`BackupCommonResponse`]
+/// (`backupNow`, `tenantBackupNow`).
+pub(crate) fn starts_backup(operation: &str) -> bool {
+    [&crate::BACKUP_NOW_SPEC, &crate::TENANT_BACKUP_NOW_SPEC]
+        .iter()
+        .any(|spec| spec.info.name == operation)
+}
+
+/// The error for a backup-starting answer in which OCP refused some backup objects
+/// (`beSuccessful: false`), or `None` when it refused none (or `data` does not parse:
+/// decoding reports that).
+///
+/// The error carries the first refusal's `errorCode` (as text) and `hint`, the object it
+/// concerns as [`ServiceError::subject`], the other refusals in the message, and every
+/// task id of the answer as [`ServiceError::started_job_ids`]: when OCP started backups
+/// of some objects and refused others, those tasks run and must not be lost. Never
+/// retried: OCP answered, and repeating the call would start the started ones again.
+fn backup_refusal(status: u16, body: &[u8]) -> Option<ServiceError> {
+    #[derive(Deserialize)]
+    struct Started {
+        #[serde(default, deserialize_with = "de::lenient")]
+        data: Option<BackupCommonResponse>,
+    }
+    let started = de::with_response_budget(|| serde_json::from_slice::<Started>(body))
+        .ok()?
+        .data?;
+    let mut refused = started.failed_results();
+    let first = refused.next()?;
+    let mut message = refusal_text(first);
+    for other in refused.take(SUB_ERROR_LIMIT) {
+        message.push_str(&format!(
+            "; also not started for {}: {}",
+            objects_text(other),
+            refusal_text(other)
+        ));
+        if let Some(code) = error_code_text(other) {
+            message.push_str(&format!(" (error code {code})"));
+        }
+    }
+    let mut error = ServiceError::new(status, ServiceErrorKind::Other, Retryability::No)
+        .with_message(message)
+        .with_subject(objects_text(first))
+        .with_started_job_ids(started.task_ids().iter().map(i64::to_string).collect());
+    if let Some(code) = error_code_text(first) {
+        error = error.with_code(code);
+    }
+    Some(error)
+}
+
+/// A refused result's hint, or a sentence saying there is none.
+fn refusal_text(result: &BackupObjectOpsResult) -> String {
+    result
+        .hint
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .unwrap_or("OCP did not start the backup and gave no hint")
+        .to_owned()
+}
+
+/// The longest `errorCode` kept when OCP sends it as an object, in characters.
+const ERROR_CODE_CHARS: usize = 120;
+
+/// `errorCode` as text. Its shape is undocumented ("Object"): a number or string is taken
+/// as is, an object's `code` member when it has a plain one, anything else as compact JSON.
+pub(crate) fn error_code_text(result: &BackupObjectOpsResult) -> Option<String> {
+    let code = result.error_code.as_ref()?;
+    if let Some(text) = value_text(code) {
+        return Some(text);
+    }
+    match code {
+        Value::Null => None,
+        Value::Object(map) => map.get("code").and_then(value_text).or_else(|| {
+            Some(redact::truncate_chars(&code.to_string(), ERROR_CODE_CHARS).into_owned())
+        }),
+        other => Some(redact::truncate_chars(&other.to_string(), ERROR_CODE_CHARS).into_owned()),
+    }
+}
+
+/// The backup objects a result names: `cluster 8`, `tenant 1002 of cluster 8`.
+fn objects_text(result: &BackupObjectOpsResult) -> String {
+    let objects: Vec<String> = result
+        .ob_backup_object_list
+        .iter()
+        .flatten()
+        .take(SUB_ERROR_LIMIT)
+        .map(|object| match (object.tenant_id, object.cluster_id) {
+            (Some(tenant), Some(cluster)) => format!("tenant {tenant} of cluster {cluster}"),
+            (Some(tenant), None) => format!("tenant {tenant}"),
+            (None, Some(cluster)) => format!("cluster {cluster}"),
+            (None, None) => "an unnamed backup object".to_owned(),
+        })
+        .collect();
+    if objects.is_empty() {
+        "an unnamed backup object".to_owned()
+    } else {
+        objects.join(", ")
+    }
+}
 
 /// Unwraps a successful envelope and parses its `data` into `O` (a missing or null `data`
 /// parses as an empty object), in one pass over the body and without an intermediate
@@ -322,6 +427,11 @@ struct EnvelopeHead {
     error: Option<ApiError>,
     #[serde(default, rename = "traceId", deserialize_with = "de::lenient")]
     trace_id: Option<String>,
+}
+
+/// The envelope's trace id (OCP's request id), when present and not empty.
+pub(crate) fn trace_id(body: &[u8]) -> Option<String> {
+    EnvelopeHead::parse(body).and_then(|head| head.request_id().map(str::to_owned))
 }
 
 impl EnvelopeHead {

@@ -92,7 +92,8 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// - [`Error::InvalidInput`] for a task id that is not positive (nothing is sent);
+    /// - [`Error::InvalidInput`] for no task ids at all, or a task id that is not positive
+    ///   (nothing is sent);
     /// - [`Error::JobFailed`] when a task is `FAILED`: the reason names the failed subtask
     ///   and ends with the last lines of its log (or its description when the log cannot be
     ///   read);
@@ -111,7 +112,12 @@ impl Client {
             ));
         }
         if task_ids.is_empty() {
-            return Ok(Vec::new());
+            // Succeeding on nothing would report a backup done that nobody saw running.
+            return Err(Error::invalid_input(
+                "taskIdList",
+                "is empty: there is no task to wait for (a backupNow answer without task \
+                 ids started nothing that can be followed)",
+            ));
         }
         let ids: Arc<[i64]> = task_ids.into();
         let finished: Arc<Mutex<BTreeMap<i64, TaskInstance>>> = Arc::default();
@@ -243,13 +249,16 @@ impl Client {
 
     /// Waits for a backup that [`backup_now`](Client::backup_now) (or the tenant variant)
     /// started: checks that every result is successful, then follows every task id with
-    /// [`wait_for_tasks`](Client::wait_for_tasks). A response without task ids (none was
-    /// started asynchronously) returns an empty list at once.
+    /// [`wait_for_tasks`](Client::wait_for_tasks).
+    ///
+    /// `send()` itself already fails on a refused result or an answer without task ids;
+    /// these checks are for a response built or stored by the caller.
     ///
     /// # Errors
     ///
     /// [`Error::JobFailed`] (state `NOT_STARTED`) when a result says `beSuccessful: false`,
-    /// with its hint and error code; otherwise as [`wait_for_tasks`](Client::wait_for_tasks).
+    /// with its hint and error code; [`Error::InvalidInput`] when the response names no
+    /// task (nothing is sent); otherwise as [`wait_for_tasks`](Client::wait_for_tasks).
     pub async fn wait_for_backup(
         &self,
         started: &BackupCommonResponse,
@@ -262,7 +271,7 @@ impl Client {
                 .clone()
                 .filter(|h| !h.trim().is_empty())
                 .unwrap_or_else(|| "the backup was not started".to_owned());
-            if let Some(code) = failed.error_code.as_ref().filter(|c| !c.is_null()) {
+            if let Some(code) = crate::protocol::error_code_text(failed) {
                 reason.push_str(&format!(" (error code {code})"));
             }
             return Err(JobFailed::new(VENDOR, "backupNow", "NOT_STARTED", Some(reason)).into());

@@ -1363,3 +1363,203 @@ async fn logs_at_trace_level_never_contain_secrets() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Truthful backupNow outcomes (issue 13 item 3)
+
+fn cluster_backup(c: &Client) -> ocp_ob_backup::BackupNowFluentBuilder<'_> {
+    c.backup_now()
+        .id(8)
+        .backup_mode(BackupMode::PhysicalBackup)
+        .data_backup_mode(DataBackupMode::FullBackup)
+        .ob_backup_service_storage_config(sample_storage())
+}
+
+fn envelope_with_data(data: Value) -> String {
+    json!({"data": data, "successful": true, "status": 200, "traceId": "t-started"}).to_string()
+}
+
+#[tokio::test]
+async fn a_refused_backup_is_a_service_error_from_send_with_code_hint_and_object() {
+    let body = envelope_with_data(json!({
+        "obBackupTaskType": "DATA_BACKUP_NOW",
+        "backupObjectOpsResultList": [{
+            "beSuccessful": false,
+            "obBackupObjectList": [{"backupDimension": "CLUSTER", "clusterId": 8}],
+            "errorCode": 50001,
+            "hint": "Cluster compaction needed before full data backup"
+        }]
+    }));
+    let server = ScriptedServer::start(vec![Step::ok(&body), Step::ok(SAMPLE_RESPONSE)]).await;
+    let c = client(&server, basic());
+    let err = cluster_backup(&c).send().await.unwrap_err();
+    let Error::Service(service) = &err else {
+        panic!("expected a service error, got {err:?}");
+    };
+    assert_eq!(service.operation, "backupNow");
+    assert_eq!(service.code.as_deref(), Some("50001"));
+    assert_eq!(
+        service.message.as_deref(),
+        Some("Cluster compaction needed before full data backup")
+    );
+    assert_eq!(service.subject.as_deref(), Some("cluster 8"));
+    assert!(service.started_job_ids.is_empty());
+    assert_eq!(service.request_id.as_deref(), Some("t-started"));
+    assert!(!err.is_retryable());
+    assert!(!err.is_ambiguous_outcome());
+    assert_eq!(
+        err.to_string(),
+        "ocp backupNow failed: HTTP 200, code 50001: Cluster compaction needed before full data backup (for cluster 8) (request id t-started)"
+    );
+    assert_eq!(server.requests().len(), 1, "a refusal is not retried");
+}
+
+#[tokio::test]
+async fn a_partly_refused_tenant_backup_keeps_the_started_task_ids_in_the_error() {
+    let body = envelope_with_data(json!({
+        "obBackupTaskType": "DATA_BACKUP_NOW",
+        "backupObjectOpsResultList": [
+            {"beSuccessful": true,
+             "obBackupObjectList": [{"backupDimension": "TENANT", "clusterId": 8, "tenantId": 1001}],
+             "taskIdList": [11, 12]},
+            {"beSuccessful": false,
+             "obBackupObjectList": [{"backupDimension": "TENANT", "clusterId": 8, "tenantId": 1002}],
+             "errorCode": {"code": "BACKUP_NOT_READY", "message": "no"},
+             "hint": "Full data backup needed before incremental data backup"},
+            {"beSuccessful": false,
+             "obBackupObjectList": [{"backupDimension": "TENANT", "clusterId": 8, "tenantId": 1003}],
+             "errorCode": "E2"}
+        ]
+    }));
+    let server = ScriptedServer::start(vec![Step::ok(&body)]).await;
+    let c = client(&server, basic());
+    let err = c
+        .tenant_backup_now()
+        .id(8)
+        .tenant_id(1001)
+        .backup_mode(BackupMode::PhysicalBackup)
+        .data_backup_mode(DataBackupMode::IncrementalBackup)
+        .ob_backup_service_storage_config(sample_storage())
+        .send()
+        .await
+        .unwrap_err();
+    let service = err.service_error().expect("a service error");
+    assert_eq!(service.operation, "tenantBackupNow");
+    assert_eq!(service.code.as_deref(), Some("BACKUP_NOT_READY"));
+    assert_eq!(service.subject.as_deref(), Some("tenant 1002 of cluster 8"));
+    assert_eq!(service.started_job_ids, vec!["11", "12"]);
+    assert_eq!(
+        service.message.as_deref(),
+        Some(
+            "Full data backup needed before incremental data backup; also not started for \
+             tenant 1003 of cluster 8: OCP did not start the backup and gave no hint (error code E2)"
+        )
+    );
+    let shown = err.to_string();
+    assert!(shown.contains("started anyway: 11, 12"), "{shown}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_backup_now_answer_that_names_no_task_is_an_error() {
+    let answers = [
+        json!({"successful": true, "status": 200, "traceId": "t-empty"}).to_string(),
+        envelope_with_data(Value::Null),
+        envelope_with_data(json!({})),
+        envelope_with_data(json!({"obBackupTaskType": "DATA_BACKUP_NOW"})),
+        envelope_with_data(json!({"backupObjectOpsResultList": []})),
+        envelope_with_data(json!({"backupObjectOpsResultList": [{"beSuccessful": true}]})),
+        envelope_with_data(
+            json!({"backupObjectOpsResultList": [{"beSuccessful": true, "taskIdList": []}]}),
+        ),
+    ];
+    for answer in answers {
+        let server = ScriptedServer::start(vec![Step::ok(&answer), Step::ok(&answer)]).await;
+        let c = client(&server, basic());
+        let err = cluster_backup(&c).send().await.unwrap_err();
+        let Error::UnparseableResponse(e) = &err else {
+            panic!("{answer}: expected UnparseableResponse, got {err:?}");
+        };
+        assert_eq!(e.operation, "backupNow", "{answer}");
+        assert!(e.reason.contains("names no task"), "{answer}: {err}");
+        assert_eq!(server.requests().len(), 1, "{answer}: sent once");
+
+        let err = c
+            .tenant_backup_now()
+            .id(8)
+            .tenant_id(1001)
+            .backup_mode(BackupMode::PhysicalBackup)
+            .data_backup_mode(DataBackupMode::FullBackup)
+            .ob_backup_service_storage_config(sample_storage())
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::UnparseableResponse(e) if e.operation == "tenantBackupNow"),
+            "{answer}: {err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn waiting_on_no_task_fails_at_once() {
+    let server = ScriptedServer::start(vec![Step::ok("{}")]).await;
+    let c = client(&server, basic());
+    let err = c
+        .wait_for_tasks(&[], &fast_wait(), |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput(i) if i.field == "taskIdList"),
+        "{err:?}"
+    );
+    let nothing = ocp_ob_backup::BackupCommonResponse::default();
+    let err = c
+        .wait_for_backup(&nothing, &fast_wait(), |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::InvalidInput(_)), "{err:?}");
+    assert_eq!(server.requests().len(), 0);
+}
+
+#[tokio::test]
+async fn the_cluster_backup_now_refuses_the_tenant_dimension_before_sending() {
+    let server = ScriptedServer::start(vec![Step::ok(SAMPLE_RESPONSE)]).await;
+    let c = client(&server, basic());
+    for dimension in [
+        ocp_ob_backup::BackupDimension::Tenant,
+        ocp_ob_backup::BackupDimension::from("tenant"),
+    ] {
+        let err = cluster_backup(&c)
+            .ob_backup_object(
+                BackupObject::builder()
+                    .cluster_id(8)
+                    .tenant_id(1001)
+                    .backup_dimension(dimension)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap_err();
+        let Error::InvalidInput(invalid) = &err else {
+            panic!("expected InvalidInput, got {err:?}");
+        };
+        assert_eq!(invalid.field, "obBackupObject.backupDimension");
+        assert!(invalid.problem.contains("tenantBackupNow"), "{err}");
+    }
+    assert_eq!(server.requests().len(), 0);
+    // The cluster dimension is still sent.
+    cluster_backup(&c)
+        .ob_backup_object(
+            BackupObject::builder()
+                .cluster_id(8)
+                .backup_dimension(ocp_ob_backup::BackupDimension::Cluster)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.requests().len(), 1);
+}
