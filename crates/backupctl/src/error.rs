@@ -67,7 +67,7 @@ impl CliError {
                 after_send: true,
             },
             CliError::Usage(message) => CliError::Failed(message),
-            failed @ CliError::Failed(_) => failed,
+            failed @ (CliError::Failed(_) | CliError::Reconciled(_)) => failed,
         }
     }
 
