@@ -1426,7 +1426,7 @@ async fn value_options_accept_the_apis_spellings_in_any_case() {
     };
     let export_target = |name: &str, backup_type: &str| {
         format!(
-            "[[target]]\nname = \"{name}\"\nkind = \"ncp-cache-export\"\ninstance_no = \"2000001\"\nfile_name = \"20240702\"\nbucket = \"b\"\nbackup_type = \"{backup_type}\"\n"
+            "[[target]]\nname = \"{name}\"\nkind = \"ncp-cache-export\"\ninstance_no = \"2000001\"\nfile_name = \"20240702\"\nbucket = \"cache-backup\"\nbackup_type = \"{backup_type}\"\n"
         )
     };
     let plan = write_plan(
@@ -1492,7 +1492,7 @@ async fn value_options_accept_the_apis_spellings_in_any_case() {
             "--file-name",
             "20240702",
             "--bucket",
-            "b",
+            "cache-backup",
             "--type",
             "SYSTEM",
         ][..],
@@ -1505,7 +1505,7 @@ async fn value_options_accept_the_apis_spellings_in_any_case() {
             "--file-name",
             "20240702",
             "--bucket",
-            "b",
+            "cache-backup",
             "--type",
             "sYsTeM",
         ],
