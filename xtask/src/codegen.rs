@@ -202,7 +202,7 @@ impl Ty {
     /// Whether validating a value of this type does anything beyond explicit rules.
     fn needs_validation(&self) -> bool {
         match self {
-            Ty::String | Ty::Struct(_) => true,
+            Ty::String | Ty::Struct(_) | Ty::Enum(_) => true,
             Ty::Vec(t) | Ty::Map(t) => t.needs_validation(),
             _ => false,
         }
@@ -1088,7 +1088,15 @@ fn emit_checks(out: &mut String, ty: &Ty, rules: &Rules, required: bool, value: 
                 out.push_str("}\n");
             }
         }
-        Ty::Bool | Ty::Json | Ty::Enum(_) => {}
+        Ty::Enum(enum_name) => {
+            // A request carries only the values its description lists: never an
+            // `Unknown`, whatever it holds, nor an empty one.
+            let _ = writeln!(
+                out,
+                "{OPS}::listed_value({name}, {value}.as_str(), {enum_name}::VALUES)?;"
+            );
+        }
+        Ty::Bool | Ty::Json => {}
     }
 }
 
@@ -1407,7 +1415,7 @@ fn emit_operation(out: &mut String, op: &Op, client: &str, indexed: bool) {
         "pub fn with_input(mut self, input: {input}) -> Self {{ self.input = input; self }}"
     );
     let mut send_doc = format!(
-        "Validates the input and sends `{}`.\n\n# Errors\n\n[`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.",
+        "Validates the input and sends `{}`.\n\n# Errors\n\n[`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.",
         op.id
     );
     if !op.errors_doc.is_empty() {
@@ -1433,9 +1441,12 @@ fn emit_struct(out: &mut String, s: &StructDef) {
     };
     doc_lines(out, &doc);
     let derives = if secret { "" } else { "Debug, " };
+    // No container-level `#[serde(default)]`: optional members default one by one, and a
+    // required member that is absent (or `null`) is an error naming it, so that an empty
+    // answer never decodes into a value with empty required members.
     let _ = writeln!(
         out,
-        "#[derive(Clone, {derives}Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n#[serde(default)]\n#[non_exhaustive]\npub struct {name} {{"
+        "#[derive(Clone, {derives}Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n#[non_exhaustive]\npub struct {name} {{"
     );
     for f in &s.fields {
         let mut d = if f.doc.is_empty() {
@@ -1452,19 +1463,36 @@ fn emit_struct(out: &mut String, s: &StructDef) {
         } else {
             format!("::std::option::Option<{}>", f.ty.rust())
         };
-        let skip = if f.required {
-            ""
+        let attributes = if f.required {
+            format!(
+                "deserialize_with = \"{name}::{}\"",
+                required_deserializer(f)
+            )
         } else {
-            ", skip_serializing_if = \"::std::option::Option::is_none\""
+            "default, skip_serializing_if = \"::std::option::Option::is_none\", deserialize_with = \"::backup_core::operation::de::lenient\"".to_owned()
         };
         let _ = writeln!(
             out,
-            "#[serde(rename = {}{skip}, deserialize_with = \"::backup_core::operation::de::lenient\")]\npub {}: {ty},",
+            "#[serde(rename = {}, {attributes})]\npub {}: {ty},",
             lit(&f.wire),
             f.ident
         );
     }
     out.push_str("}\n\n");
+    let required: Vec<&Field> = s.fields.iter().filter(|f| f.required).collect();
+    if !required.is_empty() {
+        let _ = writeln!(out, "impl {name} {{");
+        for f in required {
+            let _ = writeln!(
+                out,
+                "fn {}<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<{}, D::Error> {{ {OPS}::de::required(deserializer, {}) }}",
+                required_deserializer(f),
+                f.ty.rust(),
+                lit(&f.wire)
+            );
+        }
+        out.push_str("}\n\n");
+    }
     if secret {
         emit_debug(out, name, "", &s.fields, false);
     }
@@ -1551,6 +1579,12 @@ fn emit_struct(out: &mut String, s: &StructDef) {
     out.push_str("})\n}\n}\n\n");
 }
 
+/// The private function a required member deserializes with: [`de::required`] with the
+/// member's wire name, which serde's `deserialize_with` cannot pass itself.
+fn required_deserializer(f: &Field) -> String {
+    format!("deserialize_required_{}", bare(&f.ident))
+}
+
 fn emit_enum(out: &mut String, e: &EnumDef) {
     let name = &e.name;
     let doc = if e.doc.is_empty() {
@@ -1559,7 +1593,7 @@ fn emit_enum(out: &mut String, e: &EnumDef) {
         e.doc.clone()
     };
     doc_lines(out, &doc);
-    out.push_str("///\n/// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.\n");
+    out.push_str("///\n/// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.\n/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is\n/// refused before anything is sent.\n");
     let _ = writeln!(
         out,
         "#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[non_exhaustive]\npub enum {name} {{"

@@ -336,6 +336,32 @@ pub fn allowed_chars(
     }
 }
 
+/// Fails unless `value` is one of `allowed` (an enum's `VALUES`): a request carries only
+/// the values its description lists, so an `Unknown` value, a differently cased one or an
+/// empty one is refused before anything is sent, with the allowed values in the message.
+pub fn listed_value(field: &str, value: &str, allowed: &[&str]) -> Result<(), Error> {
+    if allowed.contains(&value) {
+        return Ok(());
+    }
+    let listed: Vec<String> = allowed.iter().map(|v| format!("`{v}`")).collect();
+    let hint = if allowed.iter().any(|v| v.eq_ignore_ascii_case(value)) {
+        "; values are case-sensitive"
+    } else {
+        ""
+    };
+    Err(Error::invalid_input(
+        field,
+        format!(
+            "must be one of {} (got \"{}\"{hint})",
+            listed.join(", "),
+            crate::redact::escape(&crate::redact::truncate_chars(value, SHOWN_VALUE_CHARS))
+        ),
+    ))
+}
+
+/// How much of a refused enum value its error shows, in characters.
+const SHOWN_VALUE_CHARS: usize = 64;
+
 /// Checks the number of items of an array against the optional bounds.
 pub fn item_count(
     field: &str,
@@ -408,6 +434,30 @@ mod tests {
         let mut dots = RequestParts::new();
         dots.path_params.push(("id", "..".into()));
         assert!(dots.render_path("/a/{id}").is_err());
+    }
+
+    #[test]
+    fn listed_value_refuses_what_the_description_does_not_list() {
+        let allowed = &["SYSTEM", "MANUAL"];
+        assert!(listed_value("backupTypeMode", "MANUAL", allowed).is_ok());
+        for (value, shown) in [
+            ("system", "(got \"system\"; values are case-sensitive)"),
+            ("", "(got \"\")"),
+            ("FULL", "(got \"FULL\")"),
+            ("SYS\u{1b}[2J", "(got \"SYS\\u{1b}[2J\")"),
+        ] {
+            match listed_value("backupTypeMode", value, allowed) {
+                Err(Error::InvalidInput(e)) => {
+                    assert_eq!(e.field, "backupTypeMode");
+                    assert!(
+                        e.problem.starts_with("must be one of `SYSTEM`, `MANUAL` "),
+                        "{e}"
+                    );
+                    assert!(e.problem.ends_with(shown), "{e}");
+                }
+                other => panic!("{value:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]

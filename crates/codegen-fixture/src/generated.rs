@@ -89,7 +89,9 @@ impl CreateBackupInput {
             "A-Za-z0-9_-",
         )?;
 
-        ::backup_core::operation::require("backupMode", self.backup_mode.as_ref())?;
+        let value = ::backup_core::operation::require("backupMode", self.backup_mode.as_ref())?;
+        ::backup_core::operation::listed_value("backupMode", value.as_str(), BackupMode::VALUES)?;
+
         if let ::std::option::Option::Some(value) = &self.retention_days {
             ::backup_core::operation::range_i64(
                 "retentionDays",
@@ -250,7 +252,7 @@ impl CreateBackupFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -416,7 +418,7 @@ impl CreateManualBackupFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     pub async fn send(
         self,
     ) -> ::std::result::Result<CreateManualBackupOutput, ::backup_core::Error> {
@@ -571,7 +573,7 @@ impl DeleteBackupFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     pub async fn send(self) -> ::std::result::Result<DeleteBackupOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<DeleteBackupOutput>(
@@ -681,7 +683,7 @@ impl GetStorageConfigFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     pub async fn send(self) -> ::std::result::Result<GetStorageConfigOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetStorageConfigOutput>(
@@ -766,6 +768,16 @@ impl ListGraphBackupsInput {
         }
         if let ::std::option::Option::Some(value) = &self.limit {
             ::backup_core::operation::range_i64("limit", *value, Some(1), Some(100))?;
+        }
+        if let ::std::option::Option::Some(value) = &self.status_list {
+            for (i, item) in value.iter().enumerate() {
+                let item_name = format!("{}[{i}]", "statusList");
+                ::backup_core::operation::listed_value(
+                    &item_name,
+                    item.as_str(),
+                    BackupStatus::VALUES,
+                )?;
+            }
         }
         Ok(())
     }
@@ -881,7 +893,7 @@ impl ListGraphBackupsFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     pub async fn send(self) -> ::std::result::Result<ListGraphBackupsOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<ListGraphBackupsOutput>(
@@ -895,12 +907,12 @@ impl ListGraphBackupsFluentBuilder<'_> {
 
 /// A started backup job.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct BackupJob {
     /// The backup's id (newer API versions only).
     #[serde(
         rename = "backup_id",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -908,9 +920,17 @@ pub struct BackupJob {
     /// The job to follow.
     #[serde(
         rename = "job_id",
-        deserialize_with = "::backup_core::operation::de::lenient"
+        deserialize_with = "BackupJob::deserialize_required_job_id"
     )]
     pub job_id: ::std::string::String,
+}
+
+impl BackupJob {
+    fn deserialize_required_job_id<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<::std::string::String, D::Error> {
+        ::backup_core::operation::de::required(deserializer, "job_id")
+    }
 }
 
 impl ::backup_core::operation::de::Lenient for BackupJob {
@@ -991,6 +1011,8 @@ impl BackupJobBuilder {
 /// What kind of backup to take.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupMode {
@@ -1084,6 +1106,8 @@ impl ::backup_core::operation::de::Lenient for BackupMode {
 /// The state of a backup.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupStatus {
@@ -1185,12 +1209,12 @@ impl ::backup_core::operation::de::Lenient for BackupStatus {
 
 /// One backup in a list.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct BackupSummary {
     /// `encrypted`.
     #[serde(
         rename = "encrypted",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1198,6 +1222,7 @@ pub struct BackupSummary {
     /// `id`.
     #[serde(
         rename = "id",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1205,6 +1230,7 @@ pub struct BackupSummary {
     /// `sizeBytes`.
     #[serde(
         rename = "sizeBytes",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1212,6 +1238,7 @@ pub struct BackupSummary {
     /// `status`.
     #[serde(
         rename = "status",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1237,6 +1264,10 @@ impl BackupSummary {
         if let ::std::option::Option::Some(value) = &self.id {
             let name = ::backup_core::operation::field_path(path, "id");
             ::backup_core::operation::no_control_chars(&name, value)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            let name = ::backup_core::operation::field_path(path, "status");
+            ::backup_core::operation::listed_value(&name, value.as_str(), BackupStatus::VALUES)?;
         }
         Ok(())
     }
@@ -1309,12 +1340,12 @@ impl BackupSummaryBuilder {
 
 /// `CreateManualBackupOutput`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CreateManualBackupOutput {
     /// `requestId`.
     #[serde(
         rename = "requestId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1322,6 +1353,7 @@ pub struct CreateManualBackupOutput {
     /// `returnCode`.
     #[serde(
         rename = "returnCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1329,6 +1361,7 @@ pub struct CreateManualBackupOutput {
     /// `returnMessage`.
     #[serde(
         rename = "returnMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1428,7 +1461,6 @@ impl CreateManualBackupOutputBuilder {
 
 /// The output of `deleteBackup`: the operation returns no data.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct DeleteBackupOutput {}
 
@@ -1469,12 +1501,12 @@ impl DeleteBackupOutputBuilder {
 
 /// An error response.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct ErrorBody {
     /// `error_code`.
     #[serde(
         rename = "error_code",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1482,6 +1514,7 @@ pub struct ErrorBody {
     /// `error_msg`.
     #[serde(
         rename = "error_msg",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1559,22 +1592,30 @@ impl ErrorBodyBuilder {
 
 /// `ListGraphBackupsOutput`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct ListGraphBackupsOutput {
     /// How many backups exist.
     #[serde(
         rename = "backupCount",
-        deserialize_with = "::backup_core::operation::de::lenient"
+        deserialize_with = "ListGraphBackupsOutput::deserialize_required_backup_count"
     )]
     pub backup_count: i64,
     /// `backupList`.
     #[serde(
         rename = "backupList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
     pub backup_list: ::std::option::Option<::std::vec::Vec<BackupSummary>>,
+}
+
+impl ListGraphBackupsOutput {
+    fn deserialize_required_backup_count<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<i64, D::Error> {
+        ::backup_core::operation::de::required(deserializer, "backupCount")
+    }
 }
 
 impl ::backup_core::operation::de::Lenient for ListGraphBackupsOutput {
@@ -1657,7 +1698,6 @@ impl ListGraphBackupsOutputBuilder {
 
 /// Where and how to store the backup.
 #[derive(Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct StorageConfig {
     /// The storage secret key.
@@ -1665,6 +1705,7 @@ pub struct StorageConfig {
     /// A secret: never shown by `Debug`.
     #[serde(
         rename = "accessKeySecret",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1672,12 +1713,13 @@ pub struct StorageConfig {
     /// The configuration's name.
     #[serde(
         rename = "configName",
-        deserialize_with = "::backup_core::operation::de::lenient"
+        deserialize_with = "StorageConfig::deserialize_required_config_name"
     )]
     pub config_name: ::std::string::String,
     /// Hosts to use.
     #[serde(
         rename = "hostIdList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1685,16 +1727,30 @@ pub struct StorageConfig {
     /// `storageType`.
     #[serde(
         rename = "storageType",
-        deserialize_with = "::backup_core::operation::de::lenient"
+        deserialize_with = "StorageConfig::deserialize_required_storage_type"
     )]
     pub storage_type: StorageType,
     /// The storage URL.
     #[serde(
         rename = "storageUrl",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
     pub storage_url: ::std::option::Option<::std::string::String>,
+}
+
+impl StorageConfig {
+    fn deserialize_required_config_name<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<::std::string::String, D::Error> {
+        ::backup_core::operation::de::required(deserializer, "configName")
+    }
+    fn deserialize_required_storage_type<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<StorageType, D::Error> {
+        ::backup_core::operation::de::required(deserializer, "storageType")
+    }
 }
 
 impl ::std::fmt::Debug for StorageConfig {
@@ -1737,6 +1793,11 @@ impl StorageConfig {
             let name = ::backup_core::operation::field_path(path, "configName");
             ::backup_core::operation::non_empty(&name, value)?;
             ::backup_core::operation::no_control_chars(&name, value)?;
+        }
+        {
+            let value = &self.storage_type;
+            let name = ::backup_core::operation::field_path(path, "storageType");
+            ::backup_core::operation::listed_value(&name, value.as_str(), StorageType::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.storage_url {
             let name = ::backup_core::operation::field_path(path, "storageUrl");
@@ -1857,6 +1918,8 @@ impl StorageConfigBuilder {
 /// Where the backup is stored.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StorageType {

@@ -91,7 +91,7 @@ async fn query_params_keep_description_order_and_index_arrays() {
         .graph_id("g1")
         .limit(10)
         .offset(0)
-        .status_list(vec![BackupStatus::Success, BackupStatus::from("archived")]);
+        .status_list(vec![BackupStatus::Success, BackupStatus::PartiallyFailed]);
     assert_eq!(builder.as_input().limit, Some(10));
     let out = builder.send().await.expect("sent");
     // Lenient output: numbers as strings, an XML-style wrapped list, unknown fields ignored,
@@ -120,7 +120,7 @@ async fn query_params_keep_description_order_and_index_arrays() {
             ("offset", "0"),
             ("limit", "10"),
             ("statusList.1", "success"),
-            ("statusList.2", "archived")
+            ("statusList.2", "partiallyFailed")
         ]
     );
     assert_eq!(call.parts.json_body, None);
@@ -189,7 +189,7 @@ fn operations_with_a_secret_in_their_input_or_output_are_marked() {
 
 #[tokio::test]
 async fn invalid_input_is_rejected_and_nothing_is_sent() {
-    let client = Client::new(json!({}));
+    let client = Client::new(json!({"job_id": "j-1"}));
     let base = || {
         client
             .create_backup()
@@ -311,4 +311,147 @@ fn generated_source_has_header_and_docs_from_the_description() {
     assert!(src.contains("/// The graph to back up.\n"));
     assert!(src.contains("/// - `400`: The graph is already being backed up. (body: `ErrorBody`)"));
     assert!(src.contains("/// Where the backup is stored.\n"));
+}
+
+fn unparseable(result: Result<impl std::fmt::Debug, Error>) -> String {
+    match result {
+        Err(Error::UnparseableResponse(e)) => e.reason,
+        other => panic!("expected UnparseableResponse, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_output_without_a_required_member_is_an_error_naming_it() {
+    // `createBackup` answers a `BackupJob`, whose `job_id` is required; an empty answer
+    // must not become a job with an empty id.
+    for answer in [
+        json!({}),
+        json!({"backup_id": "b-1"}),
+        json!({"job_id": null}),
+    ] {
+        let client = Client::new(answer.clone());
+        let r = client
+            .create_backup()
+            .project_id("p1")
+            .graph_id("g1")
+            .backup_mode(BackupMode::PhysicalBackup)
+            .storage_config(storage())
+            .send()
+            .await;
+        let reason = unparseable(r);
+        assert!(reason.contains("job_id"), "{answer}: {reason}");
+    }
+    // An inline output object (`backupCount` is required), and a number written as a
+    // string still counts as present.
+    let list = |answer| async move {
+        Client::new(answer)
+            .list_graph_backups()
+            .project_id("p1")
+            .graph_id("g1")
+            .send()
+            .await
+    };
+    let reason = unparseable(list(json!({"backupList": []})).await);
+    assert!(reason.contains("backupCount"), "{reason}");
+    assert_eq!(
+        list(json!({"backupCount": "0"}))
+            .await
+            .expect("present")
+            .backup_count,
+        0
+    );
+    // A required member of a list item, one level down.
+    let storage = |answer| async move {
+        Client::new(answer)
+            .get_storage_config()
+            .project_id("p1")
+            .send()
+            .await
+    };
+    let reason = unparseable(storage(json!([{"configName": "a"}])).await);
+    assert!(reason.contains("storageType"), "{reason}");
+    let out = storage(json!([{"configName": "a", "storageType": "BACKUP_STORAGE_NFS"}]))
+        .await
+        .expect("every required member present; an unknown enum value is kept");
+    assert_eq!(
+        out[0].storage_type,
+        StorageType::Unknown("BACKUP_STORAGE_NFS".into())
+    );
+    // Optional members may still be absent or null.
+    let out = Client::new(json!({"job_id": "j-1", "backup_id": null}))
+        .create_backup()
+        .project_id("p1")
+        .graph_id("g1")
+        .backup_mode(BackupMode::PhysicalBackup)
+        .storage_config(storage_config_with(StorageType::BackupStorageFile))
+        .send()
+        .await
+        .expect("optional member null");
+    assert_eq!(out.backup_id, None);
+}
+
+fn storage_config_with(storage_type: StorageType) -> StorageConfig {
+    let mut config = storage();
+    config.storage_type = storage_type;
+    config
+}
+
+#[tokio::test]
+async fn a_request_enum_outside_its_listed_values_is_rejected_before_sending() {
+    let client = Client::new(json!({"job_id": "j-1"}));
+    let create = || {
+        client
+            .create_backup()
+            .project_id("p1")
+            .graph_id("g1")
+            .backup_mode(BackupMode::PhysicalBackup)
+            .storage_config(storage())
+    };
+    for (value, field, allowed) in [
+        (
+            "physical_backup",
+            "backupMode",
+            "`LOGICAL_BACKUP`, `PHYSICAL_BACKUP`",
+        ),
+        ("", "backupMode", "`LOGICAL_BACKUP`, `PHYSICAL_BACKUP`"),
+        ("FULL", "backupMode", "`LOGICAL_BACKUP`, `PHYSICAL_BACKUP`"),
+    ] {
+        let (f, problem) = invalid(create().backup_mode(value).send().await);
+        assert_eq!(f, field);
+        assert!(problem.contains(allowed), "{problem}");
+        assert!(problem.contains(&format!("\"{value}\"")), "{problem}");
+    }
+    // A variant built by hand as `Unknown` is refused too, nested members name their path,
+    // and so are list items.
+    let r = create()
+        .backup_mode(BackupMode::Unknown("PHYSICAL".into()))
+        .send()
+        .await;
+    assert_eq!(invalid(r).0, "backupMode");
+    let r = create()
+        .storage_config(storage_config_with(StorageType::from("BACKUP_STORAGE_NFS")))
+        .send()
+        .await;
+    let (field, problem) = invalid(r);
+    assert_eq!(field, "storageConfig.storageType");
+    assert!(
+        problem.contains("`BACKUP_STORAGE_FILE`, `BACKUP_STORAGE_S3`"),
+        "{problem}"
+    );
+    let r = client
+        .list_graph_backups()
+        .project_id("p1")
+        .graph_id("g1")
+        .status_list(vec![BackupStatus::Success, BackupStatus::from("archived")])
+        .send()
+        .await;
+    assert_eq!(invalid(r).0, "statusList[1]");
+    assert!(client.calls().is_empty(), "nothing may be sent");
+    // An `Unknown` holding a listed value is that value.
+    create()
+        .backup_mode(BackupMode::Unknown("LOGICAL_BACKUP".into()))
+        .send()
+        .await
+        .expect("a listed value");
+    assert_eq!(client.calls().len(), 1);
 }

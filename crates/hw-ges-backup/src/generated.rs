@@ -137,7 +137,7 @@ impl CreateBackupFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -303,7 +303,7 @@ impl DeleteBackupFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -458,7 +458,7 @@ impl ListBackupsFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -637,7 +637,7 @@ impl ListGraphBackupsFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -799,7 +799,7 @@ impl ShowJobFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -817,12 +817,12 @@ impl ShowJobFluentBuilder<'_> {
 
 /// One graph backup.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct Backup {
     /// The CPU architecture (`x86_64`, `aarch64`).
     #[serde(
         rename = "arch",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -830,6 +830,7 @@ pub struct Backup {
     /// `backup_method`.
     #[serde(
         rename = "backup_method",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -837,6 +838,7 @@ pub struct Backup {
     /// The graph's data store version.
     #[serde(
         rename = "data_store_version",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -844,6 +846,7 @@ pub struct Backup {
     /// How long the backup took, in seconds.
     #[serde(
         rename = "duration",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -851,6 +854,7 @@ pub struct Backup {
     /// Whether the backup is encrypted.
     #[serde(
         rename = "encrypted",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -858,6 +862,7 @@ pub struct Backup {
     /// When the backup ended (UTC, as the service formats it).
     #[serde(
         rename = "end_time",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -865,6 +870,7 @@ pub struct Backup {
     /// When the backup ended, in ms since the Unix epoch.
     #[serde(
         rename = "end_timestamp",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -872,6 +878,7 @@ pub struct Backup {
     /// The graph the backup belongs to.
     #[serde(
         rename = "graph_id",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -879,6 +886,7 @@ pub struct Backup {
     /// The graph's name.
     #[serde(
         rename = "graph_name",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -886,6 +894,7 @@ pub struct Backup {
     /// The graph's size type.
     #[serde(
         rename = "graph_size_type_index",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -893,6 +902,7 @@ pub struct Backup {
     /// The graph's status code.
     #[serde(
         rename = "graph_status",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -900,6 +910,7 @@ pub struct Backup {
     /// The backup id.
     #[serde(
         rename = "id",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -907,6 +918,7 @@ pub struct Backup {
     /// The backup name.
     #[serde(
         rename = "name",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -914,6 +926,7 @@ pub struct Backup {
     /// The backup's size in MB.
     #[serde(
         rename = "size",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -921,6 +934,7 @@ pub struct Backup {
     /// When the backup started (UTC, as the service formats it).
     #[serde(
         rename = "start_time",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -928,6 +942,7 @@ pub struct Backup {
     /// When the backup started, in ms since the Unix epoch.
     #[serde(
         rename = "start_timestamp",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -935,6 +950,7 @@ pub struct Backup {
     /// `status`.
     #[serde(
         rename = "status",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -960,6 +976,10 @@ impl Backup {
         if let ::std::option::Option::Some(value) = &self.arch {
             let name = ::backup_core::operation::field_path(path, "arch");
             ::backup_core::operation::no_control_chars(&name, value)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.backup_method {
+            let name = ::backup_core::operation::field_path(path, "backup_method");
+            ::backup_core::operation::listed_value(&name, value.as_str(), BackupMethod::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.data_store_version {
             let name = ::backup_core::operation::field_path(path, "data_store_version");
@@ -996,6 +1016,10 @@ impl Backup {
         if let ::std::option::Option::Some(value) = &self.start_time {
             let name = ::backup_core::operation::field_path(path, "start_time");
             ::backup_core::operation::no_control_chars(&name, value)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            let name = ::backup_core::operation::field_path(path, "status");
+            ::backup_core::operation::listed_value(&name, value.as_str(), BackupStatus::VALUES)?;
         }
         Ok(())
     }
@@ -1237,6 +1261,8 @@ impl BackupBuilder {
 /// How a backup was made.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupMethod {
@@ -1333,12 +1359,12 @@ impl ::backup_core::operation::de::Lenient for BackupMethod {
 
 /// One page of a backup list.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct BackupPage {
     /// How many backups there are in all.
     #[serde(
         rename = "backup_count",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1346,6 +1372,7 @@ pub struct BackupPage {
     /// The backups of this page.
     #[serde(
         rename = "backup_list",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1429,6 +1456,8 @@ impl BackupPageBuilder {
 /// The state of a backup.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupStatus {
@@ -1525,12 +1554,12 @@ impl ::backup_core::operation::de::Lenient for BackupStatus {
 
 /// A started backup job.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CreateBackupResp {
     /// The backup's id. Only newer versions of the API return it.
     #[serde(
         rename = "backup_id",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1538,9 +1567,17 @@ pub struct CreateBackupResp {
     /// The job that adds the backup; follow it with `showJob`.
     #[serde(
         rename = "job_id",
-        deserialize_with = "::backup_core::operation::de::lenient"
+        deserialize_with = "CreateBackupResp::deserialize_required_job_id"
     )]
     pub job_id: ::std::string::String,
+}
+
+impl CreateBackupResp {
+    fn deserialize_required_job_id<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<::std::string::String, D::Error> {
+        ::backup_core::operation::de::required(deserializer, "job_id")
+    }
 }
 
 impl ::backup_core::operation::de::Lenient for CreateBackupResp {
@@ -1620,7 +1657,6 @@ impl CreateBackupRespBuilder {
 
 /// The output of `deleteBackup`: the operation returns no data.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct DeleteBackupOutput {}
 
@@ -1661,12 +1697,12 @@ impl DeleteBackupOutputBuilder {
 
 /// An error body (v2). v1 uses `errorCode`/`errorMessage`; the gateway and IAM use `code`/`message`, sometimes nested.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct ErrorResp {
     /// The error code (`GES.7002`, `APIGW.0308`...).
     #[serde(
         rename = "error_code",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1674,6 +1710,7 @@ pub struct ErrorResp {
     /// The error message.
     #[serde(
         rename = "error_msg",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1751,12 +1788,12 @@ impl ErrorRespBuilder {
 
 /// An asynchronous job.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct Job {
     /// When the job started (UTC).
     #[serde(
         rename = "begin_time",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1764,6 +1801,7 @@ pub struct Job {
     /// When the job ended (UTC).
     #[serde(
         rename = "end_time",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1771,6 +1809,7 @@ pub struct Job {
     /// Why the job failed.
     #[serde(
         rename = "fail_reason",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1778,6 +1817,7 @@ pub struct Job {
     /// Details (only for graph imports).
     #[serde(
         rename = "job_detail",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1785,6 +1825,7 @@ pub struct Job {
     /// The job id.
     #[serde(
         rename = "job_id",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1792,6 +1833,7 @@ pub struct Job {
     /// The job name.
     #[serde(
         rename = "job_name",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1799,6 +1841,7 @@ pub struct Job {
     /// Progress (reserved by the vendor; usually absent).
     #[serde(
         rename = "job_progress",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1806,6 +1849,7 @@ pub struct Job {
     /// The job type.
     #[serde(
         rename = "job_type",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1813,6 +1857,7 @@ pub struct Job {
     /// The graph the job works on.
     #[serde(
         rename = "related_graph",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1820,6 +1865,7 @@ pub struct Job {
     /// `status`.
     #[serde(
         rename = "status",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1869,6 +1915,10 @@ impl Job {
         if let ::std::option::Option::Some(value) = &self.related_graph {
             let name = ::backup_core::operation::field_path(path, "related_graph");
             ::backup_core::operation::no_control_chars(&name, value)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            let name = ::backup_core::operation::field_path(path, "status");
+            ::backup_core::operation::listed_value(&name, value.as_str(), JobStatus::VALUES)?;
         }
         Ok(())
     }
@@ -2020,6 +2070,8 @@ impl JobBuilder {
 /// The state of a job. `success`, `failed` and `partiallyFailed` are final.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum JobStatus {

@@ -80,6 +80,47 @@ async fn create_backup_without_backup_id_as_older_api_versions_answer() {
 }
 
 #[tokio::test]
+async fn create_backup_answered_without_a_job_id_is_an_error_not_a_started_backup() {
+    // `200 {}`, an empty body, and answers whose `job_id` is absent or null: nothing says
+    // a backup started, so none of them may be `Ok` with an empty job id.
+    for body in [
+        "{}",
+        "",
+        "  \n",
+        r#"{"backup_id":"0000b54f-2f1d-47a5-94bc-04f0d8a2e2db"}"#,
+        r#"{"job_id":null}"#,
+    ] {
+        let server = serve(vec![
+            Step::ok(body).with_header("x-request-id", "req-empty"),
+        ])
+        .await;
+        let err = aksk_client(&server)
+            .create_backup()
+            .graph_id(GRAPH)
+            .send()
+            .await
+            .expect_err(body);
+        match &err {
+            backup_core::Error::UnparseableResponse(e) => {
+                assert_eq!(e.vendor, "huawei-ges", "{body:?}");
+                assert_eq!(e.operation, "createBackup", "{body:?}");
+                assert_eq!(e.http_status, 200, "{body:?}");
+                assert_eq!(e.request_id.as_deref(), Some("req-empty"), "{body:?}");
+                assert!(e.reason.contains("job_id"), "{body:?}: {}", e.reason);
+            }
+            other => panic!("{body:?}: unexpected {other:?}"),
+        }
+        let shown = err.to_string();
+        assert!(
+            shown.contains("huawei-ges createBackup") && shown.contains("job_id"),
+            "{shown}"
+        );
+        // Sent once: a create is never repeated.
+        assert_eq!(server.requests().len(), 1, "{body:?}");
+    }
+}
+
+#[tokio::test]
 async fn the_verbatim_sample_without_its_comma_is_an_unparseable_response() {
     // Seed 004 prints the sample without a comma between the members: not JSON.
     let verbatim = "{\n\"job_id\" : \"ff8080815f9a3c84015f9a438ff70001\"\n\"backup_id\":\"0000b54f-2f1d-47a5-94bc-04f0d8a2e2db\"\n}";

@@ -212,6 +212,68 @@ async fn success_statuses_that_are_not_successes() {
 }
 
 #[tokio::test]
+async fn a_create_answered_without_a_return_code_is_an_error_naming_the_operation() {
+    // NCP answers every success with `returnCode` "0" (reference ncp-api.md, 3.4); an
+    // envelope without one does not say the backup was accepted.
+    for (format, body) in [
+        (
+            ResponseFormat::Json,
+            r#"{"createCloudCacheManualBackupResponse":{"requestId":"r-none","returnMessage":"success"}}"#,
+        ),
+        (
+            ResponseFormat::Json,
+            r#"{"createCloudCacheManualBackupResponse":{}}"#,
+        ),
+        (
+            ResponseFormat::Json,
+            r#"{"createCloudCacheManualBackupResponse":null}"#,
+        ),
+        (
+            ResponseFormat::Json,
+            r#"{"createCloudCacheManualBackupResponse":{"requestId":"r-none","returnCode":null}}"#,
+        ),
+        (
+            ResponseFormat::Xml,
+            "<createCloudCacheManualBackupResponse><requestId>r-none</requestId><returnMessage>success</returnMessage></createCloudCacheManualBackupResponse>",
+        ),
+    ] {
+        let server = ScriptedServer::start(vec![Step::ok(body)]).await;
+        let err =
+            testing::builder::<vcache::Client>(&server.base_url, RequestStyle::PostForm, format)
+                .build()
+                .unwrap()
+                .create_cloud_cache_manual_backup()
+                .cloud_cache_instance_no("1234821")
+                .send()
+                .await
+                .expect_err(body);
+        match &err {
+            Error::UnparseableResponse(e) => {
+                assert_eq!(e.vendor, "ncp-vcache", "{body}");
+                assert_eq!(e.operation, "createCloudCacheManualBackup", "{body}");
+                assert!(e.reason.contains("returnCode"), "{body}: {}", e.reason);
+            }
+            other => panic!("{body}: unexpected {other:?}"),
+        }
+        assert!(
+            err.to_string().contains("createCloudCacheManualBackup"),
+            "{err}"
+        );
+        assert_eq!(server.requests().len(), 1, "{body}");
+    }
+    // A list answer without one is no more trustworthy.
+    let server = ScriptedServer::start(vec![Step::ok(
+        r#"{"getCloudCacheBackupListResponse":{"totalRows":0,"cloudCacheBackupList":[]}}"#,
+    )])
+    .await;
+    let err = list(&server).await.unwrap_err();
+    assert!(matches!(err, Error::UnparseableResponse(_)), "{err}");
+    // The documented success still works.
+    let server = ScriptedServer::start(vec![Step::ok(CREATED)]).await;
+    create(&server).await.unwrap();
+}
+
+#[tokio::test]
 async fn missing_credentials_send_nothing() {
     let server = ScriptedServer::start(vec![Step::ok(CREATED)]).await;
     let c = vredis::Client::builder()

@@ -356,6 +356,45 @@ fn expect_invalid(field: &str, result: Result<Value, Error>) {
 }
 
 #[tokio::test]
+async fn a_backup_type_mode_outside_system_and_manual_is_refused_before_sending() {
+    let server = ScriptedServer::start(vec![Step::ok("{}")]).await;
+    let cache: vcache::Client = client(&server, RequestStyle::PostForm, ResponseFormat::Json);
+    let redis: vredis::Client = client(&server, RequestStyle::GetQuery, ResponseFormat::Json);
+    for value in ["system", "Manual", "FULL", " SYSTEM"] {
+        let results = [
+            cache
+                .export_backup_to_object_storage()
+                .file_name("20240702")
+                .bucket_name("cache-backup")
+                .cloud_cache_instance_no("1234821")
+                .backup_type_mode(value)
+                .send()
+                .await
+                .map(to_value),
+            redis
+                .export_backup_to_object_storage()
+                .file_name("20240702")
+                .bucket_name("cache-backup")
+                .cloud_redis_instance_no("1234821")
+                .backup_type_mode(vredis::BackupTypeMode::Unknown(value.into()))
+                .send()
+                .await
+                .map(to_value),
+        ];
+        for result in results {
+            match result {
+                Err(Error::InvalidInput(e)) => {
+                    assert_eq!(e.field, "backupTypeMode", "{e}");
+                    assert!(e.problem.contains("`SYSTEM`, `MANUAL`"), "{e}");
+                }
+                other => panic!("{value:?}: expected invalid input, got {other:?}"),
+            }
+        }
+    }
+    assert_eq!(server.requests().len(), 0, "nothing may be sent");
+}
+
+#[tokio::test]
 async fn vcache_missing_empty_or_control_character_input_sends_nothing() {
     let server = ScriptedServer::start(vec![Step::ok("{}")]).await;
     let c: vcache::Client = client(&server, RequestStyle::PostForm, ResponseFormat::Json);

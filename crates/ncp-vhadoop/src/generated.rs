@@ -141,7 +141,7 @@ impl BackupClusterConfigurationFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -289,7 +289,7 @@ impl GetCloudHadoopInstanceDetailFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -309,12 +309,12 @@ impl GetCloudHadoopInstanceDetailFluentBuilder<'_> {
 
 /// A Cloud Hadoop cluster.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CloudHadoopInstance {
     /// ACG numbers.
     #[serde(
         rename = "accessControlGroupNoList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -322,6 +322,7 @@ pub struct CloudHadoopInstance {
     /// Ambari server host name.
     #[serde(
         rename = "ambariServerHost",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -329,6 +330,7 @@ pub struct CloudHadoopInstance {
     /// Installed add-ons.
     #[serde(
         rename = "cloudHadoopAddOnList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -336,6 +338,7 @@ pub struct CloudHadoopInstance {
     /// Cluster name.
     #[serde(
         rename = "cloudHadoopClusterName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -343,6 +346,7 @@ pub struct CloudHadoopInstance {
     /// Cluster type.
     #[serde(
         rename = "cloudHadoopClusterType",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -350,6 +354,7 @@ pub struct CloudHadoopInstance {
     /// Image product code.
     #[serde(
         rename = "cloudHadoopImageProductCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -357,6 +362,7 @@ pub struct CloudHadoopInstance {
     /// Cluster instance number.
     #[serde(
         rename = "cloudHadoopInstanceNo",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -364,6 +370,7 @@ pub struct CloudHadoopInstance {
     /// Current operation (`NULL` when idle; `CREAT`, `SETUP`, `UPGD`, `DEL`).
     #[serde(
         rename = "cloudHadoopInstanceOperation",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -371,6 +378,7 @@ pub struct CloudHadoopInstance {
     /// Status code (`INIT`, `CREAT`, `DEL`).
     #[serde(
         rename = "cloudHadoopInstanceStatus",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -378,6 +386,7 @@ pub struct CloudHadoopInstance {
     /// Status as displayed (`running`, ...).
     #[serde(
         rename = "cloudHadoopInstanceStatusName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -385,6 +394,7 @@ pub struct CloudHadoopInstance {
     /// The cluster's servers.
     #[serde(
         rename = "cloudHadoopServerInstanceList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -393,6 +403,7 @@ pub struct CloudHadoopInstance {
     /// Cluster version.
     #[serde(
         rename = "cloudHadoopVersion",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -400,6 +411,7 @@ pub struct CloudHadoopInstance {
     /// Account for direct access to the cluster.
     #[serde(
         rename = "clusterDirectAccessAccount",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -407,6 +419,7 @@ pub struct CloudHadoopInstance {
     /// Creation time (`2024-07-02T00:00:00+0900`).
     #[serde(
         rename = "createDate",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -414,6 +427,7 @@ pub struct CloudHadoopInstance {
     /// Domain.
     #[serde(
         rename = "domain",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -421,6 +435,7 @@ pub struct CloudHadoopInstance {
     /// Whether the cluster is highly available.
     #[serde(
         rename = "isHa",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -428,6 +443,7 @@ pub struct CloudHadoopInstance {
     /// Kerberos KDC realm.
     #[serde(
         rename = "kdcRealm",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -435,6 +451,7 @@ pub struct CloudHadoopInstance {
     /// Name of the login key.
     #[serde(
         rename = "loginKey",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -442,6 +459,7 @@ pub struct CloudHadoopInstance {
     /// The Object Storage bucket mapped to the cluster: where `backupClusterConfiguration` writes.
     #[serde(
         rename = "objectStorageBucket",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -449,6 +467,7 @@ pub struct CloudHadoopInstance {
     /// Role.
     #[serde(
         rename = "role",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -898,12 +917,12 @@ impl CloudHadoopInstanceBuilder {
 
 /// A server of a Cloud Hadoop cluster.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CloudHadoopServerInstance {
     /// Server product code.
     #[serde(
         rename = "cloudHadoopProductCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -911,6 +930,7 @@ pub struct CloudHadoopServerInstance {
     /// Server instance number.
     #[serde(
         rename = "cloudHadoopServerInstanceNo",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -918,6 +938,7 @@ pub struct CloudHadoopServerInstance {
     /// Current operation.
     #[serde(
         rename = "cloudHadoopServerInstanceOperation",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -925,6 +946,7 @@ pub struct CloudHadoopServerInstance {
     /// Status code.
     #[serde(
         rename = "cloudHadoopServerInstanceStatus",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -932,6 +954,7 @@ pub struct CloudHadoopServerInstance {
     /// Status as displayed.
     #[serde(
         rename = "cloudHadoopServerInstanceStatusName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -939,6 +962,7 @@ pub struct CloudHadoopServerInstance {
     /// Server name.
     #[serde(
         rename = "cloudHadoopServerName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -946,6 +970,7 @@ pub struct CloudHadoopServerInstance {
     /// Role (`E` edge, `M` master, `D` data).
     #[serde(
         rename = "cloudHadoopServerRole",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -953,6 +978,7 @@ pub struct CloudHadoopServerInstance {
     /// Number of CPUs.
     #[serde(
         rename = "cpuCount",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -960,6 +986,7 @@ pub struct CloudHadoopServerInstance {
     /// Creation time.
     #[serde(
         rename = "createDate",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -967,6 +994,7 @@ pub struct CloudHadoopServerInstance {
     /// Data storage size in bytes.
     #[serde(
         rename = "dataStorageSize",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -974,6 +1002,7 @@ pub struct CloudHadoopServerInstance {
     /// Data storage type: a code object in newer responses, a string in older ones; kept as sent.
     #[serde(
         rename = "dataStorageType",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -981,6 +1010,7 @@ pub struct CloudHadoopServerInstance {
     /// Whether the subnet is public.
     #[serde(
         rename = "isPublicSubnet",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -988,6 +1018,7 @@ pub struct CloudHadoopServerInstance {
     /// Memory size in bytes.
     #[serde(
         rename = "memorySize",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -995,6 +1026,7 @@ pub struct CloudHadoopServerInstance {
     /// Region code.
     #[serde(
         rename = "regionCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1002,6 +1034,7 @@ pub struct CloudHadoopServerInstance {
     /// Subnet number.
     #[serde(
         rename = "subnetNo",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1009,6 +1042,7 @@ pub struct CloudHadoopServerInstance {
     /// Time the server came up.
     #[serde(
         rename = "uptime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1016,6 +1050,7 @@ pub struct CloudHadoopServerInstance {
     /// VPC number.
     #[serde(
         rename = "vpcNo",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1023,6 +1058,7 @@ pub struct CloudHadoopServerInstance {
     /// Zone code.
     #[serde(
         rename = "zoneCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1387,12 +1423,12 @@ impl CloudHadoopServerInstanceBuilder {
 
 /// A code and its display name.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CommonCode {
     /// The code.
     #[serde(
         rename = "code",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1400,6 +1436,7 @@ pub struct CommonCode {
     /// Its display name.
     #[serde(
         rename = "codeName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1477,12 +1514,12 @@ impl CommonCodeBuilder {
 
 /// The result of an operation that returns no data.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CommonResponse {
     /// The request's id (UUID).
     #[serde(
         rename = "requestId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1490,6 +1527,7 @@ pub struct CommonResponse {
     /// `0` on success.
     #[serde(
         rename = "returnCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1497,6 +1535,7 @@ pub struct CommonResponse {
     /// `success` on success.
     #[serde(
         rename = "returnMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1596,12 +1635,12 @@ impl CommonResponseBuilder {
 
 /// `GetCloudHadoopInstanceDetailOutput`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct GetCloudHadoopInstanceDetailOutput {
     /// The cluster.
     #[serde(
         rename = "cloudHadoopInstanceList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1609,6 +1648,7 @@ pub struct GetCloudHadoopInstanceDetailOutput {
     /// The request's id (UUID).
     #[serde(
         rename = "requestId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1616,6 +1656,7 @@ pub struct GetCloudHadoopInstanceDetailOutput {
     /// `0` on success.
     #[serde(
         rename = "returnCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1623,6 +1664,7 @@ pub struct GetCloudHadoopInstanceDetailOutput {
     /// `success` on success.
     #[serde(
         rename = "returnMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1630,6 +1672,7 @@ pub struct GetCloudHadoopInstanceDetailOutput {
     /// Number of clusters listed.
     #[serde(
         rename = "totalRows",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]

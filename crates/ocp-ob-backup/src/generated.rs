@@ -72,8 +72,17 @@ impl BackupNowInput {
         let value = ::backup_core::operation::require("id", self.id.as_ref())?;
         ::backup_core::operation::range_i64("id", *value, Some(1), None)?;
 
-        ::backup_core::operation::require("backupMode", self.backup_mode.as_ref())?;
-        ::backup_core::operation::require("dataBackupMode", self.data_backup_mode.as_ref())?;
+        let value = ::backup_core::operation::require("backupMode", self.backup_mode.as_ref())?;
+        ::backup_core::operation::listed_value("backupMode", value.as_str(), BackupMode::VALUES)?;
+
+        let value =
+            ::backup_core::operation::require("dataBackupMode", self.data_backup_mode.as_ref())?;
+        ::backup_core::operation::listed_value(
+            "dataBackupMode",
+            value.as_str(),
+            DataBackupMode::VALUES,
+        )?;
+
         if let ::std::option::Option::Some(value) = &self.ob_backup_object {
             value.validate("obBackupObject")?;
         }
@@ -210,7 +219,7 @@ impl BackupNowFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -323,7 +332,7 @@ impl GetBackupStrategyFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     pub async fn send(
         self,
     ) -> ::std::result::Result<GetBackupStrategyOutput, ::backup_core::Error> {
@@ -457,7 +466,7 @@ impl GetSubtaskLogFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     pub async fn send(self) -> ::std::result::Result<GetSubtaskLogOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetSubtaskLogOutput>(
@@ -562,7 +571,7 @@ impl GetTaskInstanceFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     pub async fn send(self) -> ::std::result::Result<GetTaskInstanceOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetTaskInstanceOutput>(
@@ -767,7 +776,7 @@ impl ListDataBackupTasksFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     pub async fn send(
         self,
     ) -> ::std::result::Result<ListDataBackupTasksOutput, ::backup_core::Error> {
@@ -850,8 +859,17 @@ impl TenantBackupNowInput {
         let value = ::backup_core::operation::require("tenantId", self.tenant_id.as_ref())?;
         ::backup_core::operation::range_i64("tenantId", *value, Some(1), None)?;
 
-        ::backup_core::operation::require("backupMode", self.backup_mode.as_ref())?;
-        ::backup_core::operation::require("dataBackupMode", self.data_backup_mode.as_ref())?;
+        let value = ::backup_core::operation::require("backupMode", self.backup_mode.as_ref())?;
+        ::backup_core::operation::listed_value("backupMode", value.as_str(), BackupMode::VALUES)?;
+
+        let value =
+            ::backup_core::operation::require("dataBackupMode", self.data_backup_mode.as_ref())?;
+        ::backup_core::operation::listed_value(
+            "dataBackupMode",
+            value.as_str(),
+            DataBackupMode::VALUES,
+        )?;
+
         if let ::std::option::Option::Some(value) = &self.ob_backup_object {
             value.validate("obBackupObject")?;
         }
@@ -1003,7 +1021,7 @@ impl TenantBackupNowFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     pub async fn send(self) -> ::std::result::Result<TenantBackupNowOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<TenantBackupNowOutput>(
@@ -1017,12 +1035,12 @@ impl TenantBackupNowFluentBuilder<'_> {
 
 /// The `error` member of an error response.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct ApiError {
     /// The error code: a number in OCP, a string in some clients.
     #[serde(
         rename = "code",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1030,6 +1048,7 @@ pub struct ApiError {
     /// A detail for debugging.
     #[serde(
         rename = "debugMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1037,6 +1056,7 @@ pub struct ApiError {
     /// The (localised) message.
     #[serde(
         rename = "message",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1044,6 +1064,7 @@ pub struct ApiError {
     /// Validation or OceanBase details.
     #[serde(
         rename = "subErrors",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1051,6 +1072,7 @@ pub struct ApiError {
     /// What the error is about, as sent.
     #[serde(
         rename = "target",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1183,12 +1205,12 @@ impl ApiErrorBuilder {
 
 /// A sub-error of an error response: a validation failure or an OceanBase error. `rejectedValue` is never shown in errors (it may echo a secret).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct ApiValidationError {
     /// The SQL state (OceanBase errors).
     #[serde(
         rename = "SQLState",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1196,6 +1218,7 @@ pub struct ApiValidationError {
     /// The OceanBase error code (OceanBase errors).
     #[serde(
         rename = "code",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1203,6 +1226,7 @@ pub struct ApiValidationError {
     /// The field that failed validation.
     #[serde(
         rename = "field",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1210,6 +1234,7 @@ pub struct ApiValidationError {
     /// What is wrong.
     #[serde(
         rename = "message",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1217,6 +1242,7 @@ pub struct ApiValidationError {
     /// The object that failed validation.
     #[serde(
         rename = "object",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1338,12 +1364,12 @@ impl ApiValidationErrorBuilder {
 
 /// The result of a backup operation (`BackupCommonResponse`).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct BackupCommonResponse {
     /// One result per group of backup objects.
     #[serde(
         rename = "backupObjectOpsResultList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1352,6 +1378,7 @@ pub struct BackupCommonResponse {
     /// `obBackupTaskType`.
     #[serde(
         rename = "obBackupTaskType",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1380,6 +1407,10 @@ impl BackupCommonResponse {
                 let item_name = format!("{}[{i}]", &name);
                 item.validate(&item_name)?;
             }
+        }
+        if let ::std::option::Option::Some(value) = &self.ob_backup_task_type {
+            let name = ::backup_core::operation::field_path(path, "obBackupTaskType");
+            ::backup_core::operation::listed_value(&name, value.as_str(), BackupTaskType::VALUES)?;
         }
         Ok(())
     }
@@ -1435,6 +1466,8 @@ impl BackupCommonResponseBuilder {
 /// Whether a backup object is a cluster or a tenant.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupDimension {
@@ -1528,6 +1561,8 @@ impl ::backup_core::operation::de::Lenient for BackupDimension {
 /// The backup mode.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupMode {
@@ -1620,24 +1655,24 @@ impl ::backup_core::operation::de::Lenient for BackupMode {
 
 /// The body of `backupNow`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct BackupNowRequest {
     /// `backupMode`.
     #[serde(
         rename = "backupMode",
-        deserialize_with = "::backup_core::operation::de::lenient"
+        deserialize_with = "BackupNowRequest::deserialize_required_backup_mode"
     )]
     pub backup_mode: BackupMode,
     /// `dataBackupMode`.
     #[serde(
         rename = "dataBackupMode",
-        deserialize_with = "::backup_core::operation::de::lenient"
+        deserialize_with = "BackupNowRequest::deserialize_required_data_backup_mode"
     )]
     pub data_backup_mode: DataBackupMode,
     /// `obBackupObject`.
     #[serde(
         rename = "obBackupObject",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1645,9 +1680,27 @@ pub struct BackupNowRequest {
     /// `obBackupServiceStorageConfig`.
     #[serde(
         rename = "obBackupServiceStorageConfig",
-        deserialize_with = "::backup_core::operation::de::lenient"
+        deserialize_with = "BackupNowRequest::deserialize_required_ob_backup_service_storage_config"
     )]
     pub ob_backup_service_storage_config: BackupStorageConfig,
+}
+
+impl BackupNowRequest {
+    fn deserialize_required_backup_mode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<BackupMode, D::Error> {
+        ::backup_core::operation::de::required(deserializer, "backupMode")
+    }
+    fn deserialize_required_data_backup_mode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<DataBackupMode, D::Error> {
+        ::backup_core::operation::de::required(deserializer, "dataBackupMode")
+    }
+    fn deserialize_required_ob_backup_service_storage_config<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<BackupStorageConfig, D::Error> {
+        ::backup_core::operation::de::required(deserializer, "obBackupServiceStorageConfig")
+    }
 }
 
 impl ::backup_core::operation::de::Lenient for BackupNowRequest {
@@ -1666,6 +1719,16 @@ impl BackupNowRequest {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        {
+            let value = &self.backup_mode;
+            let name = ::backup_core::operation::field_path(path, "backupMode");
+            ::backup_core::operation::listed_value(&name, value.as_str(), BackupMode::VALUES)?;
+        }
+        {
+            let value = &self.data_backup_mode;
+            let name = ::backup_core::operation::field_path(path, "dataBackupMode");
+            ::backup_core::operation::listed_value(&name, value.as_str(), DataBackupMode::VALUES)?;
+        }
         if let ::std::option::Option::Some(value) = &self.ob_backup_object {
             let name = ::backup_core::operation::field_path(path, "obBackupObject");
             value.validate(&name)?;
@@ -1769,12 +1832,12 @@ impl BackupNowRequestBuilder {
 
 /// A cluster or tenant that is backed up.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct BackupObject {
     /// `backupDimension`.
     #[serde(
         rename = "backupDimension",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1782,6 +1845,7 @@ pub struct BackupObject {
     /// The OCP cluster id.
     #[serde(
         rename = "clusterId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1789,6 +1853,7 @@ pub struct BackupObject {
     /// The OCP tenant id (tenant backups).
     #[serde(
         rename = "tenantId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1810,7 +1875,11 @@ impl BackupObject {
     }
 
     /// Checks constraints of the description; `path` names this value in errors.
-    pub fn validate(&self, _path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        if let ::std::option::Option::Some(value) = &self.backup_dimension {
+            let name = ::backup_core::operation::field_path(path, "backupDimension");
+            ::backup_core::operation::listed_value(&name, value.as_str(), BackupDimension::VALUES)?;
+        }
         Ok(())
     }
 }
@@ -1870,12 +1939,12 @@ impl BackupObjectBuilder {
 
 /// The result of the operation on some backup objects.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct BackupObjectOpsResult {
     /// Whether the operation succeeded.
     #[serde(
         rename = "beSuccessful",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1883,6 +1952,7 @@ pub struct BackupObjectOpsResult {
     /// The error code, when it failed (shape undocumented).
     #[serde(
         rename = "errorCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1890,6 +1960,7 @@ pub struct BackupObjectOpsResult {
     /// A hint, when it failed.
     #[serde(
         rename = "hint",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1897,6 +1968,7 @@ pub struct BackupObjectOpsResult {
     /// The objects.
     #[serde(
         rename = "obBackupObjectList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1904,6 +1976,7 @@ pub struct BackupObjectOpsResult {
     /// The asynchronous tasks that perform it.
     #[serde(
         rename = "taskIdList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2027,6 +2100,8 @@ impl BackupObjectOpsResultBuilder {
 /// What performs the backup: the backup and restore service (logical) or the OceanBase cluster itself (physical).
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupServiceType {
@@ -2123,18 +2198,18 @@ impl ::backup_core::operation::de::Lenient for BackupServiceType {
 
 /// The storage type, location and access keys.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct BackupStorageBaseInfo {
     /// `backupStorageType`.
     #[serde(
         rename = "backupStorageType",
-        deserialize_with = "::backup_core::operation::de::lenient"
+        deserialize_with = "BackupStorageBaseInfo::deserialize_required_backup_storage_type"
     )]
     pub backup_storage_type: BackupStorageType,
     /// `cosAccessKey`.
     #[serde(
         rename = "cosAccessKey",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2142,6 +2217,7 @@ pub struct BackupStorageBaseInfo {
     /// `ossAccessKey`.
     #[serde(
         rename = "ossAccessKey",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2149,6 +2225,7 @@ pub struct BackupStorageBaseInfo {
     /// `s3AccessKey`.
     #[serde(
         rename = "s3AccessKey",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2156,9 +2233,22 @@ pub struct BackupStorageBaseInfo {
     /// A directory without a protocol name, e.g. `/obbackup/` or `osstest/backup`.
     #[serde(
         rename = "storageUrl",
-        deserialize_with = "::backup_core::operation::de::lenient"
+        deserialize_with = "BackupStorageBaseInfo::deserialize_required_storage_url"
     )]
     pub storage_url: ::std::string::String,
+}
+
+impl BackupStorageBaseInfo {
+    fn deserialize_required_backup_storage_type<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<BackupStorageType, D::Error> {
+        ::backup_core::operation::de::required(deserializer, "backupStorageType")
+    }
+    fn deserialize_required_storage_url<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<::std::string::String, D::Error> {
+        ::backup_core::operation::de::required(deserializer, "storageUrl")
+    }
 }
 
 impl ::backup_core::operation::de::Lenient for BackupStorageBaseInfo {
@@ -2177,6 +2267,15 @@ impl BackupStorageBaseInfo {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        {
+            let value = &self.backup_storage_type;
+            let name = ::backup_core::operation::field_path(path, "backupStorageType");
+            ::backup_core::operation::listed_value(
+                &name,
+                value.as_str(),
+                BackupStorageType::VALUES,
+            )?;
+        }
         if let ::std::option::Option::Some(value) = &self.cos_access_key {
             let name = ::backup_core::operation::field_path(path, "cosAccessKey");
             value.validate(&name)?;
@@ -2292,12 +2391,12 @@ impl BackupStorageBaseInfoBuilder {
 
 /// The storage configuration of the backup service (`obBackupServiceStorageConfig`).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct BackupStorageConfig {
     /// Capacity alarm threshold in percent (file storage).
     #[serde(
         rename = "alarmStoragePercentageThreshold",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2305,12 +2404,13 @@ pub struct BackupStorageConfig {
     /// The storage configuration's name.
     #[serde(
         rename = "configName",
-        deserialize_with = "::backup_core::operation::de::lenient"
+        deserialize_with = "BackupStorageConfig::deserialize_required_config_name"
     )]
     pub config_name: ::std::string::String,
     /// Hosts of the backup service.
     #[serde(
         rename = "hostIdList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2318,12 +2418,13 @@ pub struct BackupStorageConfig {
     /// `obBackupStorageBaseInfo`.
     #[serde(
         rename = "obBackupStorageBaseInfo",
-        deserialize_with = "::backup_core::operation::de::lenient"
+        deserialize_with = "BackupStorageConfig::deserialize_required_ob_backup_storage_base_info"
     )]
     pub ob_backup_storage_base_info: BackupStorageBaseInfo,
     /// The backup service id or the cluster id, depending on `serviceType`.
     #[serde(
         rename = "serviceId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2331,6 +2432,7 @@ pub struct BackupStorageConfig {
     /// The backup service name or the cluster name.
     #[serde(
         rename = "serviceName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2338,6 +2440,7 @@ pub struct BackupStorageConfig {
     /// `serviceType`.
     #[serde(
         rename = "serviceType",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2345,10 +2448,24 @@ pub struct BackupStorageConfig {
     /// The storage configuration's id.
     #[serde(
         rename = "storageId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
     pub storage_id: ::std::option::Option<i64>,
+}
+
+impl BackupStorageConfig {
+    fn deserialize_required_config_name<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<::std::string::String, D::Error> {
+        ::backup_core::operation::de::required(deserializer, "configName")
+    }
+    fn deserialize_required_ob_backup_storage_base_info<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<BackupStorageBaseInfo, D::Error> {
+        ::backup_core::operation::de::required(deserializer, "obBackupStorageBaseInfo")
+    }
 }
 
 impl ::backup_core::operation::de::Lenient for BackupStorageConfig {
@@ -2386,6 +2503,14 @@ impl BackupStorageConfig {
         if let ::std::option::Option::Some(value) = &self.service_name {
             let name = ::backup_core::operation::field_path(path, "serviceName");
             ::backup_core::operation::no_control_chars(&name, value)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.service_type {
+            let name = ::backup_core::operation::field_path(path, "serviceType");
+            ::backup_core::operation::listed_value(
+                &name,
+                value.as_str(),
+                BackupServiceType::VALUES,
+            )?;
         }
         Ok(())
     }
@@ -2527,6 +2652,8 @@ impl BackupStorageConfigBuilder {
 /// Where backups are stored. `BACKUP_STORAGE_S3` appears in newer OCP 4.x only.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupStorageType {
@@ -2632,12 +2759,12 @@ impl ::backup_core::operation::de::Lenient for BackupStorageType {
 
 /// A cluster's backup strategy (`OcpBackupStrategy`). Times are kept as sent.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct BackupStrategy {
     /// `backupDimension`.
     #[serde(
         rename = "backupDimension",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2645,6 +2772,7 @@ pub struct BackupStrategy {
     /// `backupMode`.
     #[serde(
         rename = "backupMode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2652,6 +2780,7 @@ pub struct BackupStrategy {
     /// The OCP cluster id.
     #[serde(
         rename = "clusterId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2659,6 +2788,7 @@ pub struct BackupStrategy {
     /// The cluster name.
     #[serde(
         rename = "clusterName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2666,6 +2796,7 @@ pub struct BackupStrategy {
     /// When it was created.
     #[serde(
         rename = "createTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2673,6 +2804,7 @@ pub struct BackupStrategy {
     /// The strategy id.
     #[serde(
         rename = "id",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2680,6 +2812,7 @@ pub struct BackupStrategy {
     /// The schedule, as sent.
     #[serde(
         rename = "obBackupScheduleConfig",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2687,6 +2820,7 @@ pub struct BackupStrategy {
     /// `obBackupServiceStorageConfig`.
     #[serde(
         rename = "obBackupServiceStorageConfig",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2694,6 +2828,7 @@ pub struct BackupStrategy {
     /// The OceanBase cluster id.
     #[serde(
         rename = "obClusterId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2701,6 +2836,7 @@ pub struct BackupStrategy {
     /// The OceanBase tenant id.
     #[serde(
         rename = "obTenantId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2708,6 +2844,7 @@ pub struct BackupStrategy {
     /// The backup service configuration name.
     #[serde(
         rename = "serviceConfigName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2715,6 +2852,7 @@ pub struct BackupStrategy {
     /// The OCP tenant id.
     #[serde(
         rename = "tenantId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2722,6 +2860,7 @@ pub struct BackupStrategy {
     /// The tenant name (tenant strategies).
     #[serde(
         rename = "tenantName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2729,6 +2868,7 @@ pub struct BackupStrategy {
     /// `type`.
     #[serde(
         rename = "type",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2736,6 +2876,7 @@ pub struct BackupStrategy {
     /// When it was last changed.
     #[serde(
         rename = "updateTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2758,6 +2899,14 @@ impl BackupStrategy {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        if let ::std::option::Option::Some(value) = &self.backup_dimension {
+            let name = ::backup_core::operation::field_path(path, "backupDimension");
+            ::backup_core::operation::listed_value(&name, value.as_str(), BackupDimension::VALUES)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.backup_mode {
+            let name = ::backup_core::operation::field_path(path, "backupMode");
+            ::backup_core::operation::listed_value(&name, value.as_str(), BackupMode::VALUES)?;
+        }
         if let ::std::option::Option::Some(value) = &self.cluster_name {
             let name = ::backup_core::operation::field_path(path, "clusterName");
             ::backup_core::operation::no_control_chars(&name, value)?;
@@ -2777,6 +2926,10 @@ impl BackupStrategy {
         if let ::std::option::Option::Some(value) = &self.tenant_name {
             let name = ::backup_core::operation::field_path(path, "tenantName");
             ::backup_core::operation::no_control_chars(&name, value)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.r#type {
+            let name = ::backup_core::operation::field_path(path, "type");
+            ::backup_core::operation::listed_value(&name, value.as_str(), StrategyType::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.update_time {
             let name = ::backup_core::operation::field_path(path, "updateTime");
@@ -3004,6 +3157,8 @@ impl BackupStrategyBuilder {
 /// The kind of backup operation a `BackupCommonResponse` reports.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupTaskType {
@@ -3114,12 +3269,12 @@ impl ::backup_core::operation::de::Lenient for BackupTaskType {
 
 /// Tencent Cloud COS access (storage type `BACKUP_STORAGE_COS`).
 #[derive(Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CosAccessKey {
     /// The access key id.
     #[serde(
         rename = "accessKeyId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3129,6 +3284,7 @@ pub struct CosAccessKey {
     /// A secret: never shown by `Debug`.
     #[serde(
         rename = "accessKeySecret",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3136,6 +3292,7 @@ pub struct CosAccessKey {
     /// The COS app id.
     #[serde(
         rename = "appId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3143,6 +3300,7 @@ pub struct CosAccessKey {
     /// The COS endpoint.
     #[serde(
         rename = "endpoint",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3295,6 +3453,8 @@ impl CosAccessKeyBuilder {
 /// Full or incremental data backup. A cluster in logical backup mode supports only full backups.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DataBackupMode {
@@ -3387,12 +3547,12 @@ impl ::backup_core::operation::de::Lenient for DataBackupMode {
 
 /// One data backup task (`DataBackupHistoryWrapperTask`). Times are kept as sent (`+08:00` or `+0800`; see `parse_timestamp`).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct DataBackupTask {
     /// `backupMode`.
     #[serde(
         rename = "backupMode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3400,6 +3560,7 @@ pub struct DataBackupTask {
     /// The backup set.
     #[serde(
         rename = "backupSetId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3407,6 +3568,7 @@ pub struct DataBackupTask {
     /// The backup type.
     #[serde(
         rename = "backupType",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3414,6 +3576,7 @@ pub struct DataBackupTask {
     /// Where the backup was written, e.g. `file:///obbackup/`.
     #[serde(
         rename = "backupUri",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3421,6 +3584,7 @@ pub struct DataBackupTask {
     /// The OCP cluster id.
     #[serde(
         rename = "clusterId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3428,6 +3592,7 @@ pub struct DataBackupTask {
     /// The cluster name.
     #[serde(
         rename = "clusterName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3435,6 +3600,7 @@ pub struct DataBackupTask {
     /// The cluster type.
     #[serde(
         rename = "clusterType",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3442,6 +3608,7 @@ pub struct DataBackupTask {
     /// `dataBackupTaskType`.
     #[serde(
         rename = "dataBackupTaskType",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3449,6 +3616,7 @@ pub struct DataBackupTask {
     /// Secondary backup tasks, as sent.
     #[serde(
         rename = "dataSecondaryBackupTaskIds",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3456,6 +3624,7 @@ pub struct DataBackupTask {
     /// The data type.
     #[serde(
         rename = "dataType",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3463,6 +3632,7 @@ pub struct DataBackupTask {
     /// The data version.
     #[serde(
         rename = "dataVersion",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3470,6 +3640,7 @@ pub struct DataBackupTask {
     /// Why it failed.
     #[serde(
         rename = "errorMsg",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3477,6 +3648,7 @@ pub struct DataBackupTask {
     /// When it finished.
     #[serde(
         rename = "finishTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3484,6 +3656,7 @@ pub struct DataBackupTask {
     /// The OceanBase cluster id.
     #[serde(
         rename = "obClusterId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3491,6 +3664,7 @@ pub struct DataBackupTask {
     /// The OceanBase tenant id.
     #[serde(
         rename = "obTenantId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3498,6 +3672,7 @@ pub struct DataBackupTask {
     /// The schema version.
     #[serde(
         rename = "schemaVersion",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3505,6 +3680,7 @@ pub struct DataBackupTask {
     /// When it started.
     #[serde(
         rename = "startTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3512,6 +3688,7 @@ pub struct DataBackupTask {
     /// E.g. `DOING`, `DONE`, `FAILED`.
     #[serde(
         rename = "status",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3519,6 +3696,7 @@ pub struct DataBackupTask {
     /// The task id.
     #[serde(
         rename = "taskId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3526,6 +3704,7 @@ pub struct DataBackupTask {
     /// The task type.
     #[serde(
         rename = "taskType",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3533,6 +3712,7 @@ pub struct DataBackupTask {
     /// The OCP tenant id.
     #[serde(
         rename = "tenantId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3540,6 +3720,7 @@ pub struct DataBackupTask {
     /// The tenant name.
     #[serde(
         rename = "tenantName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3562,6 +3743,10 @@ impl DataBackupTask {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        if let ::std::option::Option::Some(value) = &self.backup_mode {
+            let name = ::backup_core::operation::field_path(path, "backupMode");
+            ::backup_core::operation::listed_value(&name, value.as_str(), BackupMode::VALUES)?;
+        }
         if let ::std::option::Option::Some(value) = &self.backup_type {
             let name = ::backup_core::operation::field_path(path, "backupType");
             ::backup_core::operation::no_control_chars(&name, value)?;
@@ -3577,6 +3762,10 @@ impl DataBackupTask {
         if let ::std::option::Option::Some(value) = &self.cluster_type {
             let name = ::backup_core::operation::field_path(path, "clusterType");
             ::backup_core::operation::no_control_chars(&name, value)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.data_backup_task_type {
+            let name = ::backup_core::operation::field_path(path, "dataBackupTaskType");
+            ::backup_core::operation::listed_value(&name, value.as_str(), DataBackupMode::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.data_type {
             let name = ::backup_core::operation::field_path(path, "dataType");
@@ -3919,12 +4108,12 @@ impl DataBackupTaskBuilder {
 
 /// One page of data backup tasks.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct DataBackupTaskPage {
     /// The tasks on this page.
     #[serde(
         rename = "contents",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -3932,6 +4121,7 @@ pub struct DataBackupTaskPage {
     /// `page`.
     #[serde(
         rename = "page",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4018,12 +4208,12 @@ impl DataBackupTaskPageBuilder {
 
 /// OCP's response envelope. Success has `successful: true` and `data`; an error has `successful: false` and `error`. `traceId` is the request id (it can be empty).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct Envelope {
     /// The operation's result (absent on errors).
     #[serde(
         rename = "data",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4031,6 +4221,7 @@ pub struct Envelope {
     /// Server time spent, in milliseconds.
     #[serde(
         rename = "duration",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4038,6 +4229,7 @@ pub struct Envelope {
     /// `error`.
     #[serde(
         rename = "error",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4045,6 +4237,7 @@ pub struct Envelope {
     /// The application server that answered.
     #[serde(
         rename = "server",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4052,6 +4245,7 @@ pub struct Envelope {
     /// The HTTP status.
     #[serde(
         rename = "status",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4059,6 +4253,7 @@ pub struct Envelope {
     /// Whether the request succeeded.
     #[serde(
         rename = "successful",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4066,6 +4261,7 @@ pub struct Envelope {
     /// When the server finished, e.g. `2021-09-07T14:51:41.135+08:00` (see `parse_timestamp`).
     #[serde(
         rename = "timestamp",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4073,6 +4269,7 @@ pub struct Envelope {
     /// The request id, for the vendor's support.
     #[serde(
         rename = "traceId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4230,12 +4427,12 @@ impl EnvelopeBuilder {
 
 /// Alibaba Cloud OSS access (storage type `BACKUP_STORAGE_OSS`).
 #[derive(Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct OssAccessKey {
     /// The access key id.
     #[serde(
         rename = "accessKeyId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4245,6 +4442,7 @@ pub struct OssAccessKey {
     /// A secret: never shown by `Debug`.
     #[serde(
         rename = "accessKeySecret",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4252,6 +4450,7 @@ pub struct OssAccessKey {
     /// The OSS endpoint.
     #[serde(
         rename = "endpoint",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4385,12 +4584,12 @@ impl OssAccessKeyBuilder {
 
 /// Where a page lies in a paged list (`number` is 1-based).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct PageInfo {
     /// This page's number, from 1.
     #[serde(
         rename = "number",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4398,6 +4597,7 @@ pub struct PageInfo {
     /// The page size.
     #[serde(
         rename = "size",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4405,6 +4605,7 @@ pub struct PageInfo {
     /// Items in all pages.
     #[serde(
         rename = "totalElements",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4412,6 +4613,7 @@ pub struct PageInfo {
     /// Pages in all.
     #[serde(
         rename = "totalPages",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4505,12 +4707,12 @@ impl PageInfoBuilder {
 
 /// S3 access (storage type `BACKUP_STORAGE_S3`, newer OCP 4.x). The secret's member name follows the OSS and COS ones; the vendor does not document it.
 #[derive(Clone, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct S3AccessKey {
     /// The access key id.
     #[serde(
         rename = "accessKeyId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4520,6 +4722,7 @@ pub struct S3AccessKey {
     /// A secret: never shown by `Debug`.
     #[serde(
         rename = "accessKeySecret",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4527,6 +4730,7 @@ pub struct S3AccessKey {
     /// The S3 endpoint.
     #[serde(
         rename = "endpoint",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4534,6 +4738,7 @@ pub struct S3AccessKey {
     /// The region.
     #[serde(
         rename = "region",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4686,6 +4891,8 @@ impl S3AccessKeyBuilder {
 /// A primary or a secondary backup strategy.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StrategyType {
@@ -4778,12 +4985,12 @@ impl ::backup_core::operation::de::Lenient for StrategyType {
 
 /// One step of a task. Times are kept as sent.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct Subtask {
     /// When it was created.
     #[serde(
         rename = "createTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4791,6 +4998,7 @@ pub struct Subtask {
     /// What the step does.
     #[serde(
         rename = "description",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4798,6 +5006,7 @@ pub struct Subtask {
     /// Steps that run after it.
     #[serde(
         rename = "downstreams",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4805,6 +5014,7 @@ pub struct Subtask {
     /// Where it runs.
     #[serde(
         rename = "executor",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4812,6 +5022,7 @@ pub struct Subtask {
     /// When it finished.
     #[serde(
         rename = "finishTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4819,6 +5030,7 @@ pub struct Subtask {
     /// The subtask instance id.
     #[serde(
         rename = "id",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4826,6 +5038,7 @@ pub struct Subtask {
     /// The step's name.
     #[serde(
         rename = "name",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4833,6 +5046,7 @@ pub struct Subtask {
     /// E.g. `JAVA_TASK`.
     #[serde(
         rename = "nodeType",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4840,6 +5054,7 @@ pub struct Subtask {
     /// `EXECUTE`, `RETRY`, `ROLLBACK`, `SKIP` or `CANCEL`.
     #[serde(
         rename = "operation",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4847,6 +5062,7 @@ pub struct Subtask {
     /// Index among parallel steps.
     #[serde(
         rename = "parallelIdx",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4854,6 +5070,7 @@ pub struct Subtask {
     /// Whether it cannot be rolled back.
     #[serde(
         rename = "prohibitRollback",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4861,6 +5078,7 @@ pub struct Subtask {
     /// How many times it ran.
     #[serde(
         rename = "runTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4868,6 +5086,7 @@ pub struct Subtask {
     /// The series id.
     #[serde(
         rename = "seriesId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4875,6 +5094,7 @@ pub struct Subtask {
     /// When it started.
     #[serde(
         rename = "startTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4882,6 +5102,7 @@ pub struct Subtask {
     /// `status`.
     #[serde(
         rename = "status",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4889,6 +5110,7 @@ pub struct Subtask {
     /// Timeout in seconds.
     #[serde(
         rename = "timeout",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4896,6 +5118,7 @@ pub struct Subtask {
     /// Steps that run before it.
     #[serde(
         rename = "upstreams",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -4949,6 +5172,10 @@ impl Subtask {
         if let ::std::option::Option::Some(value) = &self.start_time {
             let name = ::backup_core::operation::field_path(path, "startTime");
             ::backup_core::operation::no_control_chars(&name, value)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            let name = ::backup_core::operation::field_path(path, "status");
+            ::backup_core::operation::listed_value(&name, value.as_str(), SubtaskStatus::VALUES)?;
         }
         Ok(())
     }
@@ -5177,12 +5404,12 @@ impl SubtaskBuilder {
 
 /// A subtask's log.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct SubtaskLog {
     /// The log text.
     #[serde(
         rename = "log",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5243,6 +5470,8 @@ impl SubtaskLogBuilder {
 /// The state of a subtask.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SubtaskStatus {
@@ -5358,12 +5587,12 @@ impl ::backup_core::operation::de::Lenient for SubtaskStatus {
 
 /// The cluster a task works on.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct TaskCluster {
     /// The OCP cluster id.
     #[serde(
         rename = "id",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5371,6 +5600,7 @@ pub struct TaskCluster {
     /// The cluster name.
     #[serde(
         rename = "name",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5378,6 +5608,7 @@ pub struct TaskCluster {
     /// The OceanBase cluster id.
     #[serde(
         rename = "obClusterId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5385,6 +5616,7 @@ pub struct TaskCluster {
     /// `PRIMARY` or `STANDBY`.
     #[serde(
         rename = "type",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5486,12 +5718,12 @@ impl TaskClusterBuilder {
 
 /// Who started a task.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct TaskCreator {
     /// The user id.
     #[serde(
         rename = "id",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5499,6 +5731,7 @@ pub struct TaskCreator {
     /// The user name.
     #[serde(
         rename = "name",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5572,12 +5805,12 @@ impl TaskCreatorBuilder {
 
 /// A task instance (`WrappedTaskInstance`). Times are kept as sent.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct TaskInstance {
     /// `cluster`.
     #[serde(
         rename = "cluster",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5585,6 +5818,7 @@ pub struct TaskInstance {
     /// When it was created.
     #[serde(
         rename = "createTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5592,6 +5826,7 @@ pub struct TaskInstance {
     /// `creator`.
     #[serde(
         rename = "creator",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5599,6 +5834,7 @@ pub struct TaskInstance {
     /// Where it runs.
     #[serde(
         rename = "executor",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5606,6 +5842,7 @@ pub struct TaskInstance {
     /// When it finished.
     #[serde(
         rename = "finishTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5613,6 +5850,7 @@ pub struct TaskInstance {
     /// The task instance id.
     #[serde(
         rename = "id",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5620,6 +5858,7 @@ pub struct TaskInstance {
     /// The task's name.
     #[serde(
         rename = "name",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5627,6 +5866,7 @@ pub struct TaskInstance {
     /// `EXECUTE`, `RETRY`, `ROLLBACK`, `SKIP` or `CANCEL`.
     #[serde(
         rename = "operation",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5634,6 +5874,7 @@ pub struct TaskInstance {
     /// Whether it cannot be rolled back.
     #[serde(
         rename = "prohibitRollback",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5641,6 +5882,7 @@ pub struct TaskInstance {
     /// When it started.
     #[serde(
         rename = "startTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5648,6 +5890,7 @@ pub struct TaskInstance {
     /// `status`.
     #[serde(
         rename = "status",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5655,6 +5898,7 @@ pub struct TaskInstance {
     /// Its steps.
     #[serde(
         rename = "subtasks",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5662,6 +5906,7 @@ pub struct TaskInstance {
     /// The task definition.
     #[serde(
         rename = "taskDefinitionId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5669,6 +5914,7 @@ pub struct TaskInstance {
     /// `tenant`.
     #[serde(
         rename = "tenant",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5676,6 +5922,7 @@ pub struct TaskInstance {
     /// `MANUAL`, `SYS_ONECE` (sic), `SCHEDULED` or `SYS_SCHEDULED`.
     #[serde(
         rename = "type",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -5729,6 +5976,10 @@ impl TaskInstance {
         if let ::std::option::Option::Some(value) = &self.start_time {
             let name = ::backup_core::operation::field_path(path, "startTime");
             ::backup_core::operation::no_control_chars(&name, value)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            let name = ::backup_core::operation::field_path(path, "status");
+            ::backup_core::operation::listed_value(&name, value.as_str(), TaskStatus::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.subtasks {
             let name = ::backup_core::operation::field_path(path, "subtasks");
@@ -5949,6 +6200,8 @@ impl TaskInstanceBuilder {
 /// The state of a task instance; `SUCCESSFUL` and `FAILED` are final.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TaskStatus {
@@ -6049,12 +6302,12 @@ impl ::backup_core::operation::de::Lenient for TaskStatus {
 
 /// The tenant a task works on.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct TaskTenant {
     /// The OCP tenant id.
     #[serde(
         rename = "id",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -6062,6 +6315,7 @@ pub struct TaskTenant {
     /// `ORACLE` or `MYSQL`.
     #[serde(
         rename = "mode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -6069,6 +6323,7 @@ pub struct TaskTenant {
     /// The tenant name.
     #[serde(
         rename = "name",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -6076,6 +6331,7 @@ pub struct TaskTenant {
     /// The OceanBase tenant id.
     #[serde(
         rename = "obTenantId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]

@@ -11,9 +11,9 @@ use backup_core::sign::SignableRequest;
 use backup_core::test_util::{Recorded, ScriptedServer, Step};
 use backup_core::{RetryConfig, ServiceErrorKind, Timeouts};
 use ocp_ob_backup::{
-    BackupMode, BackupObject, BackupStorageBaseInfo, BackupStorageConfig, BackupStorageType,
-    BackupTaskType, Client, DataBackupMode, Envelope, Error, OcpCredentials, OssAccessKey,
-    TaskStatus, WaitConfig,
+    BackupMode, BackupObject, BackupServiceType, BackupStorageBaseInfo, BackupStorageConfig,
+    BackupStorageType, BackupTaskType, Client, DataBackupMode, Envelope, Error, OcpCredentials,
+    OssAccessKey, TaskStatus, WaitConfig,
 };
 use serde_json::{Value, json};
 
@@ -328,7 +328,7 @@ async fn tenant_backup_now_targets_the_tenant_path_and_sends_oss_keys_on_the_wir
 }
 
 #[tokio::test]
-async fn unknown_storage_types_are_sent_and_parsed_as_is() {
+async fn unknown_storage_types_are_parsed_as_is_but_never_sent() {
     let strategy = json!({
         "data": {"id": 5, "clusterId": 1, "backupMode": "PHYSICAL_BACKUP", "type": "BACKUP",
                  "obBackupServiceStorageConfig": {"configName": "hdfs1", "storageId": 9,
@@ -348,6 +348,24 @@ async fn unknown_storage_types_are_sent_and_parsed_as_is() {
         serde_json::to_value(&storage).unwrap()["obBackupStorageBaseInfo"]["backupStorageType"],
         "BACKUP_STORAGE_HDFS"
     );
+    // A storage type the description does not list is not sent back in a backupNow.
+    let err = c
+        .backup_now()
+        .id(1)
+        .backup_mode(BackupMode::PhysicalBackup)
+        .data_backup_mode(DataBackupMode::FullBackup)
+        .ob_backup_service_storage_config(storage)
+        .send()
+        .await
+        .unwrap_err();
+    match err {
+        Error::InvalidInput(e) => assert_eq!(
+            e.field,
+            "obBackupServiceStorageConfig.obBackupStorageBaseInfo.backupStorageType"
+        ),
+        other => panic!("expected InvalidInput, got {other}"),
+    }
+    assert_eq!(server.requests().len(), 1, "only the strategy was read");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1189,6 +1207,94 @@ async fn invalid_input_is_refused_before_anything_is_sent() {
         server.requests().len(),
         0,
         "an invalid request reached the server"
+    );
+}
+
+#[tokio::test]
+async fn enum_values_outside_the_description_are_refused_before_sending() {
+    let server = ScriptedServer::start(vec![Step::ok(SAMPLE_RESPONSE)]).await;
+    let c = client(&server, basic());
+    let base = || {
+        c.backup_now()
+            .id(8)
+            .backup_mode(BackupMode::PhysicalBackup)
+            .data_backup_mode(DataBackupMode::FullBackup)
+            .ob_backup_service_storage_config(sample_storage())
+    };
+    let mut nfs = sample_storage();
+    nfs.ob_backup_storage_base_info.backup_storage_type =
+        BackupStorageType::from("BACKUP_STORAGE_NFS");
+    let mut service = sample_storage();
+    service.service_type = Some(BackupServiceType::from(""));
+    let cases = vec![
+        (
+            "backupMode",
+            "`LOGICAL_BACKUP`, `PHYSICAL_BACKUP`",
+            base().backup_mode("physical_backup").send().await,
+        ),
+        (
+            "backupMode",
+            "`LOGICAL_BACKUP`, `PHYSICAL_BACKUP`",
+            base().backup_mode("").send().await,
+        ),
+        (
+            "dataBackupMode",
+            "`FULL_BACKUP`, `INCREMENTAL_BACKUP`",
+            base().data_backup_mode("FULL").send().await,
+        ),
+        (
+            "obBackupServiceStorageConfig.obBackupStorageBaseInfo.backupStorageType",
+            "`BACKUP_STORAGE_FILE`, `BACKUP_STORAGE_OSS`, `BACKUP_STORAGE_COS`, `BACKUP_STORAGE_S3`",
+            base().ob_backup_service_storage_config(nfs).send().await,
+        ),
+        (
+            "obBackupServiceStorageConfig.serviceType",
+            "`BACKUP_RESTORE_SERVICE`, `OB_CLUSTER`, `OTHERS`",
+            base()
+                .ob_backup_service_storage_config(service)
+                .send()
+                .await,
+        ),
+        (
+            "obBackupObject.backupDimension",
+            "`CLUSTER`, `TENANT`",
+            base()
+                .ob_backup_object(
+                    BackupObject::builder()
+                        .cluster_id(8)
+                        .backup_dimension("cluster")
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await,
+        ),
+        (
+            "backupMode",
+            "`LOGICAL_BACKUP`, `PHYSICAL_BACKUP`",
+            c.tenant_backup_now()
+                .id(8)
+                .tenant_id(3)
+                .backup_mode(BackupMode::Unknown("PHYSICAL".into()))
+                .data_backup_mode(DataBackupMode::FullBackup)
+                .ob_backup_service_storage_config(sample_storage())
+                .send()
+                .await,
+        ),
+    ];
+    for (field, allowed, result) in cases {
+        match result {
+            Err(Error::InvalidInput(e)) => {
+                assert_eq!(e.field, field, "{e}");
+                assert!(e.problem.contains(allowed), "{e}");
+            }
+            other => panic!("{field}: expected InvalidInput, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        server.requests().len(),
+        0,
+        "an invalid enum reached the server"
     );
 }
 

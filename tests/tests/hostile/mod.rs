@@ -247,7 +247,7 @@ pub fn storage_config() -> ocp_ob_backup::BackupStorageConfig {
     serde_json::from_value(serde_json::json!({
         "configName": "hostile-oss",
         "obBackupStorageBaseInfo": {
-            "backupStorageType": "OSS",
+            "backupStorageType": "BACKUP_STORAGE_OSS",
             "storageUrl": "oss://bucket/backups",
             "ossAccessKey": {
                 "accessKeyId": "oss-akid",

@@ -140,6 +140,26 @@ where
     T::deserialize_lenient(deserializer)
 }
 
+/// The `deserialize_with` function of a required member, called through the private
+/// function generated code defines for each one (serde cannot pass `member` itself).
+///
+/// As [`lenient`], except that `null` is an error naming `member`, as absence already is
+/// (serde's "missing field"): an answer without a member its description requires does
+/// not say what that member would, so it must not decode into an empty one (a GES job id
+/// of `""`, a backup that never started).
+///
+/// # Errors
+///
+/// As [`lenient`], and "required member `..` is null".
+pub fn required<'de, D, T>(deserializer: D, member: &'static str) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Lenient,
+{
+    Option::<T>::deserialize_lenient(deserializer)?
+        .ok_or_else(|| de::Error::custom(format_args!("required member `{member}` is null")))
+}
+
 /// Deserializes `value` with `T`'s own `Deserialize`.
 ///
 /// # Errors

@@ -1097,7 +1097,8 @@ fn request_id_of(response: &HttpResponse) -> Option<String> {
 /// [`de::MAX_DECODED_BYTES`] and lists within [`de::MAX_LIST_ITEMS`] items.
 ///
 /// Errors: [`Error::UnparseableResponse`] (with the excerpt) for a body that is neither
-/// JSON nor XML, lacks the envelope, does not fit `O` or is past a size limit;
+/// JSON nor XML, lacks the envelope or its `returnCode`, does not fit `O` (a member the
+/// description requires is missing) or is past a size limit;
 /// [`Error::Service`] for a `returnCode` other than `"0"` (normally caught earlier by
 /// [`NcpClassifier`]).
 pub fn decode_success<O: DeserializeOwned>(
@@ -1147,7 +1148,19 @@ pub fn decode_success<O: DeserializeOwned>(
         crate::error::seal_service_error(&mut error, &spec.info, &response.body, &secrets);
         return Err(error.into());
     }
-    decoded.map_err(unparseable)
+    let output = decoded.map_err(unparseable)?;
+    // NCP answers every success with `returnCode` "0" (both formats): an answer without
+    // one, or with a code no error body explains, does not say the request was accepted.
+    match return_code.as_deref() {
+        Some(code) if is_zero(code) => Ok(output),
+        Some(code) => Err(unparseable(format!(
+            "the `{wrapper}` has returnCode \"{}\", which is not success, and no error to go with it",
+            crate::redact::truncate_chars(code, 40)
+        ))),
+        None => Err(unparseable(format!(
+            "the `{wrapper}` has no `returnCode`: NCP answers every success with returnCode \"0\""
+        ))),
+    }
 }
 
 fn empty_object() -> serde::de::value::MapDeserializer<
@@ -2115,20 +2128,30 @@ mod tests {
         };
         let r = |id: &str| Some(id.to_owned());
         // By name, wherever it is; by suffix when alone; the root when it has returnCode.
-        let named = r#"{"x":[1],"exportBackupToObjectStorageResponse":{"requestId":"a"}}"#;
+        let named =
+            r#"{"x":[1],"exportBackupToObjectStorageResponse":{"requestId":"a","returnCode":"0"}}"#;
         assert_eq!(decode(named).ok(), Some(r("a")));
         assert_eq!(
-            decode(r#"{"otherResponse":{"requestId":"b"}}"#).ok(),
+            decode(r#"{"otherResponse":{"requestId":"b","returnCode":0}}"#).ok(),
             Some(r("b"))
         );
         assert_eq!(
             decode(r#"{"requestId":"c","returnCode":"0"}"#).ok(),
             Some(r("c"))
         );
-        assert_eq!(
-            decode(r#"{"exportBackupToObjectStorageResponse":null}"#).ok(),
-            Some(None)
-        );
+        // Found, but without the `returnCode` every success carries: not a success.
+        for no_code in [
+            r#"{"exportBackupToObjectStorageResponse":null}"#,
+            r#"{"exportBackupToObjectStorageResponse":{"requestId":"a"}}"#,
+            r#"{"exportBackupToObjectStorageResponse":{"requestId":"a","returnCode":null}}"#,
+        ] {
+            let err = decode(no_code).unwrap_err();
+            assert!(
+                matches!(err, Error::UnparseableResponse(_))
+                    && err.to_string().contains("no `returnCode`"),
+                "{no_code}: {err}"
+            );
+        }
         let two = decode(r#"{"otherResponse":{"requestId":"d"},"b":2}"#).unwrap_err();
         assert!(two.to_string().contains("envelope"), "{two}");
         let broken = decode(r#"{"exportBackupToObjectStorageResponse":{"requestId":"#);

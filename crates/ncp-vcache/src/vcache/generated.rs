@@ -142,7 +142,7 @@ impl CreateCloudCacheManualBackupFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -241,7 +241,14 @@ impl ExportBackupToObjectStorageInput {
         ::backup_core::operation::non_empty("cloudCacheInstanceNo", value)?;
         ::backup_core::operation::no_control_chars("cloudCacheInstanceNo", value)?;
 
-        ::backup_core::operation::require("backupTypeMode", self.backup_type_mode.as_ref())?;
+        let value =
+            ::backup_core::operation::require("backupTypeMode", self.backup_type_mode.as_ref())?;
+        ::backup_core::operation::listed_value(
+            "backupTypeMode",
+            value.as_str(),
+            BackupTypeMode::VALUES,
+        )?;
+
         Ok(())
     }
 
@@ -360,7 +367,7 @@ impl ExportBackupToObjectStorageFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -473,7 +480,7 @@ impl GetCloudCacheBackupListFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -620,7 +627,7 @@ impl GetCloudCacheManualBackupDetailListFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -734,7 +741,7 @@ impl GetCloudCacheManualBackupListFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -757,6 +764,8 @@ impl GetCloudCacheManualBackupListFluentBuilder<'_> {
 /// Which kind of backup the file belongs to: `SYSTEM` (scheduled) or `MANUAL`.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupTypeMode {
@@ -849,12 +858,12 @@ impl ::backup_core::operation::de::Lenient for BackupTypeMode {
 
 /// The backups of one Cloud DB for Cache instance (Valkey or Redis).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CloudCacheBackup {
     /// Days backup files are kept.
     #[serde(
         rename = "backupFileRetentionPeriod",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -862,6 +871,7 @@ pub struct CloudCacheBackup {
     /// Backup size in bytes.
     #[serde(
         rename = "backupSize",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -869,6 +879,7 @@ pub struct CloudCacheBackup {
     /// Daily backup time (`00:15`).
     #[serde(
         rename = "backupTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -876,6 +887,7 @@ pub struct CloudCacheBackup {
     /// Backup type (`CLUSTER`, ...).
     #[serde(
         rename = "backupType",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -883,6 +895,7 @@ pub struct CloudCacheBackup {
     /// Instance number.
     #[serde(
         rename = "cloudCacheInstanceNo",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -890,6 +903,7 @@ pub struct CloudCacheBackup {
     /// Service name of the instance.
     #[serde(
         rename = "cloudCacheServiceName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -897,6 +911,7 @@ pub struct CloudCacheBackup {
     /// Time of the latest backup (`2024-07-02T00:00:00+0900`).
     #[serde(
         rename = "lastBackupDate",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -904,6 +919,7 @@ pub struct CloudCacheBackup {
     /// Number of shards (cluster mode).
     #[serde(
         rename = "shardCount",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1083,12 +1099,12 @@ impl CloudCacheBackupBuilder {
 
 /// One backup of an instance (Valkey or Redis).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CloudCacheBackupDetail {
     /// Backup size in bytes.
     #[serde(
         rename = "backupSize",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1096,6 +1112,7 @@ pub struct CloudCacheBackupDetail {
     /// Data storage size in bytes.
     #[serde(
         rename = "dataStorageSize",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1103,6 +1120,7 @@ pub struct CloudCacheBackupDetail {
     /// When the backup ended.
     #[serde(
         rename = "endTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1111,6 +1129,7 @@ pub struct CloudCacheBackupDetail {
     /// no public example shows this member; it is `None` when the service does not send it.
     #[serde(
         rename = "fileName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1118,6 +1137,7 @@ pub struct CloudCacheBackupDetail {
     /// When the backup started (`2024-07-02T00:00:00+0900`).
     #[serde(
         rename = "startTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1236,12 +1256,12 @@ impl CloudCacheBackupDetailBuilder {
 
 /// A code and its display name.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CommonCode {
     /// The code.
     #[serde(
         rename = "code",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1249,6 +1269,7 @@ pub struct CommonCode {
     /// Its display name.
     #[serde(
         rename = "codeName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1326,12 +1347,12 @@ impl CommonCodeBuilder {
 
 /// The result of an operation that returns no data.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CommonResponse {
     /// The request's id (UUID).
     #[serde(
         rename = "requestId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1339,6 +1360,7 @@ pub struct CommonResponse {
     /// `0` on success.
     #[serde(
         rename = "returnCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1346,6 +1368,7 @@ pub struct CommonResponse {
     /// `success` on success.
     #[serde(
         rename = "returnMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1445,12 +1468,12 @@ impl CommonResponseBuilder {
 
 /// `GetCloudCacheBackupListOutput`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct GetCloudCacheBackupListOutput {
     /// One entry per instance.
     #[serde(
         rename = "cloudCacheBackupList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1458,6 +1481,7 @@ pub struct GetCloudCacheBackupListOutput {
     /// The request's id (UUID).
     #[serde(
         rename = "requestId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1465,6 +1489,7 @@ pub struct GetCloudCacheBackupListOutput {
     /// `0` on success.
     #[serde(
         rename = "returnCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1472,6 +1497,7 @@ pub struct GetCloudCacheBackupListOutput {
     /// `success` on success.
     #[serde(
         rename = "returnMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1479,6 +1505,7 @@ pub struct GetCloudCacheBackupListOutput {
     /// Number of entries listed.
     #[serde(
         rename = "totalRows",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1617,12 +1644,12 @@ impl GetCloudCacheBackupListOutputBuilder {
 
 /// `GetCloudCacheManualBackupDetailListOutput`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct GetCloudCacheManualBackupDetailListOutput {
     /// One entry per backup.
     #[serde(
         rename = "cloudCacheBackupDetailList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1631,6 +1658,7 @@ pub struct GetCloudCacheManualBackupDetailListOutput {
     /// The request's id (UUID).
     #[serde(
         rename = "requestId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1638,6 +1666,7 @@ pub struct GetCloudCacheManualBackupDetailListOutput {
     /// `0` on success.
     #[serde(
         rename = "returnCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1645,6 +1674,7 @@ pub struct GetCloudCacheManualBackupDetailListOutput {
     /// `success` on success.
     #[serde(
         rename = "returnMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1652,6 +1682,7 @@ pub struct GetCloudCacheManualBackupDetailListOutput {
     /// Number of entries listed.
     #[serde(
         rename = "totalRows",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1791,12 +1822,12 @@ impl GetCloudCacheManualBackupDetailListOutputBuilder {
 
 /// `GetCloudCacheManualBackupListOutput`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct GetCloudCacheManualBackupListOutput {
     /// One entry per instance.
     #[serde(
         rename = "cloudCacheBackupList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1804,6 +1835,7 @@ pub struct GetCloudCacheManualBackupListOutput {
     /// The request's id (UUID).
     #[serde(
         rename = "requestId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1811,6 +1843,7 @@ pub struct GetCloudCacheManualBackupListOutput {
     /// `0` on success.
     #[serde(
         rename = "returnCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1818,6 +1851,7 @@ pub struct GetCloudCacheManualBackupListOutput {
     /// `success` on success.
     #[serde(
         rename = "returnMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1825,6 +1859,7 @@ pub struct GetCloudCacheManualBackupListOutput {
     /// Number of entries listed.
     #[serde(
         rename = "totalRows",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]

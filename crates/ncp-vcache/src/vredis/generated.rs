@@ -142,7 +142,7 @@ impl CreateCloudRedisManualBackupFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -241,7 +241,14 @@ impl ExportBackupToObjectStorageInput {
         ::backup_core::operation::non_empty("cloudRedisInstanceNo", value)?;
         ::backup_core::operation::no_control_chars("cloudRedisInstanceNo", value)?;
 
-        ::backup_core::operation::require("backupTypeMode", self.backup_type_mode.as_ref())?;
+        let value =
+            ::backup_core::operation::require("backupTypeMode", self.backup_type_mode.as_ref())?;
+        ::backup_core::operation::listed_value(
+            "backupTypeMode",
+            value.as_str(),
+            BackupTypeMode::VALUES,
+        )?;
+
         Ok(())
     }
 
@@ -360,7 +367,7 @@ impl ExportBackupToObjectStorageFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -505,7 +512,7 @@ impl GetCloudRedisBackupDetailListFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -614,7 +621,7 @@ impl GetCloudRedisBackupListFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -762,7 +769,7 @@ impl GetCloudRedisManualBackupDetailListFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -877,7 +884,7 @@ impl GetCloudRedisManualBackupListFluentBuilder<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, or a value breaks a constraint of the description; otherwise whatever the client returns.
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
     ///
     /// Error responses the description lists:
     ///
@@ -900,6 +907,8 @@ impl GetCloudRedisManualBackupListFluentBuilder<'_> {
 /// Which kind of backup the file belongs to: `SYSTEM` (scheduled) or `MANUAL`.
 ///
 /// Values this version does not know are kept in `Unknown`, so new vendor values never break parsing.
+/// A request holding a value the description does not list (an `Unknown` one, or an empty one) is
+/// refused before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupTypeMode {
@@ -992,12 +1001,12 @@ impl ::backup_core::operation::de::Lenient for BackupTypeMode {
 
 /// The backups of one Cloud DB for Cache instance (Redis).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CloudRedisBackup {
     /// Days backup files are kept.
     #[serde(
         rename = "backupFileRetentionPeriod",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1005,6 +1014,7 @@ pub struct CloudRedisBackup {
     /// Backup size in bytes.
     #[serde(
         rename = "backupSize",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1012,6 +1022,7 @@ pub struct CloudRedisBackup {
     /// Daily backup time (`00:15`).
     #[serde(
         rename = "backupTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1019,6 +1030,7 @@ pub struct CloudRedisBackup {
     /// Backup type (`CLUSTER`, ...).
     #[serde(
         rename = "backupType",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1026,6 +1038,7 @@ pub struct CloudRedisBackup {
     /// Instance number.
     #[serde(
         rename = "cloudRedisInstanceNo",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1033,6 +1046,7 @@ pub struct CloudRedisBackup {
     /// Service name of the instance.
     #[serde(
         rename = "cloudRedisServiceName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1040,6 +1054,7 @@ pub struct CloudRedisBackup {
     /// Time of the latest backup (`2024-07-02T00:00:00+0900`).
     #[serde(
         rename = "lastBackupDate",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1047,6 +1062,7 @@ pub struct CloudRedisBackup {
     /// Number of shards (cluster mode).
     #[serde(
         rename = "shardCount",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1226,12 +1242,12 @@ impl CloudRedisBackupBuilder {
 
 /// One backup of an instance (Redis).
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CloudRedisBackupDetail {
     /// Backup size in bytes.
     #[serde(
         rename = "backupSize",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1239,6 +1255,7 @@ pub struct CloudRedisBackupDetail {
     /// Data storage size in bytes.
     #[serde(
         rename = "dataStorageSize",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1246,6 +1263,7 @@ pub struct CloudRedisBackupDetail {
     /// When the backup ended.
     #[serde(
         rename = "endTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1254,6 +1272,7 @@ pub struct CloudRedisBackupDetail {
     /// no public example shows this member; it is `None` when the service does not send it.
     #[serde(
         rename = "fileName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1261,6 +1280,7 @@ pub struct CloudRedisBackupDetail {
     /// When the backup started (`2024-07-02T00:00:00+0900`).
     #[serde(
         rename = "startTime",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1379,12 +1399,12 @@ impl CloudRedisBackupDetailBuilder {
 
 /// A code and its display name.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CommonCode {
     /// The code.
     #[serde(
         rename = "code",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1392,6 +1412,7 @@ pub struct CommonCode {
     /// Its display name.
     #[serde(
         rename = "codeName",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1469,12 +1490,12 @@ impl CommonCodeBuilder {
 
 /// The result of an operation that returns no data.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct CommonResponse {
     /// The request's id (UUID).
     #[serde(
         rename = "requestId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1482,6 +1503,7 @@ pub struct CommonResponse {
     /// `0` on success.
     #[serde(
         rename = "returnCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1489,6 +1511,7 @@ pub struct CommonResponse {
     /// `success` on success.
     #[serde(
         rename = "returnMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1588,12 +1611,12 @@ impl CommonResponseBuilder {
 
 /// `GetCloudRedisBackupDetailListOutput`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct GetCloudRedisBackupDetailListOutput {
     /// One entry per backup.
     #[serde(
         rename = "cloudRedisBackupDetailList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1602,6 +1625,7 @@ pub struct GetCloudRedisBackupDetailListOutput {
     /// The request's id (UUID).
     #[serde(
         rename = "requestId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1609,6 +1633,7 @@ pub struct GetCloudRedisBackupDetailListOutput {
     /// `0` on success.
     #[serde(
         rename = "returnCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1616,6 +1641,7 @@ pub struct GetCloudRedisBackupDetailListOutput {
     /// `success` on success.
     #[serde(
         rename = "returnMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1623,6 +1649,7 @@ pub struct GetCloudRedisBackupDetailListOutput {
     /// Number of entries listed.
     #[serde(
         rename = "totalRows",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1761,12 +1788,12 @@ impl GetCloudRedisBackupDetailListOutputBuilder {
 
 /// `GetCloudRedisBackupListOutput`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct GetCloudRedisBackupListOutput {
     /// One entry per instance.
     #[serde(
         rename = "cloudRedisBackupList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1774,6 +1801,7 @@ pub struct GetCloudRedisBackupListOutput {
     /// The request's id (UUID).
     #[serde(
         rename = "requestId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1781,6 +1809,7 @@ pub struct GetCloudRedisBackupListOutput {
     /// `0` on success.
     #[serde(
         rename = "returnCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1788,6 +1817,7 @@ pub struct GetCloudRedisBackupListOutput {
     /// `success` on success.
     #[serde(
         rename = "returnMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1795,6 +1825,7 @@ pub struct GetCloudRedisBackupListOutput {
     /// Number of entries listed.
     #[serde(
         rename = "totalRows",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1933,12 +1964,12 @@ impl GetCloudRedisBackupListOutputBuilder {
 
 /// `GetCloudRedisManualBackupDetailListOutput`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct GetCloudRedisManualBackupDetailListOutput {
     /// One entry per backup.
     #[serde(
         rename = "cloudRedisBackupDetailList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1947,6 +1978,7 @@ pub struct GetCloudRedisManualBackupDetailListOutput {
     /// The request's id (UUID).
     #[serde(
         rename = "requestId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1954,6 +1986,7 @@ pub struct GetCloudRedisManualBackupDetailListOutput {
     /// `0` on success.
     #[serde(
         rename = "returnCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1961,6 +1994,7 @@ pub struct GetCloudRedisManualBackupDetailListOutput {
     /// `success` on success.
     #[serde(
         rename = "returnMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -1968,6 +2002,7 @@ pub struct GetCloudRedisManualBackupDetailListOutput {
     /// Number of entries listed.
     #[serde(
         rename = "totalRows",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2107,12 +2142,12 @@ impl GetCloudRedisManualBackupDetailListOutputBuilder {
 
 /// `GetCloudRedisManualBackupListOutput`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct GetCloudRedisManualBackupListOutput {
     /// One entry per instance.
     #[serde(
         rename = "cloudRedisBackupList",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2120,6 +2155,7 @@ pub struct GetCloudRedisManualBackupListOutput {
     /// The request's id (UUID).
     #[serde(
         rename = "requestId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2127,6 +2163,7 @@ pub struct GetCloudRedisManualBackupListOutput {
     /// `0` on success.
     #[serde(
         rename = "returnCode",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2134,6 +2171,7 @@ pub struct GetCloudRedisManualBackupListOutput {
     /// `success` on success.
     #[serde(
         rename = "returnMessage",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
@@ -2141,6 +2179,7 @@ pub struct GetCloudRedisManualBackupListOutput {
     /// Number of entries listed.
     #[serde(
         rename = "totalRows",
+        default,
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
