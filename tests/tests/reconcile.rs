@@ -80,6 +80,45 @@ async fn ges_reconcile_tells_a_create_closed_before_processing_from_one_closed_a
     assert_eq!(emu.backups_created(&resource), 1);
 }
 
+/// Items 9 and 10 together: the local clock is 20 minutes ahead of the server's (past
+/// Huawei's 15-minute window). The create is refused for its time, re-signed with the
+/// learned offset, then performed and its connection closed. The attempt it names must be
+/// on the server's clock: on the local one, the window (attempt minus 15 minutes) would
+/// start 5 minutes after the backup did, and reconciling would say `NotCreated`, inviting a
+/// second backup.
+#[tokio::test]
+async fn ges_reconcile_after_a_skew_correction_finds_the_backup_on_the_servers_clock() {
+    let emu = start(
+        Emulator::demo().clock_offset_seconds(-20 * 60).fault(
+            FaultRule::new(
+                ops::GES_CREATE_BACKUP,
+                Fault::CloseConnection {
+                    after_processing: true,
+                },
+            )
+            .times(1),
+        ),
+    )
+    .await;
+    let client = ges_aksk(&emu, defaults::HUAWEI_SECRET_KEY);
+    let resource = ops::ges_resource(PROJECT, GRAPH);
+
+    let err = client
+        .create_backup()
+        .graph_id(GRAPH)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(emu.backups_created(&resource), 1);
+    let verdict = client
+        .reconcile_create_backup(GRAPH, &attempt_of(&err))
+        .await;
+    let listed = client.graph_backups(GRAPH).collect().await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_created(&verdict, listed[0].id.as_deref().unwrap());
+    assert_eq!(emu.backups_created(&resource), 1);
+}
+
 #[tokio::test]
 async fn ges_reconcile_of_a_failed_listing_is_unknown() {
     let emu = start(Emulator::demo()).await;
