@@ -9,6 +9,10 @@ use crate::{HttpResponse, OperationInfo};
 pub(crate) const EXCERPT_LIMIT: usize = 512;
 /// The longest vendor message an error keeps, in characters.
 pub(crate) const MESSAGE_LIMIT: usize = 400;
+/// How many of [`ServiceError::started_job_ids`] an error line shows, and how many
+/// characters of each.
+const STARTED_IDS_SHOWN: usize = 3;
+const ID_LIMIT: usize = 40;
 
 /// Every way an SDK call can fail.
 ///
@@ -549,11 +553,19 @@ impl fmt::Display for ServiceError {
             write!(f, " (for {})", escape(subject))?;
         }
         if !self.started_job_ids.is_empty() {
-            write!(
-                f,
-                "; started anyway: {}",
-                escape(&self.started_job_ids.join(", "))
-            )?;
+            // The ids come from the server, which may list thousands: the line shows a few,
+            // cut, and the field keeps them all.
+            let shown: Vec<_> = self
+                .started_job_ids
+                .iter()
+                .take(STARTED_IDS_SHOWN)
+                .map(|id| truncate_chars(id, ID_LIMIT))
+                .collect();
+            write!(f, "; started anyway: {}", escape(&shown.join(", ")))?;
+            let more = self.started_job_ids.len().saturating_sub(STARTED_IDS_SHOWN);
+            if more > 0 {
+                write!(f, " and {more} more")?;
+            }
         }
         if let Some(id) = &self.request_id {
             write!(f, " (request id {})", escape(id))?;
@@ -892,6 +904,25 @@ mod tests {
         assert_eq!(
             shown,
             "ocp backupNow failed: HTTP 200, code 50001: Cluster compaction needed before full data backup (for tenant 1002 of cluster 8 [redacted]); started anyway: 11, 12"
+        );
+    }
+
+    #[test]
+    fn a_server_that_lists_thousands_of_started_jobs_cannot_make_the_error_line_endless() {
+        let ids: Vec<String> = (0..5_000).map(|i| format!("{i:0>200}")).collect();
+        let e = ServiceError::new(200, ServiceErrorKind::Other, Retryability::No)
+            .with_code("50001")
+            .with_started_job_ids(ids);
+        let shown = Error::from(e).to_string();
+        assert!(
+            shown.chars().count() < 2 * MESSAGE_LIMIT,
+            "{} chars",
+            shown.len()
+        );
+        assert!(shown.ends_with("and 4997 more"), "{shown}");
+        assert!(
+            shown.contains(&format!("{:0>200}", 0).chars().take(40).collect::<String>()),
+            "{shown}"
         );
     }
 
