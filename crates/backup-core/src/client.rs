@@ -15,7 +15,7 @@ use crate::sign::{NoAuth, Sign, SigningContext};
 use crate::skew::{self, ClockOffset, SkewSignal};
 use crate::{
     AmbiguousOutcome, DispatchError, DispatchKind, Error, HttpRequest, HttpResponse, Method,
-    OperationInfo, Retryability, ServiceError, ServiceErrorKind,
+    OperationInfo, PreparedRequest, Retryability, ServiceError, ServiceErrorKind,
 };
 
 /// The default cap on a response body: vendor responses are small JSON or XML documents.
@@ -212,10 +212,7 @@ impl ServiceClient {
         request: HttpRequest,
     ) -> Result<HttpResponse, Error> {
         let inner = &*self.inner;
-        let mut request = request;
-        if !inner.path_prefix.is_empty() {
-            request.path.insert_str(0, &inner.path_prefix);
-        }
+        let request = self.with_path_prefix(request);
         let url = self.url_for(&request)?;
         let mut attempt = 0u32;
         // A re-send with a corrected clock is not a retry: it neither counts against
@@ -403,6 +400,23 @@ impl ServiceClient {
         } else {
             error
         }
+    }
+
+    /// What [`send`](Self::send) would put on the wire for `request` before signing: the
+    /// full URL (endpoint prefix included) and the headers and body, credentials and
+    /// registered secrets redacted. Fails as `send` would, with nothing sent, when the
+    /// path or query would not survive URL parsing unchanged.
+    pub fn prepare(&self, request: HttpRequest) -> Result<PreparedRequest, Error> {
+        let request = self.with_path_prefix(request);
+        self.url_for(&request)?;
+        Ok(PreparedRequest::new(&self.inner.origin, &request))
+    }
+
+    fn with_path_prefix(&self, mut request: HttpRequest) -> HttpRequest {
+        if !self.inner.path_prefix.is_empty() {
+            request.path.insert_str(0, &self.inner.path_prefix);
+        }
+        request
     }
 
     /// The URL for `request`, checked to carry exactly the signed path and query.
@@ -993,6 +1007,29 @@ mod tests {
         assert_eq!(c.inner.path_prefix, "/gateway");
         let c = client("https://example.com:443");
         assert_eq!(c.inner.host, "example.com");
+    }
+
+    #[test]
+    fn prepare_shows_the_full_url_and_redacts_credentials_and_secrets() {
+        let c = client("https://example.com:8443/gateway/");
+        let mut request = HttpRequest::new(Method::Post, "/v2/a%20b");
+        request.query = "x=1".into();
+        request.set_header("x-auth-token", "tok-en-value");
+        request.set_header("content-type", "application/json");
+        request.body = br#"{"secretKey":"s3cr3t-value","name":"n"}"#.to_vec();
+        request.secrets.add("s3cr3t-value");
+        let prepared = c.prepare(request).unwrap();
+        assert_eq!(prepared.url, "https://example.com:8443/gateway/v2/a%20b?x=1");
+        let shown = prepared.to_string();
+        assert!(shown.starts_with("POST https://example.com:8443/gateway/v2/a%20b?x=1\n"));
+        assert!(shown.contains("x-auth-token: [redacted]"), "{shown}");
+        assert!(shown.contains("content-type: application/json"), "{shown}");
+        assert!(!shown.contains("s3cr3t-value") && !shown.contains("tok-en-value"), "{shown}");
+        assert!(shown.ends_with(r#"{"secretKey":"[redacted]","name":"n"}"#), "{shown}");
+        assert_eq!(format!("{prepared:?}"), shown);
+
+        let dotted = HttpRequest::new(Method::Get, "/v2/../x");
+        assert!(matches!(c.prepare(dotted), Err(Error::InvalidInput(_))));
     }
 
     #[test]

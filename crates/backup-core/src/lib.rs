@@ -37,5 +37,5 @@ pub use error::{
     ServiceError, ServiceErrorKind, WaitTimedOut,
 };
 pub use poll::{PollState, Progress, WaitConfig};
-pub use request::{HttpRequest, HttpResponse, Method, OperationInfo};
+pub use request::{HttpRequest, HttpResponse, Method, OperationInfo, PreparedRequest};
 pub use retry::RetryConfig;

@@ -13,7 +13,7 @@
 //! used by generated output types.
 
 use crate::credentials::BoxFuture;
-use crate::{Error, Method, OperationInfo};
+use crate::{Error, Method, OperationInfo, PreparedRequest};
 use serde::de::DeserializeOwned;
 use std::fmt;
 
@@ -205,6 +205,15 @@ pub trait Invoke {
     ) -> BoxFuture<'_, Result<O, Error>>
     where
         O: DeserializeOwned + Send + 'static;
+
+    /// What [`invoke`](Self::invoke) would send for `spec` and `parts`, unsigned and with
+    /// secrets redacted (see [`PreparedRequest`]). Sends nothing; fails where `invoke`
+    /// would fail before sending.
+    fn to_request(
+        &self,
+        spec: &'static OperationSpec,
+        parts: RequestParts,
+    ) -> Result<PreparedRequest, Error>;
 }
 
 /// Joins a parent field path and a member name for error messages (`a.b`, `a[0].b`).

@@ -196,6 +196,71 @@ impl fmt::Debug for HttpRequest {
     }
 }
 
+/// What one call would send, for a dry run or a log: method, full URL, headers and body,
+/// with every credential header and every secret the request carries replaced by
+/// `[redacted]`.
+///
+/// It is the request before signing: the signer adds its headers (`Authorization`, the
+/// signing date) when the call is sent, with a fresh time for each attempt.
+/// [`Display`](fmt::Display) prints it as HTTP/1.1 would (request line, headers, a blank
+/// line and the body).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PreparedRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// The full URL: endpoint, encoded path and query.
+    pub url: String,
+    /// Headers in the order they will be sent, names in lower case, credentials redacted.
+    pub headers: Vec<(String, String)>,
+    /// The body as text (invalid UTF-8 replaced), secrets redacted; empty for none.
+    pub body: String,
+}
+
+impl PreparedRequest {
+    /// Shows `request` sent to `origin` (`https://host[:port]`, no trailing `/`), with
+    /// its credential headers and registered secrets redacted.
+    pub fn new(origin: &str, request: &HttpRequest) -> Self {
+        let headers = request
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if is_sensitive_header(name) {
+                    "[redacted]".to_owned()
+                } else {
+                    request.secrets.scrub(value).into_owned()
+                };
+                (name.clone(), shown)
+            })
+            .collect();
+        Self {
+            method: request.method,
+            url: format!("{origin}{}", request.request_target()),
+            headers,
+            body: request.secrets.scrub_bytes(&request.body).into_owned(),
+        }
+    }
+}
+
+impl fmt::Display for PreparedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.url)?;
+        for (name, value) in &self.headers {
+            write!(f, "\n{name}: {value}")?;
+        }
+        if !self.body.is_empty() {
+            write!(f, "\n\n{}", self.body)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 /// A response as received, with its body read in full (up to the client's size cap).
 #[derive(Clone, Default)]
 pub struct HttpResponse {

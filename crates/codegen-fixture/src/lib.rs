@@ -61,4 +61,23 @@ impl Invoke for Client {
                 .map_err(|e| Error::from(backup_core::ResponseError::new(200, e.to_string(), b"")))
         })
     }
+
+    /// The path rendered, the parameters as a query and the JSON body, at a placeholder
+    /// origin: enough to see what generated code hands over.
+    fn to_request(
+        &self,
+        spec: &'static OperationSpec,
+        parts: RequestParts,
+    ) -> Result<backup_core::PreparedRequest, Error> {
+        let mut request =
+            backup_core::HttpRequest::new(spec.method, parts.render_path(spec.path_template)?);
+        request.query = backup_core::encoding::encode_pairs(&parts.params);
+        if let Some(body) = &parts.json_body {
+            request.body = body.to_string().into_bytes();
+        }
+        Ok(backup_core::PreparedRequest::new(
+            "https://fixture.invalid",
+            &request,
+        ))
+    }
 }

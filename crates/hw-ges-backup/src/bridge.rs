@@ -13,7 +13,9 @@ use backup_core::credentials::BoxFuture;
 use backup_core::encoding::encode_pairs;
 use backup_core::operation::{Invoke, OperationSpec, RequestParts};
 use backup_core::sign::huawei::PROJECT_ID_HEADER;
-use backup_core::{Error, HttpRequest, HttpResponse, ResponseError, ServiceClient};
+use backup_core::{
+    Error, HttpRequest, HttpResponse, PreparedRequest, ResponseError, ServiceClient,
+};
 use serde::de::DeserializeOwned;
 
 use crate::VENDOR;
@@ -88,6 +90,14 @@ impl Invoke for Operations {
         O: DeserializeOwned + Send + 'static,
     {
         Box::pin(self.call(spec, parts))
+    }
+
+    fn to_request(
+        &self,
+        spec: &'static OperationSpec,
+        parts: RequestParts,
+    ) -> Result<PreparedRequest, Error> {
+        self.service.prepare(Self::build_request(spec, &parts)?)
     }
 }
 

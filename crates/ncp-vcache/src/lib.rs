@@ -79,6 +79,14 @@ macro_rules! ncp_client {
             {
                 backup_core::operation::Invoke::invoke(&self.gateway, spec, parts)
             }
+
+            fn to_request(
+                &self,
+                spec: &'static backup_core::operation::OperationSpec,
+                parts: backup_core::operation::RequestParts,
+            ) -> Result<backup_core::PreparedRequest, backup_core::Error> {
+                backup_core::operation::Invoke::to_request(&self.gateway, spec, parts)
+            }
         }
     };
 }

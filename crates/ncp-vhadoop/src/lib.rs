@@ -78,4 +78,12 @@ impl Invoke for Client {
     {
         self.gateway.invoke(spec, parts)
     }
+
+    fn to_request(
+        &self,
+        spec: &'static OperationSpec,
+        parts: RequestParts,
+    ) -> Result<backup_core::PreparedRequest, Error> {
+        self.gateway.to_request(spec, parts)
+    }
 }

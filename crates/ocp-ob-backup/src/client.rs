@@ -13,8 +13,8 @@ use backup_core::credentials::{
 use backup_core::operation::{Invoke, OperationSpec, RequestParts};
 use backup_core::sign::OcpSigner;
 use backup_core::{
-    ClientOptions, Error, HttpRequest, HttpResponse, ResponseError, RetryConfig, ServiceClient,
-    Timeouts,
+    ClientOptions, Error, HttpRequest, HttpResponse, PreparedRequest, ResponseError, RetryConfig,
+    ServiceClient, Timeouts,
 };
 use serde::de::DeserializeOwned;
 
@@ -208,25 +208,39 @@ impl Invoke for Client {
         O: DeserializeOwned + Send + 'static,
     {
         Box::pin(async move {
-            refuse_tenant_dimension_at_cluster_level(spec, &parts)?;
-            let path = parts.render_path(spec.path_template)?;
-            let mut request = HttpRequest::new(spec.method, path);
-            if !parts.params.is_empty() {
-                request.query = backup_core::encoding::encode_pairs(&parts.params);
-            }
-            request.set_header("accept", "application/json");
-            if let Some(body) = &parts.json_body {
-                // OCP may echo them (a validation error's `rejectedValue`, a debug message).
-                request.secrets.add_json_members(body);
-                request.body = serde_json::to_vec(body).map_err(|e| {
-                    Error::invalid_input("body", format!("could not be serialized: {e}"))
-                })?;
-                request.set_header("content-type", "application/json");
-            }
+            let request = build_request(spec, &parts)?;
             let response = self.inner.send(&spec.info, request).await?;
             decode_response(spec, &response)
         })
     }
+
+    fn to_request(
+        &self,
+        spec: &'static OperationSpec,
+        parts: RequestParts,
+    ) -> Result<PreparedRequest, Error> {
+        self.inner.prepare(build_request(spec, &parts)?)
+    }
+}
+
+/// The unsigned request of one call: path encoded segment by segment, query parameters,
+/// a JSON body whose secret members are registered for scrubbing.
+fn build_request(spec: &OperationSpec, parts: &RequestParts) -> Result<HttpRequest, Error> {
+    refuse_tenant_dimension_at_cluster_level(spec, parts)?;
+    let path = parts.render_path(spec.path_template)?;
+    let mut request = HttpRequest::new(spec.method, path);
+    if !parts.params.is_empty() {
+        request.query = backup_core::encoding::encode_pairs(&parts.params);
+    }
+    request.set_header("accept", "application/json");
+    if let Some(body) = &parts.json_body {
+        // OCP may echo them (a validation error's `rejectedValue`, a debug message).
+        request.secrets.add_json_members(body);
+        request.body = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid_input("body", format!("could not be serialized: {e}")))?;
+        request.set_header("content-type", "application/json");
+    }
+    Ok(request)
 }
 
 /// The cluster-level backupNow backs up the whole cluster: the vendor's page says tenant

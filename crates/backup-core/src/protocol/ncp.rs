@@ -54,8 +54,8 @@ use crate::sign::NcpSigner;
 use crate::skew::SkewSignal;
 use crate::{
     ClassifyResponse, ClientOptions, DefaultClassifier, Error, HttpRequest, HttpResponse, Method,
-    OperationInfo, ResponseError, RetryConfig, Retryability, ServiceClient, ServiceError,
-    ServiceErrorKind, Timeouts,
+    OperationInfo, PreparedRequest, ResponseError, RetryConfig, Retryability, ServiceClient,
+    ServiceError, ServiceErrorKind, Timeouts,
 };
 
 /// The environment variable the official SDKs read to override the gateway's base URL.
@@ -1442,6 +1442,14 @@ impl Invoke for Gateway {
         O: DeserializeOwned + Send + 'static,
     {
         Box::pin(self.call(spec, parts))
+    }
+
+    fn to_request(
+        &self,
+        spec: &'static OperationSpec,
+        parts: RequestParts,
+    ) -> Result<PreparedRequest, Error> {
+        self.service.prepare(self.request_for(spec, &parts)?)
     }
 }
 
