@@ -1579,7 +1579,7 @@ fn emit_struct(out: &mut String, s: &StructDef) {
     out.push_str("})\n}\n}\n\n");
 }
 
-/// The private function a required member deserializes with: [`de::required`] with the
+/// The private function a required member deserializes with: `backup_core::operation::de::required` with the
 /// member's wire name, which serde's `deserialize_with` cannot pass itself.
 fn required_deserializer(f: &Field) -> String {
     format!("deserialize_required_{}", bare(&f.ident))
