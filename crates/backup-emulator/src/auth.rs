@@ -285,7 +285,7 @@ pub(crate) fn verify_ocp(
     let Some(date) = request.header("date") else {
         return fail("Date header is required for access key authentication");
     };
-    let Ok(at) = httpdate::parse_http_date(date.trim()) else {
+    let Some(at) = backup_core::time::parse_http_date(date) else {
         return fail("Date header is not an RFC 1123 date");
     };
     if !within(at, now, OCP_WINDOW) {
@@ -742,7 +742,7 @@ mod tests {
 
     fn ocp_now(headers: &[(String, String)]) -> SystemTime {
         let date = headers.iter().find(|(n, _)| n == "date").unwrap();
-        httpdate::parse_http_date(&date.1).unwrap()
+        backup_core::time::parse_http_date(&date.1).unwrap()
     }
 
     #[test]

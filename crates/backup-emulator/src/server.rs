@@ -291,7 +291,9 @@ async fn process(shared: Arc<Shared>, request: Request) -> Outcome {
 /// theirs: what a client learns the server's time from (hyper would otherwise stamp the
 /// host's time, ignoring a `clock_offset_seconds`).
 fn with_date(mut response: Response, shared: &Shared) -> Response {
-    if let Ok(value) = axum::http::HeaderValue::from_str(&httpdate::fmt_http_date(shared.now())) {
+    if let Ok(value) =
+        axum::http::HeaderValue::from_str(&backup_core::time::format_http_date(shared.now()))
+    {
         response
             .headers_mut()
             .insert(axum::http::header::DATE, value);

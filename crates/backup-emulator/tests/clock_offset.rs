@@ -25,7 +25,7 @@ async fn shifted(seconds: i64) -> EmulatorHandle {
 }
 
 fn date_of(response: &backup_core::HttpResponse) -> SystemTime {
-    httpdate::parse_http_date(response.header("date").expect("a Date header")).unwrap()
+    backup_core::time::parse_http_date(response.header("date").expect("a Date header")).unwrap()
 }
 
 fn seconds_between(a: SystemTime, b: SystemTime) -> i64 {
