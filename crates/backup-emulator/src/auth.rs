@@ -36,6 +36,15 @@ impl<'a> Received<'a> {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The first value of a query parameter, as received (not decoded).
+    pub(crate) fn raw_query_param(&self, name: &str) -> Option<&'a str> {
+        self.query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    }
+
     fn request_target(&self) -> String {
         if self.query.is_empty() {
             self.path.to_owned()

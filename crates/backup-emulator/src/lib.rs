@@ -15,8 +15,11 @@ mod ges;
 mod ncp;
 mod ocp;
 pub mod ops;
+mod reply;
+mod routes;
 mod server;
 mod state;
+mod vendor;
 
 pub use config::{
     BackupStrategy, CacheInstance, ClusterOperation, Credentials, Fault, FaultRule, Fixture,

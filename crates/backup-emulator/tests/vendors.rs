@@ -7,10 +7,10 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use backup_core::Method;
 use backup_core::clock::SteppingClock;
 use backup_core::credentials::{NcpCredentials, OcpCredentials};
 use backup_core::sign::{NcpSigner, OcpSigner};
+use backup_core::{HttpRequest, Method};
 use backup_emulator::config::{defaults, demo};
 use backup_emulator::{Emulator, ops};
 use common::*;
@@ -708,4 +708,59 @@ async fn ges_iam_token_auth_and_errors() {
     .await;
     assert_eq!(r.status, 404);
     assert_eq!(json(&r)["error_code"], "GES.0047");
+}
+
+/// A path under a vendor's API that names no operation the emulator serves gets that
+/// vendor's not-found answer (before any authentication), and is counted as unknown;
+/// a path under no API gets a plain 404.
+#[tokio::test]
+async fn unknown_operations_get_each_vendors_not_found_answer() {
+    let emu = Emulator::demo().start().await.unwrap();
+    let c = client(&emu.base_url(), no_auth(), true);
+    let get = |path: &str| HttpRequest::new(Method::Get, path);
+
+    let ncp = send(&c, get("/vcache/v2/deleteCloudCacheInstance")).await;
+    assert_eq!(ncp.status, 404);
+    assert_eq!(
+        json(&ncp),
+        json!({"error": {"errorCode": "300", "message": "Not Found Exception", "details": "no such API"}})
+    );
+
+    // The method is part of an OCP or GES operation.
+    let ocp = send(&c, get("/api/v2/ob/clusters/1/backup/backupNow")).await;
+    assert_eq!(ocp.status, 404);
+    let ocp = json(&ocp);
+    assert_eq!(ocp["successful"], false);
+    assert_eq!(ocp["error"]["code"], 10002);
+    assert_eq!(
+        ocp["error"]["message"],
+        "No handler found for GET /api/v2/ob/clusters/1/backup/backupNow"
+    );
+
+    for path in [
+        "/v2/p/graphs/g/backups/b",
+        "/v2/p/graphs/g/metadata",
+        "/v3/auth/tokens",
+    ] {
+        let r = send(&c, get(path)).await;
+        assert_eq!(r.status, 404, "{path}");
+        let body = json(&r);
+        assert_eq!(body["error_code"], "APIGW.0101", "{path}");
+        assert_eq!(
+            body["error_msg"],
+            "The API does not exist or has not been published in the environment."
+        );
+        assert_eq!(r.header("x-request-id"), body["request_id"].as_str());
+    }
+
+    let elsewhere = send(&c, get("/v1/anything")).await;
+    assert_eq!(elsewhere.status, 404);
+    assert!(
+        elsewhere
+            .text()
+            .starts_with("not found: this emulator serves")
+    );
+
+    assert_eq!(emu.requests(ops::UNKNOWN), 6);
+    assert_eq!(emu.total_requests(), 6);
 }
