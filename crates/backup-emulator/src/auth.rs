@@ -361,6 +361,31 @@ mod tests {
         ),
     ];
 
+    /// The three NCP headers for the vectors' key and timestamp.
+    fn ncp_headers(signature: &str) -> Vec<(String, String)> {
+        h(&[
+            ("x-ncp-apigw-timestamp", &NCP_TS.to_string()),
+            ("x-ncp-iam-access-key", NCP_AK),
+            ("x-ncp-apigw-signature-v2", signature),
+        ])
+    }
+
+    fn ncp_verify(
+        (method, path, query): (&str, &str, &str),
+        headers: &[(String, String)],
+        keys: &[KeyPair],
+        now: SystemTime,
+    ) -> Result<(), AuthFailure> {
+        let request = Received {
+            method,
+            path,
+            query,
+            headers,
+            body: b"",
+        };
+        verify_ncp(&request, keys, now)
+    }
+
     fn ncp_check(
         method: &str,
         path: &str,
@@ -368,20 +393,8 @@ mod tests {
         signature: &str,
         now: SystemTime,
     ) -> Result<(), AuthFailure> {
-        let ts = NCP_TS.to_string();
-        let headers = h(&[
-            ("x-ncp-apigw-timestamp", &ts),
-            ("x-ncp-iam-access-key", NCP_AK),
-            ("x-ncp-apigw-signature-v2", signature),
-        ]);
-        let request = Received {
-            method,
-            path,
-            query,
-            headers: &headers,
-            body: b"",
-        };
-        verify_ncp(&request, &[KeyPair::new(NCP_AK, NCP_SK)], now)
+        let keys = [KeyPair::new(NCP_AK, NCP_SK)];
+        ncp_verify((method, path, query), &ncp_headers(signature), &keys, now)
     }
 
     #[test]
@@ -433,31 +446,13 @@ mod tests {
     #[test]
     fn ncp_rejects_unknown_key_and_missing_headers() {
         let (method, path, query, signature) = NCP_VECTORS[0];
-        let ts = NCP_TS.to_string();
-        let headers = h(&[
-            ("x-ncp-apigw-timestamp", &ts),
-            ("x-ncp-iam-access-key", NCP_AK),
-            ("x-ncp-apigw-signature-v2", signature),
-        ]);
-        let request = Received {
-            method,
-            path,
-            query,
-            headers: &headers,
-            body: b"",
-        };
-        let err = verify_ncp(
-            &request,
-            &[KeyPair::new("OTHER", NCP_SK)],
-            at_millis(NCP_TS),
-        )
-        .unwrap_err();
+        let headers = ncp_headers(signature);
+        let now = at_millis(NCP_TS);
+        let other_keys = [KeyPair::new("OTHER", NCP_SK)];
+        let err = ncp_verify((method, path, query), &headers, &other_keys, now).unwrap_err();
         assert_eq!(err.0, "unknown access key");
-        let missing = Received {
-            headers: &headers[..2],
-            ..request
-        };
-        assert!(verify_ncp(&missing, &[KeyPair::new(NCP_AK, NCP_SK)], at_millis(NCP_TS)).is_err());
+        let keys = [KeyPair::new(NCP_AK, NCP_SK)];
+        assert!(ncp_verify((method, path, query), &headers[..2], &keys, now).is_err());
     }
 
     // --- Huawei: the official SDK vectors (AK `AccessKey`, SK `SecretKey`) -----------------
@@ -466,6 +461,7 @@ mod tests {
         vec![KeyPair::new("AccessKey", "SecretKey")]
     }
 
+    #[derive(Clone)]
     struct HuaweiCase {
         method: &'static str,
         path: &'static str,
@@ -576,8 +572,7 @@ mod tests {
             let changed = [
                 HuaweiCase {
                     body,
-                    headers: case.headers.clone(),
-                    ..case
+                    ..case.clone()
                 },
                 HuaweiCase {
                     path: if case.path == "/path" {
@@ -585,8 +580,7 @@ mod tests {
                     } else {
                         "/resourceS"
                     },
-                    headers: case.headers.clone(),
-                    ..case
+                    ..case.clone()
                 },
                 HuaweiCase {
                     query: if case.query == "size=1" {
@@ -594,13 +588,11 @@ mod tests {
                     } else {
                         "limit=2"
                     },
-                    headers: case.headers.clone(),
-                    ..case
+                    ..case.clone()
                 },
                 HuaweiCase {
                     method: "PUT",
-                    headers: case.headers.clone(),
-                    ..case
+                    ..case.clone()
                 },
             ];
             for bad in changed {
@@ -630,8 +622,7 @@ mod tests {
         let window = Duration::from_secs(15 * 60);
         let later = HuaweiCase {
             now: case.now + window,
-            headers: case.headers.clone(),
-            ..case
+            ..case.clone()
         };
         assert!(huawei_check(&later).is_ok());
         let case = huawei_cases().remove(0);

@@ -12,7 +12,7 @@ use crate::ops;
 use crate::reply::Reply;
 use crate::routes::ROUTES;
 use crate::state::{Backup, BackupKind, IssuedToken, Phase, Shared, Throttled, compact};
-use crate::vendor::{Api, Route, VendorApi, resolve};
+use crate::vendor::{Api, FaultError, Route, VendorApi, resolve};
 
 const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
@@ -71,15 +71,8 @@ impl VendorApi for GesApi {
         api_not_found(shared)
     }
 
-    fn error(
-        &self,
-        shared: &Shared,
-        _received: &Received<'_>,
-        status: u16,
-        code: &str,
-        message: &str,
-    ) -> Reply {
-        error_reply(shared, status, code, message)
+    fn error(&self, shared: &Shared, _received: &Received<'_>, fault: FaultError<'_>) -> Reply {
+        error_reply(shared, fault.status, fault.code, fault.message)
     }
 }
 
@@ -102,26 +95,19 @@ impl VendorApi for IamApi {
     }
 
     fn throttled(&self, shared: &Shared, throttled: Throttled) -> Reply {
-        apig_throttled(shared, throttled)
+        GesApi.throttled(shared, throttled)
     }
 
     fn handle(&self, shared: &Shared, _route: &'static Route, received: &Received<'_>) -> Reply {
         handle_iam(shared, received)
     }
 
-    fn not_found(&self, shared: &Shared, _received: &Received<'_>) -> Reply {
-        api_not_found(shared)
+    fn not_found(&self, shared: &Shared, received: &Received<'_>) -> Reply {
+        GesApi.not_found(shared, received)
     }
 
-    fn error(
-        &self,
-        shared: &Shared,
-        _received: &Received<'_>,
-        status: u16,
-        code: &str,
-        message: &str,
-    ) -> Reply {
-        error_reply(shared, status, code, message)
+    fn error(&self, shared: &Shared, received: &Received<'_>, fault: FaultError<'_>) -> Reply {
+        GesApi.error(shared, received, fault)
     }
 }
 
@@ -591,49 +577,4 @@ fn handle_iam(shared: &Shared, received: &Received<'_>) -> Reply {
         }
     });
     ok(shared, 201, &body).with_header("x-subject-token", token)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn operation(method: &str, path: &str) -> Option<&'static str> {
-        GesApi.operation(method, path).map(|r| r.name)
-    }
-
-    #[test]
-    fn operations_resolve_by_method_and_path() {
-        assert_eq!(
-            operation("POST", "/v2/p/graphs/g/backups"),
-            Some(ops::GES_CREATE_BACKUP)
-        );
-        assert_eq!(
-            operation("GET", "/v2/p/graphs/g/backups"),
-            Some(ops::GES_LIST_GRAPH_BACKUPS)
-        );
-        assert_eq!(
-            operation("GET", "/v2/p/graphs/backups"),
-            Some(ops::GES_LIST_BACKUPS)
-        );
-        assert_eq!(
-            operation("DELETE", "/v2/p/graphs/g/backups/b"),
-            Some(ops::GES_DELETE_BACKUP)
-        );
-        assert_eq!(
-            operation("GET", "/v2/p/graphs/g/jobs/j/status"),
-            Some(ops::GES_SHOW_JOB)
-        );
-        assert_eq!(operation("PUT", "/v2/p/graphs/g/backups"), None);
-        assert_eq!(operation("GET", "/v2/p/graphs/g%ZZ/backups"), None);
-    }
-
-    #[test]
-    fn the_iam_token_call_is_a_post() {
-        assert_eq!(
-            IamApi.operation("POST", "/v3/auth/tokens").map(|r| r.name),
-            Some(ops::IAM_CREATE_TOKEN)
-        );
-        assert_eq!(IamApi.operation("GET", "/v3/auth/tokens"), None);
-        assert_eq!(IamApi.operation("POST", "/v3/auth/tokens/"), None);
-    }
 }

@@ -11,7 +11,7 @@ use crate::ops;
 use crate::reply::Reply;
 use crate::routes::ROUTES;
 use crate::state::{Backup, BackupKind, Phase, Shared, Throttled, compact};
-use crate::vendor::{Api, Route, VendorApi, raw_segments, resolve};
+use crate::vendor::{Api, FaultError, Route, VendorApi, raw_segments, resolve};
 
 /// Served although the API descriptions do not list them (yet): declared here, by hand.
 static UNDESCRIBED_ROUTES: [Route; 1] = [Route {
@@ -73,18 +73,11 @@ impl VendorApi for NcpApi {
 
     /// A gateway error for a gateway-style code (three digits or fewer), a service error
     /// in the format the request asked for otherwise.
-    fn error(
-        &self,
-        _shared: &Shared,
-        received: &Received<'_>,
-        status: u16,
-        code: &str,
-        message: &str,
-    ) -> Reply {
-        if code.len() <= 3 {
-            gateway_error(status, code, message, "")
+    fn error(&self, _shared: &Shared, received: &Received<'_>, fault: FaultError<'_>) -> Reply {
+        if fault.code.len() <= 3 {
+            gateway_error(fault.status, fault.code, fault.message, "")
         } else {
-            service_error(received, status, code, message)
+            service_error(received, fault.status, fault.code, fault.message)
         }
     }
 }
@@ -641,31 +634,6 @@ fn escape(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn operation(method: &str, path: &str) -> Option<&'static str> {
-        NcpApi.operation(method, path).map(|r| r.name)
-    }
-
-    #[test]
-    fn operations_resolve_from_paths() {
-        assert_eq!(
-            operation("POST", "/vhadoop/v2/backupClusterConfiguration"),
-            Some(ops::VHADOOP_BACKUP_CLUSTER_CONFIGURATION)
-        );
-        assert_eq!(
-            operation("GET", "/vredis/v2/exportBackupToObjectStorage"),
-            Some(ops::VREDIS_EXPORT)
-        );
-        assert_eq!(
-            operation("GET", "/vcache/v2/getCloudCacheBackupDetailList"),
-            Some(ops::VCACHE_BACKUP_DETAIL_LIST)
-        );
-        assert_eq!(
-            operation("GET", "/vredis/v2/createCloudCacheManualBackup"),
-            None
-        );
-        assert_eq!(operation("GET", "/vhadoop/v2/"), None);
-    }
 
     #[test]
     fn xml_lists_and_escaping() {

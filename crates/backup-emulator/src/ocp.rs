@@ -9,7 +9,7 @@ use crate::ops;
 use crate::reply::Reply;
 use crate::routes::ROUTES;
 use crate::state::{Backup, BackupKind, Phase, SUBTASKS, Shared, Throttled};
-use crate::vendor::{Api, Route, VendorApi, raw_segments};
+use crate::vendor::{Api, FaultError, Route, VendorApi, raw_segments};
 
 const SERVER: &str = "backup-emulator";
 
@@ -104,19 +104,13 @@ impl VendorApi for OcpApi {
     }
 
     /// A numeric code is sent as a number, as OCP's own codes are.
-    fn error(
-        &self,
-        shared: &Shared,
-        _received: &Received<'_>,
-        status: u16,
-        code: &str,
-        message: &str,
-    ) -> Reply {
-        let code = code
+    fn error(&self, shared: &Shared, _received: &Received<'_>, fault: FaultError<'_>) -> Reply {
+        let code = fault
+            .code
             .parse::<i64>()
             .map(Value::from)
-            .unwrap_or_else(|_| Value::from(code));
-        error_reply(shared, status, code, message)
+            .unwrap_or_else(|_| Value::from(fault.code));
+        error_reply(shared, fault.status, code, fault.message)
     }
 }
 
@@ -725,37 +719,4 @@ fn data_backup_tasks(
             },
         }),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn operation(method: &str, path: &str) -> Option<&'static str> {
-        OcpApi.operation(method, path).map(|r| r.name)
-    }
-
-    #[test]
-    fn operations_resolve_by_method_and_path() {
-        assert_eq!(
-            operation("POST", "/api/v2/ob/clusters/1/backup/backupNow"),
-            Some(ops::OCP_BACKUP_NOW)
-        );
-        assert_eq!(
-            operation("GET", "/api/v2/ob/clusters/1/backup/backupNow"),
-            None
-        );
-        assert_eq!(
-            operation("GET", "/api/v2/tasks/instances/5"),
-            Some(ops::OCP_GET_TASK_INSTANCE)
-        );
-        assert_eq!(
-            operation(
-                "GET",
-                "/api/v2/ob/clusters/1/tenants/2/backup/task/dataBackupTasks"
-            ),
-            Some(ops::OCP_LIST_TENANT_DATA_BACKUP_TASKS)
-        );
-        assert_eq!(operation("GET", "/api/v2/ob/clusters"), None);
-    }
 }

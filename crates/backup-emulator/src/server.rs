@@ -21,7 +21,7 @@ use crate::auth::Received;
 use crate::config::Fault;
 use crate::reply::Reply;
 use crate::state::Shared;
-use crate::vendor::VendorApi;
+use crate::vendor::{FaultError, VendorApi};
 use crate::{ges, ncp, ocp, ops};
 
 /// The largest request body read (bigger ones get 413).
@@ -164,7 +164,12 @@ async fn process(shared: Arc<Shared>, request: Request) -> Outcome {
             code,
             message,
         }) => {
-            return api.error(&shared, &received, *status, code, message).into();
+            let fault = FaultError {
+                status: *status,
+                code,
+                message,
+            };
+            return api.error(&shared, &received, fault).into();
         }
         Some(Fault::HtmlPage { status }) => return Reply::html_page(*status).into(),
         Some(Fault::CloseConnection {
@@ -242,6 +247,87 @@ mod tests {
             .map(|s| if s.starts_with('{') { "1" } else { s })
             .collect::<Vec<_>>()
             .join("/")
+    }
+
+    /// The operation a request names: the API that claims its path resolves it.
+    fn operation(method: &str, path: &str) -> Option<&'static str> {
+        let api = APIS.iter().find(|api| api.claims(path))?;
+        api.operation(method, path).map(|r| r.name)
+    }
+
+    #[test]
+    fn operations_resolve_by_method_and_path() {
+        let cases = [
+            // NCP: the path alone, GET or POST.
+            (
+                "POST",
+                "/vhadoop/v2/backupClusterConfiguration",
+                Some(ops::VHADOOP_BACKUP_CLUSTER_CONFIGURATION),
+            ),
+            (
+                "GET",
+                "/vredis/v2/exportBackupToObjectStorage",
+                Some(ops::VREDIS_EXPORT),
+            ),
+            (
+                "GET",
+                "/vcache/v2/getCloudCacheBackupDetailList",
+                Some(ops::VCACHE_BACKUP_DETAIL_LIST),
+            ),
+            ("GET", "/vredis/v2/createCloudCacheManualBackup", None),
+            ("GET", "/vhadoop/v2/", None),
+            // OCP: method and path.
+            (
+                "POST",
+                "/api/v2/ob/clusters/1/backup/backupNow",
+                Some(ops::OCP_BACKUP_NOW),
+            ),
+            ("GET", "/api/v2/ob/clusters/1/backup/backupNow", None),
+            (
+                "GET",
+                "/api/v2/tasks/instances/5",
+                Some(ops::OCP_GET_TASK_INSTANCE),
+            ),
+            (
+                "GET",
+                "/api/v2/ob/clusters/1/tenants/2/backup/task/dataBackupTasks",
+                Some(ops::OCP_LIST_TENANT_DATA_BACKUP_TASKS),
+            ),
+            ("GET", "/api/v2/ob/clusters", None),
+            // GES: method and decoded path.
+            (
+                "POST",
+                "/v2/p/graphs/g/backups",
+                Some(ops::GES_CREATE_BACKUP),
+            ),
+            (
+                "GET",
+                "/v2/p/graphs/g/backups",
+                Some(ops::GES_LIST_GRAPH_BACKUPS),
+            ),
+            ("GET", "/v2/p/graphs/backups", Some(ops::GES_LIST_BACKUPS)),
+            (
+                "DELETE",
+                "/v2/p/graphs/g/backups/b",
+                Some(ops::GES_DELETE_BACKUP),
+            ),
+            (
+                "GET",
+                "/v2/p/graphs/g/jobs/j/status",
+                Some(ops::GES_SHOW_JOB),
+            ),
+            ("PUT", "/v2/p/graphs/g/backups", None),
+            ("GET", "/v2/p/graphs/g%ZZ/backups", None),
+            // IAM: the token call is a POST.
+            ("POST", "/v3/auth/tokens", Some(ops::IAM_CREATE_TOKEN)),
+            ("GET", "/v3/auth/tokens", None),
+            ("POST", "/v3/auth/tokens/", None),
+            // No API.
+            ("GET", "/v1/anything", None),
+        ];
+        for (method, path, expected) in cases {
+            assert_eq!(operation(method, path), expected, "{method} {path}");
+        }
     }
 
     /// Every operation the emulator serves has exactly one route, and a request on that

@@ -65,6 +65,14 @@ pub(crate) fn raw_segments(path: &str) -> Vec<&str> {
     path.trim_start_matches('/').split('/').collect()
 }
 
+/// The error a `Fault::Error` injects.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FaultError<'a> {
+    pub status: u16,
+    pub code: &'a str,
+    pub message: &'a str,
+}
+
 /// One vendor API as the server's pipeline sees it: count → route → authenticate →
 /// throttle → faults → handle, each answer in the vendor's own format.
 pub(crate) trait VendorApi: Sync {
@@ -92,14 +100,7 @@ pub(crate) trait VendorApi: Sync {
     fn not_found(&self, shared: &Shared, received: &Received<'_>) -> Reply;
 
     /// An error in the vendor's format with a fault's status, code and message.
-    fn error(
-        &self,
-        shared: &Shared,
-        received: &Received<'_>,
-        status: u16,
-        code: &str,
-        message: &str,
-    ) -> Reply;
+    fn error(&self, shared: &Shared, received: &Received<'_>, fault: FaultError<'_>) -> Reply;
 }
 
 #[cfg(test)]

@@ -20,11 +20,7 @@ const FAST: Duration = Duration::from_millis(300);
 
 #[tokio::test]
 async fn ncp_cache_manual_backup_appears_in_lists_and_exports() {
-    let emu = Emulator::demo()
-        .backup_duration(FAST)
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().backup_duration(FAST)).await;
     let c = client(&emu.base_url(), ncp_signer(), true);
     let no = demo::CACHE_INSTANCE_NO;
 
@@ -118,11 +114,7 @@ async fn ncp_cache_manual_backup_appears_in_lists_and_exports() {
 
 #[tokio::test]
 async fn ncp_redis_in_xml_by_default_with_get() {
-    let emu = Emulator::demo()
-        .backup_duration(FAST)
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().backup_duration(FAST)).await;
     let c = client(&emu.base_url(), ncp_signer(), true);
     let no = demo::REDIS_INSTANCE_NO;
     let r = send(
@@ -175,15 +167,13 @@ async fn ncp_redis_in_xml_by_default_with_get() {
 #[tokio::test]
 async fn ncp_hadoop_cluster_is_busy_then_running() {
     let no = "1000002";
-    let emu = Emulator::demo()
-        .backup_duration(FAST)
-        .hadoop_cluster(
+    let emu = start(
+        Emulator::demo().backup_duration(FAST).hadoop_cluster(
             backup_emulator::HadoopCluster::new(no, "busy")
                 .with_busy_during_backup("SETUP", "settingUp"),
-        )
-        .start()
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let c = client(&emu.base_url(), ncp_signer(), true);
     let form = [
         ("responseFormatType", "json"),
@@ -220,7 +210,7 @@ async fn ncp_hadoop_cluster_is_busy_then_running() {
 
 #[tokio::test]
 async fn ncp_validation_and_auth_errors() {
-    let emu = Emulator::demo().start().await.unwrap();
+    let emu = start(Emulator::demo()).await;
     let c = client(&emu.base_url(), ncp_signer(), true);
     let missing = send(
         &c,
@@ -305,11 +295,7 @@ fn backup_now_body(mode: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn ocp_backup_now_task_succeeds_and_is_listed() {
-    let emu = Emulator::demo()
-        .backup_duration(FAST)
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().backup_duration(FAST)).await;
     let basic = client(&emu.base_url(), ocp_basic(), true);
     let ak = client(&emu.base_url(), ocp_ak(), true);
 
@@ -389,11 +375,7 @@ async fn ocp_backup_now_task_succeeds_and_is_listed() {
 
 #[tokio::test]
 async fn ocp_incremental_without_full_fails_with_a_reason() {
-    let emu = Emulator::demo()
-        .backup_duration(FAST)
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().backup_duration(FAST)).await;
     let c = client(&emu.base_url(), ocp_ak(), true);
     let r = send(
         &c,
@@ -448,7 +430,7 @@ async fn ocp_incremental_without_full_fails_with_a_reason() {
 
 #[tokio::test]
 async fn ocp_validation_not_found_and_auth_errors() {
-    let emu = Emulator::demo().start().await.unwrap();
+    let emu = start(Emulator::demo()).await;
     let c = client(&emu.base_url(), ocp_basic(), true);
     let mut body = backup_now_body("FULL_BACKUP");
     body.as_object_mut().unwrap().remove("backupMode");
@@ -526,11 +508,7 @@ fn ges_path(rest: &str) -> String {
 
 #[tokio::test]
 async fn ges_backup_job_succeeds_lists_and_deletes() {
-    let emu = Emulator::demo()
-        .backup_duration(FAST)
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().backup_duration(FAST)).await;
     let c = client(&emu.base_url(), huawei_signer(), true);
     let r = send(
         &c,
@@ -618,7 +596,7 @@ async fn ges_backup_job_succeeds_lists_and_deletes() {
 
 #[tokio::test]
 async fn ges_iam_token_auth_and_errors() {
-    let emu = Emulator::demo().start().await.unwrap();
+    let emu = start(Emulator::demo()).await;
     let iam = client(&emu.base_url(), no_auth(), true);
     let token_request = |password: &str| {
         json_request(
@@ -715,7 +693,7 @@ async fn ges_iam_token_auth_and_errors() {
 /// a path under no API gets a plain 404.
 #[tokio::test]
 async fn unknown_operations_get_each_vendors_not_found_answer() {
-    let emu = Emulator::demo().start().await.unwrap();
+    let emu = start(Emulator::demo()).await;
     let c = client(&emu.base_url(), no_auth(), true);
     let get = |path: &str| HttpRequest::new(Method::Get, path);
 
