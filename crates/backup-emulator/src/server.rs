@@ -106,12 +106,6 @@ enum Outcome {
     Close,
 }
 
-impl From<Response> for Outcome {
-    fn from(response: Response) -> Self {
-        Outcome::Respond(response)
-    }
-}
-
 impl From<Reply> for Outcome {
     fn from(reply: Reply) -> Self {
         Outcome::Respond(reply.into_response())
