@@ -121,6 +121,28 @@ impl Default for TimestampFormat {
     }
 }
 
+/// `time` as an HTTP-date (RFC 7231's IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`): what a
+/// `Date` header holds.
+///
+/// Times outside what the format can express are clamped: before the Unix epoch to the
+/// epoch, after 9999-12-31T23:59:59Z to that instant.
+pub fn format_http_date(time: SystemTime) -> String {
+    const LAST: Duration = Duration::from_secs(253_402_300_799);
+    let time = match time.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(since) if since <= LAST => time,
+        Ok(_) => SystemTime::UNIX_EPOCH + LAST,
+        Err(_) => SystemTime::UNIX_EPOCH,
+    };
+    httpdate::fmt_http_date(time)
+}
+
+/// Reads an HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms) and nothing
+/// else; surrounding whitespace is ignored. For a header that may hold other forms too, use
+/// [`parse`] with [`TimestampFormat::http_date`].
+pub fn parse_http_date(text: &str) -> Option<SystemTime> {
+    httpdate::parse_http_date(text.trim()).ok()
+}
+
 /// Reads `text` as a point in time in one of the forms `format` accepts; `None` when it is
 /// none of them or names a date or time that does not exist. See the [module](self) docs.
 pub fn parse(text: &str, format: TimestampFormat) -> Option<SystemTime> {
@@ -128,7 +150,7 @@ pub fn parse(text: &str, format: TimestampFormat) -> Option<SystemTime> {
     let bytes = text.as_bytes();
     if bytes.first().is_some_and(u8::is_ascii_alphabetic) {
         return if format.http_date {
-            httpdate::parse_http_date(text).ok()
+            parse_http_date(text)
         } else {
             None
         };
@@ -528,6 +550,34 @@ mod tests {
         assert_eq!(parse(text, TimestampFormat::ISO_8601), None);
         assert_eq!(parse("2024-07-01T15:00:00Z", http), kst_2024_07_02());
         assert_eq!(parse("Mon, 01 Jul 2024 15:00:0é GMT", http), None);
+    }
+
+    /// RFC 7231 section 7.1.1.1's example, both ways; what a server's `Date` and an OCP
+    /// signature's `Date` are written in.
+    #[test]
+    fn http_date_round_trips_the_rfc_7231_example() {
+        let example = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(format_http_date(example), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(example)
+        );
+        assert_eq!(
+            parse_http_date(" Sun, 06 Nov 1994 08:49:37 GMT "),
+            Some(example)
+        );
+        // Only HTTP-dates: an ISO 8601 time is not one.
+        assert_eq!(parse_http_date("1994-11-06T08:49:37Z"), None);
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:3é GMT"), None);
+        // Outside what the format can write: clamped, not a panic.
+        assert_eq!(
+            format_http_date(SystemTime::UNIX_EPOCH - Duration::from_secs(10)),
+            "Thu, 01 Jan 1970 00:00:00 GMT"
+        );
+        assert_eq!(
+            format_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(300_000_000_000)),
+            "Fri, 31 Dec 9999 23:59:59 GMT"
+        );
     }
 
     /// Server text with a multi-byte character anywhere, cut off anywhere: `None`, no panic.

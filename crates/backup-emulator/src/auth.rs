@@ -36,6 +36,15 @@ impl<'a> Received<'a> {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The first value of a query parameter, as received (not decoded).
+    pub(crate) fn raw_query_param(&self, name: &str) -> Option<&'a str> {
+        self.query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    }
+
     fn request_target(&self) -> String {
         if self.query.is_empty() {
             self.path.to_owned()
@@ -285,7 +294,7 @@ pub(crate) fn verify_ocp(
     let Some(date) = request.header("date") else {
         return fail("Date header is required for access key authentication");
     };
-    let Ok(at) = httpdate::parse_http_date(date.trim()) else {
+    let Some(at) = backup_core::time::parse_http_date(date) else {
         return fail("Date header is not an RFC 1123 date");
     };
     if !within(at, now, OCP_WINDOW) {
@@ -352,6 +361,31 @@ mod tests {
         ),
     ];
 
+    /// The three NCP headers for the vectors' key and timestamp.
+    fn ncp_headers(signature: &str) -> Vec<(String, String)> {
+        h(&[
+            ("x-ncp-apigw-timestamp", &NCP_TS.to_string()),
+            ("x-ncp-iam-access-key", NCP_AK),
+            ("x-ncp-apigw-signature-v2", signature),
+        ])
+    }
+
+    fn ncp_verify(
+        (method, path, query): (&str, &str, &str),
+        headers: &[(String, String)],
+        keys: &[KeyPair],
+        now: SystemTime,
+    ) -> Result<(), AuthFailure> {
+        let request = Received {
+            method,
+            path,
+            query,
+            headers,
+            body: b"",
+        };
+        verify_ncp(&request, keys, now)
+    }
+
     fn ncp_check(
         method: &str,
         path: &str,
@@ -359,20 +393,8 @@ mod tests {
         signature: &str,
         now: SystemTime,
     ) -> Result<(), AuthFailure> {
-        let ts = NCP_TS.to_string();
-        let headers = h(&[
-            ("x-ncp-apigw-timestamp", &ts),
-            ("x-ncp-iam-access-key", NCP_AK),
-            ("x-ncp-apigw-signature-v2", signature),
-        ]);
-        let request = Received {
-            method,
-            path,
-            query,
-            headers: &headers,
-            body: b"",
-        };
-        verify_ncp(&request, &[KeyPair::new(NCP_AK, NCP_SK)], now)
+        let keys = [KeyPair::new(NCP_AK, NCP_SK)];
+        ncp_verify((method, path, query), &ncp_headers(signature), &keys, now)
     }
 
     #[test]
@@ -424,31 +446,13 @@ mod tests {
     #[test]
     fn ncp_rejects_unknown_key_and_missing_headers() {
         let (method, path, query, signature) = NCP_VECTORS[0];
-        let ts = NCP_TS.to_string();
-        let headers = h(&[
-            ("x-ncp-apigw-timestamp", &ts),
-            ("x-ncp-iam-access-key", NCP_AK),
-            ("x-ncp-apigw-signature-v2", signature),
-        ]);
-        let request = Received {
-            method,
-            path,
-            query,
-            headers: &headers,
-            body: b"",
-        };
-        let err = verify_ncp(
-            &request,
-            &[KeyPair::new("OTHER", NCP_SK)],
-            at_millis(NCP_TS),
-        )
-        .unwrap_err();
+        let headers = ncp_headers(signature);
+        let now = at_millis(NCP_TS);
+        let other_keys = [KeyPair::new("OTHER", NCP_SK)];
+        let err = ncp_verify((method, path, query), &headers, &other_keys, now).unwrap_err();
         assert_eq!(err.0, "unknown access key");
-        let missing = Received {
-            headers: &headers[..2],
-            ..request
-        };
-        assert!(verify_ncp(&missing, &[KeyPair::new(NCP_AK, NCP_SK)], at_millis(NCP_TS)).is_err());
+        let keys = [KeyPair::new(NCP_AK, NCP_SK)];
+        assert!(ncp_verify((method, path, query), &headers[..2], &keys, now).is_err());
     }
 
     // --- Huawei: the official SDK vectors (AK `AccessKey`, SK `SecretKey`) -----------------
@@ -457,6 +461,7 @@ mod tests {
         vec![KeyPair::new("AccessKey", "SecretKey")]
     }
 
+    #[derive(Clone)]
     struct HuaweiCase {
         method: &'static str,
         path: &'static str,
@@ -567,8 +572,7 @@ mod tests {
             let changed = [
                 HuaweiCase {
                     body,
-                    headers: case.headers.clone(),
-                    ..case
+                    ..case.clone()
                 },
                 HuaweiCase {
                     path: if case.path == "/path" {
@@ -576,8 +580,7 @@ mod tests {
                     } else {
                         "/resourceS"
                     },
-                    headers: case.headers.clone(),
-                    ..case
+                    ..case.clone()
                 },
                 HuaweiCase {
                     query: if case.query == "size=1" {
@@ -585,13 +588,11 @@ mod tests {
                     } else {
                         "limit=2"
                     },
-                    headers: case.headers.clone(),
-                    ..case
+                    ..case.clone()
                 },
                 HuaweiCase {
                     method: "PUT",
-                    headers: case.headers.clone(),
-                    ..case
+                    ..case.clone()
                 },
             ];
             for bad in changed {
@@ -621,8 +622,7 @@ mod tests {
         let window = Duration::from_secs(15 * 60);
         let later = HuaweiCase {
             now: case.now + window,
-            headers: case.headers.clone(),
-            ..case
+            ..case.clone()
         };
         assert!(huawei_check(&later).is_ok());
         let case = huawei_cases().remove(0);
@@ -742,7 +742,7 @@ mod tests {
 
     fn ocp_now(headers: &[(String, String)]) -> SystemTime {
         let date = headers.iter().find(|(n, _)| n == "date").unwrap();
-        httpdate::parse_http_date(&date.1).unwrap()
+        backup_core::time::parse_http_date(&date.1).unwrap()
     }
 
     #[test]

@@ -59,6 +59,13 @@ pub(crate) enum BackupKind {
     },
 }
 
+/// The subtasks of an OCP backup task, in order: a task failing at one ends there.
+pub(crate) const SUBTASKS: [&str; 3] = [
+    "Check if ready to data backup",
+    "Start data backup",
+    "Wait for data backup to finish",
+];
+
 #[derive(Debug, Clone)]
 pub(crate) struct Backup {
     pub kind: BackupKind,
@@ -82,7 +89,7 @@ impl Backup {
                 ..
             } => self
                 .duration
-                .mul_f64((*i as f64 + 1.0) / crate::ocp::SUBTASKS.len() as f64),
+                .mul_f64((*i as f64 + 1.0) / SUBTASKS.len() as f64),
             _ => self.duration,
         }
     }
