@@ -160,7 +160,7 @@ impl Report {
                 (Some(e), _) => e.message.clone(),
                 (None, Value::Array(steps)) => steps
                     .iter()
-                    .filter_map(Value::as_str)
+                    .map(crate::target::step_line)
                     .collect::<Vec<_>>()
                     .join("; "),
                 (None, result) => summary(result),
