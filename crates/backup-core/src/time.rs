@@ -143,6 +143,47 @@ pub fn parse_http_date(text: &str) -> Option<SystemTime> {
     httpdate::parse_http_date(text.trim()).ok()
 }
 
+/// Reads ISO 8601's basic format in UTC, `YYYYMMDDThhmmssZ` (`20240101T000000Z`): Huawei's
+/// `X-Sdk-Date`, as [`crate::sign::huawei::format_sdk_date`] writes it. Nothing else is
+/// accepted; surrounding whitespace is ignored.
+pub fn parse_basic_utc(text: &str) -> Option<SystemTime> {
+    let (date, time) = text.trim().split_once('T')?;
+    let time = time.strip_suffix('Z')?;
+    if date.len() != 8 || time.len() != 6 {
+        return None;
+    }
+    let digits = format!("{date}{time}");
+    parse_all_digits(digits.as_bytes(), TimestampFormat::ISO_8601.compact(true))
+}
+
+/// `time` in ISO 8601's extended format, UTC, with `fraction_digits` digits of the second
+/// (0 to 9; more are written as 9) and `utc_suffix` after it: `"Z"`, `"+00:00"`, `"+0000"`,
+/// or `""` for a zoneless time, as a vendor spells it.
+///
+/// ```
+/// use backup_core::time::format_iso8601;
+/// use std::time::{Duration, SystemTime};
+///
+/// let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_591_583_940_123);
+/// assert_eq!(format_iso8601(t, 0, "Z"), "2020-06-08T02:39:00Z");
+/// assert_eq!(format_iso8601(t, 3, "+00:00"), "2020-06-08T02:39:00.123+00:00");
+/// assert_eq!(format_iso8601(t, 6, "Z"), "2020-06-08T02:39:00.123000Z");
+/// ```
+pub fn format_iso8601(time: SystemTime, fraction_digits: usize, utc_suffix: &str) -> String {
+    let (year, month, day, hour, minute, second) = crate::clock::utc_fields(time);
+    let mut out = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}");
+    if fraction_digits > 0 {
+        let nanos = time
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |since| since.subsec_nanos());
+        let all = format!("{nanos:09}");
+        out.push('.');
+        out.extend(all.chars().take(fraction_digits.min(9)));
+    }
+    out.push_str(utc_suffix);
+    out
+}
+
 /// Reads `text` as a point in time in one of the forms `format` accepts; `None` when it is
 /// none of them or names a date or time that does not exist. See the [module](self) docs.
 pub fn parse(text: &str, format: TimestampFormat) -> Option<SystemTime> {
@@ -554,6 +595,36 @@ mod tests {
 
     /// RFC 7231 section 7.1.1.1's example, both ways; what a server's `Date` and an OCP
     /// signature's `Date` are written in.
+    #[test]
+    fn basic_format_reads_what_the_huawei_signer_writes_and_nothing_else() {
+        for (text, seconds) in [
+            ("20200608T023900Z", 1_591_583_940),
+            ("20060102T150405Z", 1_136_214_245),
+            ("19700101T000000Z", 0),
+            (" 20240229T235959Z ", 1_709_251_199),
+        ] {
+            let at = SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
+            assert_eq!(parse_basic_utc(text), Some(at), "{text}");
+            assert_eq!(
+                crate::sign::huawei::format_sdk_date(at),
+                text.trim(),
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "20200608T023900",
+            "20200608 023900Z",
+            "2020-06-08T02:39:00Z",
+            "20230229T000000Z",
+            "20200608T246000Z",
+            "2020060éT023900Z",
+            "20200608T0239000Z",
+        ] {
+            assert_eq!(parse_basic_utc(bad), None, "{bad:?}");
+        }
+    }
+
     #[test]
     fn http_date_round_trips_the_rfc_7231_example() {
         let example = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);

@@ -155,42 +155,6 @@ fn python_sdk_target(request: &Received<'_>) -> Option<String> {
     Some(target)
 }
 
-/// Parses `YYYYMMDDTHHMMSSZ`.
-pub(crate) fn parse_sdk_date(value: &str) -> Option<SystemTime> {
-    let b = value.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| -> Option<u64> {
-        let s = value.get(range)?;
-        if !s.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        s.parse().ok()
-    };
-    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
-        return None;
-    }
-    if second > 60 || year < 1970 {
-        return None;
-    }
-    // Days from civil (Howard Hinnant), for years >= 1970.
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = (era * 146_097 + doe).checked_sub(719_468)?;
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
-}
-
 /// Huawei APIG `SDK-HMAC-SHA256`: recomputes the canonical request from the received method,
 /// raw path, raw query, the headers `SignedHeaders` lists (with their received values) and
 /// the body; `X-Sdk-Date` within 15 minutes. Returns the access key.
@@ -206,7 +170,7 @@ pub(crate) fn verify_huawei_aksk<'a>(
     let Some(date) = request.header(huawei::DATE_HEADER) else {
         return fail("verify aksk signature fail, x-sdk-date not found");
     };
-    let Some(at) = parse_sdk_date(date.trim()) else {
+    let Some(at) = backup_core::time::parse_basic_utc(date.trim()) else {
         return fail("verify aksk signature fail, invalid x-sdk-date");
     };
     let mut signed: Vec<(String, String)> = Vec::new();
@@ -473,8 +437,8 @@ mod tests {
     }
 
     fn huawei_cases() -> Vec<HuaweiCase> {
-        let py_now = parse_sdk_date("20200608T023900Z").unwrap();
-        let go_now = parse_sdk_date("20060102T150405Z").unwrap();
+        let py_now = backup_core::time::parse_basic_utc("20200608T023900Z").unwrap();
+        let go_now = backup_core::time::parse_basic_utc("20060102T150405Z").unwrap();
         let py_headers = h(&[
             ("host", "service.endpoint.myhuaweicloud.com"),
             ("x-sdk-date", "20200608T023900Z"),
@@ -670,11 +634,11 @@ mod tests {
     #[test]
     fn sdk_dates_parse() {
         assert_eq!(
-            parse_sdk_date("20200608T023900Z"),
+            backup_core::time::parse_basic_utc("20200608T023900Z"),
             Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_591_583_940))
         );
         assert_eq!(
-            parse_sdk_date("19700101T000000Z"),
+            backup_core::time::parse_basic_utc("19700101T000000Z"),
             Some(SystemTime::UNIX_EPOCH)
         );
         for bad in [
@@ -685,7 +649,7 @@ mod tests {
             "2020060xT023900Z",
             "+0200608T023900Z",
         ] {
-            assert_eq!(parse_sdk_date(bad), None, "{bad}");
+            assert_eq!(backup_core::time::parse_basic_utc(bad), None, "{bad}");
         }
     }
 

@@ -315,7 +315,7 @@ fn create_backup(
 }
 
 fn ges_time(t: std::time::SystemTime) -> String {
-    crate::state::iso(t, false, "")
+    backup_core::time::format_iso8601(t, 0, "")
 }
 
 fn show_job(shared: &Shared, project: &str, graph_id: &str, job: &str) -> Result<Reply, Reply> {
@@ -565,8 +565,8 @@ fn handle_iam(shared: &Shared, received: &Received<'_>) -> Reply {
     drop(inner);
     let body = json!({
         "token": {
-            "expires_at": crate::state::iso(expires, true, "000Z"),
-            "issued_at": crate::state::iso(now, true, "000Z"),
+            "expires_at": backup_core::time::format_iso8601(expires, 6, "Z"),
+            "issued_at": backup_core::time::format_iso8601(now, 6, "Z"),
             "methods": ["password"],
             "project": {
                 "id": account.project_id,

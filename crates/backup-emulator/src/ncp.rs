@@ -254,7 +254,7 @@ fn dispatch(ctx: &Ctx<'_>) -> Result<Reply, Reply> {
 }
 
 fn ncp_time(time: std::time::SystemTime) -> String {
-    crate::state::iso(time, false, "+0000")
+    backup_core::time::format_iso8601(time, 0, "+0000")
 }
 
 fn code(code: &str, name: &str) -> Value {

@@ -120,7 +120,7 @@ fn envelope(shared: &Shared, status: u16) -> serde_json::Map<String, Value> {
     map.insert("successful".into(), (status < 400).into());
     map.insert(
         "timestamp".into(),
-        crate::state::iso(shared.now(), true, "+00:00").into(),
+        backup_core::time::format_iso8601(shared.now(), 3, "+00:00").into(),
     );
     map.insert("duration".into(), 1.into());
     map.insert("status".into(), status.into());
@@ -403,7 +403,7 @@ fn strategy(shared: &Shared, received: &Received<'_>, tenant_level: bool) -> Res
             &format!("Backup strategy not found for cluster id={cluster_id}"),
         ));
     };
-    let started = crate::state::iso(shared.started, true, "+00:00");
+    let started = backup_core::time::format_iso8601(shared.started, 3, "+00:00");
     let service_type = if s.backup_mode == "LOGICAL_BACKUP" {
         "BACKUP_RESTORE_SERVICE"
     } else {
@@ -502,7 +502,7 @@ fn subtask_state(
 }
 
 fn time(t: Option<std::time::SystemTime>) -> Value {
-    t.map(|t| Value::from(crate::state::iso(t, true, "+00:00")))
+    t.map(|t| Value::from(backup_core::time::format_iso8601(t, 3, "+00:00")))
         .unwrap_or(Value::Null)
 }
 

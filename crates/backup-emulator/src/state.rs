@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use backup_core::clock::{Clock, unix_millis, utc_fields};
+use backup_core::clock::{Clock, utc_fields};
 
 use crate::config::{Fault, Fixture};
 
@@ -326,17 +326,6 @@ impl Shared {
             }
         }
         plan
-    }
-}
-
-/// `YYYY-MM-DDTHH:MM:SS` (UTC), plus `suffix`.
-pub(crate) fn iso(time: SystemTime, millis: bool, suffix: &str) -> String {
-    let (y, mo, d, h, mi, s) = utc_fields(time);
-    let ms = unix_millis(time) % 1000;
-    if millis {
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}{suffix}")
-    } else {
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{suffix}")
     }
 }
 

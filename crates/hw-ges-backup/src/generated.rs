@@ -21,16 +21,16 @@ pub static CREATE_BACKUP_SPEC: ::backup_core::operation::OperationSpec =
 /// The output of `createBackup`.
 pub type CreateBackupOutput = CreateBackupResp;
 
-impl crate::bridge::Operations {
+impl crate::Client {
     /// Adds a backup of a graph.
     ///
     /// The backup is made by an asynchronous job: follow `job_id` with `showJob` (or the client's
     /// `wait_for_job`). Not idempotent: sending it twice can start two backups.
     ///
     /// `POST /v2/{project_id}/graphs/{graph_id}/backups`; not idempotent; starts a backup. Set the input on the returned builder, then call `send()`.
-    pub fn create_backup(&self) -> CreateBackupFluentBuilder<'_> {
+    pub fn create_backup(&self) -> CreateBackupFluentBuilder {
         CreateBackupFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: CreateBackupInput::default(),
         }
     }
@@ -44,7 +44,7 @@ impl crate::bridge::Operations {
 pub struct CreateBackupInput {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Sent as path parameter `project_id`; required.
+    /// Sent as path parameter `project_id`; when unset, the client fills it in from its configuration.
     pub project_id: ::std::option::Option<::std::string::String>,
     /// The graph id.
     ///
@@ -55,17 +55,17 @@ pub struct CreateBackupInput {
 impl CreateBackupInput {
     /// Checks required members and constraints; nothing is sent when this fails.
     pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {
-        let value = ::backup_core::operation::require("project_id", self.project_id.as_ref())?;
-        ::backup_core::operation::non_empty("project_id", value)?;
-        ::backup_core::operation::no_control_chars("project_id", value)?;
-        ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
-        ::backup_core::operation::allowed_chars(
-            "project_id",
-            value,
-            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
-            "A-Za-z0-9",
-        )?;
-
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            ::backup_core::operation::non_empty("project_id", value)?;
+            ::backup_core::operation::no_control_chars("project_id", value)?;
+            ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
+            ::backup_core::operation::allowed_chars(
+                "project_id",
+                value,
+                &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                "A-Za-z0-9",
+            )?;
+        }
         let value = ::backup_core::operation::require("graph_id", self.graph_id.as_ref())?;
         ::backup_core::operation::non_empty("graph_id", value)?;
         ::backup_core::operation::no_control_chars("graph_id", value)?;
@@ -94,15 +94,15 @@ impl CreateBackupInput {
 
 /// Builds and sends `createBackup`: set the input, then call [`send`](CreateBackupFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct CreateBackupFluentBuilder<'a> {
-    client: &'a crate::bridge::Operations,
+pub struct CreateBackupFluentBuilder {
+    client: crate::Client,
     input: CreateBackupInput,
 }
 
-impl CreateBackupFluentBuilder<'_> {
+impl CreateBackupFluentBuilder {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Required.
+    /// Optional: when unset, the client fills it in from its configuration.
     pub fn project_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.input.project_id = ::std::option::Option::Some(value.into());
         self
@@ -133,6 +133,17 @@ impl CreateBackupFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](CreateBackupFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &CREATE_BACKUP_SPEC, parts)
+    }
     /// Validates the input and sends `createBackup`.
     ///
     /// # Errors
@@ -150,7 +161,7 @@ impl CreateBackupFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<CreateBackupOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<CreateBackupOutput>(
-            self.client,
+            &self.client,
             &CREATE_BACKUP_SPEC,
             parts,
         )
@@ -166,15 +177,15 @@ pub static DELETE_BACKUP_SPEC: ::backup_core::operation::OperationSpec =
         "/v2/{project_id}/graphs/{graph_id}/backups/{backup_id}",
     );
 
-impl crate::bridge::Operations {
+impl crate::Client {
     /// Deletes one backup of a graph.
     ///
     /// Idempotent: deleting a backup that is already gone fails with `GES.7024` and changes nothing.
     ///
     /// `DELETE /v2/{project_id}/graphs/{graph_id}/backups/{backup_id}`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn delete_backup(&self) -> DeleteBackupFluentBuilder<'_> {
+    pub fn delete_backup(&self) -> DeleteBackupFluentBuilder {
         DeleteBackupFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: DeleteBackupInput::default(),
         }
     }
@@ -188,7 +199,7 @@ impl crate::bridge::Operations {
 pub struct DeleteBackupInput {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Sent as path parameter `project_id`; required.
+    /// Sent as path parameter `project_id`; when unset, the client fills it in from its configuration.
     pub project_id: ::std::option::Option<::std::string::String>,
     /// The graph id.
     ///
@@ -203,17 +214,17 @@ pub struct DeleteBackupInput {
 impl DeleteBackupInput {
     /// Checks required members and constraints; nothing is sent when this fails.
     pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {
-        let value = ::backup_core::operation::require("project_id", self.project_id.as_ref())?;
-        ::backup_core::operation::non_empty("project_id", value)?;
-        ::backup_core::operation::no_control_chars("project_id", value)?;
-        ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
-        ::backup_core::operation::allowed_chars(
-            "project_id",
-            value,
-            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
-            "A-Za-z0-9",
-        )?;
-
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            ::backup_core::operation::non_empty("project_id", value)?;
+            ::backup_core::operation::no_control_chars("project_id", value)?;
+            ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
+            ::backup_core::operation::allowed_chars(
+                "project_id",
+                value,
+                &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                "A-Za-z0-9",
+            )?;
+        }
         let value = ::backup_core::operation::require("graph_id", self.graph_id.as_ref())?;
         ::backup_core::operation::non_empty("graph_id", value)?;
         ::backup_core::operation::no_control_chars("graph_id", value)?;
@@ -248,15 +259,15 @@ impl DeleteBackupInput {
 
 /// Builds and sends `deleteBackup`: set the input, then call [`send`](DeleteBackupFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct DeleteBackupFluentBuilder<'a> {
-    client: &'a crate::bridge::Operations,
+pub struct DeleteBackupFluentBuilder {
+    client: crate::Client,
     input: DeleteBackupInput,
 }
 
-impl DeleteBackupFluentBuilder<'_> {
+impl DeleteBackupFluentBuilder {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Required.
+    /// Optional: when unset, the client fills it in from its configuration.
     pub fn project_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.input.project_id = ::std::option::Option::Some(value.into());
         self
@@ -299,6 +310,17 @@ impl DeleteBackupFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](DeleteBackupFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &DELETE_BACKUP_SPEC, parts)
+    }
     /// Validates the input and sends `deleteBackup`.
     ///
     /// # Errors
@@ -311,7 +333,7 @@ impl DeleteBackupFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<DeleteBackupOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<DeleteBackupOutput>(
-            self.client,
+            &self.client,
             &DELETE_BACKUP_SPEC,
             parts,
         )
@@ -331,13 +353,13 @@ pub static LIST_BACKUPS_SPEC: ::backup_core::operation::OperationSpec =
 /// The output of `listBackups`.
 pub type ListBackupsOutput = BackupPage;
 
-impl crate::bridge::Operations {
+impl crate::Client {
     /// Lists the backups of every graph of the project, a page at a time.
     ///
     /// `GET /v2/{project_id}/graphs/backups`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn list_backups(&self) -> ListBackupsFluentBuilder<'_> {
+    pub fn list_backups(&self) -> ListBackupsFluentBuilder {
         ListBackupsFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: ListBackupsInput::default(),
         }
     }
@@ -351,7 +373,7 @@ impl crate::bridge::Operations {
 pub struct ListBackupsInput {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Sent as path parameter `project_id`; required.
+    /// Sent as path parameter `project_id`; when unset, the client fills it in from its configuration.
     pub project_id: ::std::option::Option<::std::string::String>,
     /// The index of the first backup returned (default 0).
     ///
@@ -366,17 +388,17 @@ pub struct ListBackupsInput {
 impl ListBackupsInput {
     /// Checks required members and constraints; nothing is sent when this fails.
     pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {
-        let value = ::backup_core::operation::require("project_id", self.project_id.as_ref())?;
-        ::backup_core::operation::non_empty("project_id", value)?;
-        ::backup_core::operation::no_control_chars("project_id", value)?;
-        ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
-        ::backup_core::operation::allowed_chars(
-            "project_id",
-            value,
-            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
-            "A-Za-z0-9",
-        )?;
-
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            ::backup_core::operation::non_empty("project_id", value)?;
+            ::backup_core::operation::no_control_chars("project_id", value)?;
+            ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
+            ::backup_core::operation::allowed_chars(
+                "project_id",
+                value,
+                &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                "A-Za-z0-9",
+            )?;
+        }
         if let ::std::option::Option::Some(value) = &self.offset {
             ::backup_core::operation::range_i64("offset", i64::from(*value), Some(0), None)?;
         }
@@ -407,15 +429,15 @@ impl ListBackupsInput {
 
 /// Builds and sends `listBackups`: set the input, then call [`send`](ListBackupsFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct ListBackupsFluentBuilder<'a> {
-    client: &'a crate::bridge::Operations,
+pub struct ListBackupsFluentBuilder {
+    client: crate::Client,
     input: ListBackupsInput,
 }
 
-impl ListBackupsFluentBuilder<'_> {
+impl ListBackupsFluentBuilder {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Required.
+    /// Optional: when unset, the client fills it in from its configuration.
     pub fn project_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.input.project_id = ::std::option::Option::Some(value.into());
         self
@@ -454,6 +476,17 @@ impl ListBackupsFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](ListBackupsFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &LIST_BACKUPS_SPEC, parts)
+    }
     /// Validates the input and sends `listBackups`.
     ///
     /// # Errors
@@ -466,7 +499,7 @@ impl ListBackupsFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<ListBackupsOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<ListBackupsOutput>(
-            self.client,
+            &self.client,
             &LIST_BACKUPS_SPEC,
             parts,
         )
@@ -486,13 +519,13 @@ pub static LIST_GRAPH_BACKUPS_SPEC: ::backup_core::operation::OperationSpec =
 /// The output of `listGraphBackups`.
 pub type ListGraphBackupsOutput = BackupPage;
 
-impl crate::bridge::Operations {
+impl crate::Client {
     /// Lists the backups of one graph, a page at a time.
     ///
     /// `GET /v2/{project_id}/graphs/{graph_id}/backups`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn list_graph_backups(&self) -> ListGraphBackupsFluentBuilder<'_> {
+    pub fn list_graph_backups(&self) -> ListGraphBackupsFluentBuilder {
         ListGraphBackupsFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: ListGraphBackupsInput::default(),
         }
     }
@@ -506,7 +539,7 @@ impl crate::bridge::Operations {
 pub struct ListGraphBackupsInput {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Sent as path parameter `project_id`; required.
+    /// Sent as path parameter `project_id`; when unset, the client fills it in from its configuration.
     pub project_id: ::std::option::Option<::std::string::String>,
     /// The graph id.
     ///
@@ -525,17 +558,17 @@ pub struct ListGraphBackupsInput {
 impl ListGraphBackupsInput {
     /// Checks required members and constraints; nothing is sent when this fails.
     pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {
-        let value = ::backup_core::operation::require("project_id", self.project_id.as_ref())?;
-        ::backup_core::operation::non_empty("project_id", value)?;
-        ::backup_core::operation::no_control_chars("project_id", value)?;
-        ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
-        ::backup_core::operation::allowed_chars(
-            "project_id",
-            value,
-            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
-            "A-Za-z0-9",
-        )?;
-
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            ::backup_core::operation::non_empty("project_id", value)?;
+            ::backup_core::operation::no_control_chars("project_id", value)?;
+            ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
+            ::backup_core::operation::allowed_chars(
+                "project_id",
+                value,
+                &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                "A-Za-z0-9",
+            )?;
+        }
         let value = ::backup_core::operation::require("graph_id", self.graph_id.as_ref())?;
         ::backup_core::operation::non_empty("graph_id", value)?;
         ::backup_core::operation::no_control_chars("graph_id", value)?;
@@ -574,15 +607,15 @@ impl ListGraphBackupsInput {
 
 /// Builds and sends `listGraphBackups`: set the input, then call [`send`](ListGraphBackupsFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct ListGraphBackupsFluentBuilder<'a> {
-    client: &'a crate::bridge::Operations,
+pub struct ListGraphBackupsFluentBuilder {
+    client: crate::Client,
     input: ListGraphBackupsInput,
 }
 
-impl ListGraphBackupsFluentBuilder<'_> {
+impl ListGraphBackupsFluentBuilder {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Required.
+    /// Optional: when unset, the client fills it in from its configuration.
     pub fn project_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.input.project_id = ::std::option::Option::Some(value.into());
         self
@@ -633,6 +666,17 @@ impl ListGraphBackupsFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](ListGraphBackupsFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &LIST_GRAPH_BACKUPS_SPEC, parts)
+    }
     /// Validates the input and sends `listGraphBackups`.
     ///
     /// # Errors
@@ -645,7 +689,7 @@ impl ListGraphBackupsFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<ListGraphBackupsOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<ListGraphBackupsOutput>(
-            self.client,
+            &self.client,
             &LIST_GRAPH_BACKUPS_SPEC,
             parts,
         )
@@ -664,13 +708,13 @@ pub static SHOW_JOB_SPEC: ::backup_core::operation::OperationSpec =
 /// The output of `showJob`.
 pub type ShowJobOutput = Job;
 
-impl crate::bridge::Operations {
+impl crate::Client {
     /// Shows the status of an asynchronous job (such as adding a backup).
     ///
     /// `GET /v2/{project_id}/graphs/{graph_id}/jobs/{job_id}/status`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn show_job(&self) -> ShowJobFluentBuilder<'_> {
+    pub fn show_job(&self) -> ShowJobFluentBuilder {
         ShowJobFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: ShowJobInput::default(),
         }
     }
@@ -684,7 +728,7 @@ impl crate::bridge::Operations {
 pub struct ShowJobInput {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Sent as path parameter `project_id`; required.
+    /// Sent as path parameter `project_id`; when unset, the client fills it in from its configuration.
     pub project_id: ::std::option::Option<::std::string::String>,
     /// The graph id.
     ///
@@ -699,17 +743,17 @@ pub struct ShowJobInput {
 impl ShowJobInput {
     /// Checks required members and constraints; nothing is sent when this fails.
     pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {
-        let value = ::backup_core::operation::require("project_id", self.project_id.as_ref())?;
-        ::backup_core::operation::non_empty("project_id", value)?;
-        ::backup_core::operation::no_control_chars("project_id", value)?;
-        ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
-        ::backup_core::operation::allowed_chars(
-            "project_id",
-            value,
-            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
-            "A-Za-z0-9",
-        )?;
-
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            ::backup_core::operation::non_empty("project_id", value)?;
+            ::backup_core::operation::no_control_chars("project_id", value)?;
+            ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
+            ::backup_core::operation::allowed_chars(
+                "project_id",
+                value,
+                &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                "A-Za-z0-9",
+            )?;
+        }
         let value = ::backup_core::operation::require("graph_id", self.graph_id.as_ref())?;
         ::backup_core::operation::non_empty("graph_id", value)?;
         ::backup_core::operation::no_control_chars("graph_id", value)?;
@@ -744,15 +788,15 @@ impl ShowJobInput {
 
 /// Builds and sends `showJob`: set the input, then call [`send`](ShowJobFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct ShowJobFluentBuilder<'a> {
-    client: &'a crate::bridge::Operations,
+pub struct ShowJobFluentBuilder {
+    client: crate::Client,
     input: ShowJobInput,
 }
 
-impl ShowJobFluentBuilder<'_> {
+impl ShowJobFluentBuilder {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Required.
+    /// Optional: when unset, the client fills it in from its configuration.
     pub fn project_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.input.project_id = ::std::option::Option::Some(value.into());
         self
@@ -795,6 +839,17 @@ impl ShowJobFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](ShowJobFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &SHOW_JOB_SPEC, parts)
+    }
     /// Validates the input and sends `showJob`.
     ///
     /// # Errors
@@ -807,7 +862,7 @@ impl ShowJobFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<ShowJobOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<ShowJobOutput>(
-            self.client,
+            &self.client,
             &SHOW_JOB_SPEC,
             parts,
         )
