@@ -379,9 +379,10 @@ async fn the_waiter_reports_progress_and_returns_the_successful_job() {
     let client = aksk_client(&server);
     let mut seen = Vec::new();
     let done = client
-        .wait_for_job(GRAPH, "j1", &wait_config(), |p| {
-            seen.push((p.state.clone(), p.message.clone(), p.polls))
-        })
+        .wait_until_job_done(GRAPH, "j1")
+        .config(wait_config())
+        .on_progress(|p| seen.push((p.state.clone(), p.message.clone(), p.polls)))
+        .wait()
         .await
         .unwrap();
     assert_eq!(done.status, Some(JobStatus::Success));
@@ -416,7 +417,9 @@ async fn the_waiter_fails_with_the_reason_for_failed_and_partially_failed() {
         ])
         .await;
         let err = aksk_client(&server)
-            .wait_for_job(GRAPH, "j1", &wait_config(), |_| {})
+            .wait_until_job_done(GRAPH, "j1")
+            .config(wait_config())
+            .wait()
             .await
             .unwrap_err();
         match &err {
@@ -442,7 +445,9 @@ async fn the_waiter_gives_up_at_its_deadline() {
         .with_intervals(Duration::from_secs(1), Duration::from_secs(2))
         .with_timeout(Duration::from_secs(5));
     let err = client
-        .wait_for_job(GRAPH, "j1", &config, |_| {})
+        .wait_until_job_done(GRAPH, "j1")
+        .config(config)
+        .wait()
         .await
         .unwrap_err();
     match &err {
@@ -461,7 +466,9 @@ async fn the_waiter_stops_on_a_service_error() {
     )])
     .await;
     let err = aksk_client(&server)
-        .wait_for_job(GRAPH, "nope", &wait_config(), |_| {})
+        .wait_until_job_done(GRAPH, "nope")
+        .config(wait_config())
+        .wait()
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("GES.7007"));
@@ -617,7 +624,9 @@ async fn secrets_never_appear_in_debug_or_errors() {
 async fn a_job_without_status_is_an_unparseable_response() {
     let server = serve(vec![Step::ok(r#"{"job_id":"j1"}"#)]).await;
     let err = aksk_client(&server)
-        .wait_for_job(GRAPH, "j1", &wait_config(), |_| {})
+        .wait_until_job_done(GRAPH, "j1")
+        .config(wait_config())
+        .wait()
         .await
         .unwrap_err();
     match &err {

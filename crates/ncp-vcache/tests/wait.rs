@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use backup_core::clock::utc_fields;
 use backup_core::protocol::ncp::testing::{self, WireRequest};
 use backup_core::test_util::{ScriptedServer, Step};
-use ncp_vcache::{Error, RequestStyle, ResponseFormat, WaitConfig, vcache, vredis};
+use ncp_vcache::{Error, ManualBackups, RequestStyle, ResponseFormat, WaitConfig, vcache, vredis};
 
 /// `t` as the services write it: `2024-07-02T00:00:00+0900`.
 fn kst(t: SystemTime) -> String {
@@ -71,9 +71,10 @@ async fn create_and_wait_lists_creates_then_sees_the_new_backup_through() {
     let mut states = Vec::new();
     let backup = vcache_client(&server)
         .create_manual_backup_and_wait("1234821")
-        .region_code("KR")
+        .map_target(|backup| backup.region_code("KR"))
         .config(fast())
-        .wait_with_progress(|p| states.push(p.state.clone()))
+        .on_progress(|p| states.push(p.state.clone()))
+        .wait()
         .await
         .unwrap();
     assert_eq!(backup.start_time.as_deref(), Some(start.as_str()));
@@ -164,7 +165,7 @@ async fn wait_for_manual_backup_after_your_own_create() {
     let server =
         ScriptedServer::start(vec![cache_details(&[old(), (start.clone(), Some(end))])]).await;
     let backup = vcache_client(&server)
-        .wait_for_manual_backup("1234821", since)
+        .wait_until_manual_backup_done("1234821", since)
         .config(fast())
         .wait()
         .await
@@ -187,8 +188,8 @@ async fn wait_for_manual_backup_after_your_own_create() {
         .cloud_cache_backup_detail_list
         .unwrap_or_default();
     let err = vcache_client(&server)
-        .wait_for_manual_backup("1234821", since)
-        .baseline(&listed)
+        .wait_until_manual_backup_done("1234821", since)
+        .map_target(|backup| backup.baseline(&listed))
         .config(fast().with_timeout(Duration::from_millis(50)))
         .wait()
         .await
@@ -200,7 +201,7 @@ async fn wait_for_manual_backup_after_your_own_create() {
 async fn gives_up_at_the_deadline_when_nothing_new_appears() {
     let server = ScriptedServer::start(vec![cache_details(&[old()])]).await;
     let err = vcache_client(&server)
-        .wait_for_manual_backup("1234821", SystemTime::now())
+        .wait_until_manual_backup_done("1234821", SystemTime::now())
         .config(fast().with_timeout(Duration::from_millis(60)))
         .wait()
         .await
@@ -293,7 +294,7 @@ async fn a_wrong_path_fails_at_once_instead_of_waiting() {
     )])
     .await;
     let err = vcache_client(&server)
-        .wait_for_manual_backup("1234821", SystemTime::now())
+        .wait_until_manual_backup_done("1234821", SystemTime::now())
         .config(fast())
         .wait()
         .await
@@ -311,7 +312,7 @@ async fn a_multi_byte_character_in_a_listed_time_is_an_unreadable_entry_not_a_pa
     let server =
         ScriptedServer::start(vec![cache_details(&[hostile, (start.clone(), Some(end))])]).await;
     let backup = vcache_client(&server)
-        .wait_for_manual_backup("1234821", since)
+        .wait_until_manual_backup_done("1234821", since)
         .config(fast())
         .wait()
         .await

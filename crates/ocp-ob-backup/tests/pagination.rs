@@ -143,7 +143,7 @@ async fn reaching_max_pages_is_an_error_not_a_truncation() {
         .data_backup_tasks(7)
         .page_size(1)
         .max_pages(3)
-        .collect_all()
+        .collect()
         .await
         .unwrap_err();
     assert_eq!(
@@ -165,7 +165,7 @@ async fn a_collect_over_max_items_is_an_error() {
         .data_backup_tasks(7)
         .page_size(2)
         .max_items(4)
-        .collect_all()
+        .collect()
         .await
         .unwrap_err();
     assert_eq!(
@@ -190,7 +190,7 @@ async fn a_multi_page_listing_is_complete() {
     let all = client(&server)
         .data_backup_tasks(7)
         .page_size(2)
-        .collect_all()
+        .collect()
         .await
         .unwrap();
     assert_eq!(ids(&all), [1, 2, 3, 4, 5]);
