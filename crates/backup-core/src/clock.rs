@@ -147,6 +147,9 @@ mod tests {
         let real = std::time::Instant::now();
         c.sleep(Duration::from_secs(3600)).await;
         assert_eq!(c.now(), start + Duration::from_secs(3600));
-        assert!(real.elapsed() < Duration::from_secs(60), "it slept for real");
+        assert!(
+            real.elapsed() < Duration::from_secs(60),
+            "it slept for real"
+        );
     }
 }
