@@ -319,3 +319,37 @@ async fn a_multi_byte_character_in_a_listed_time_is_an_unreadable_entry_not_a_pa
         .unwrap();
     assert_eq!(backup.start_time.as_deref(), Some(start.as_str()));
 }
+
+/// Issue 14 item 3: the wait for a manual backup known by its id (backupctl's own
+/// `wait_for_manual_backup` before) is the SDK's: the entry whose `fileName`, else
+/// `startTime`, is the id, once it has an end time.
+#[tokio::test]
+async fn the_id_waiter_follows_the_named_backup_until_it_ends() {
+    let start = "2024-07-02T10:00:05+0900".to_owned();
+    let end = "2024-07-02T10:01:00+0900".to_owned();
+    let server = ScriptedServer::start(vec![
+        cache_details(&[old()]),
+        cache_details(&[old(), (start.clone(), None)]),
+        cache_details(&[old(), (start.clone(), Some(end.clone()))]),
+    ])
+    .await;
+    let mut seen = Vec::new();
+    let backup = vcache_client(&server)
+        .wait_until_manual_backup_id_done("1234821", start.clone())
+        .config(fast())
+        .on_progress(|p| seen.push(p.state.clone()))
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(backup.end_time.as_deref(), Some(end.as_str()));
+    assert_eq!(seen, ["not listed", "in progress"]);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3, "no create call");
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.target.contains("getCloudCacheManualBackupDetailList")),
+        "{:?}",
+        requests.iter().map(|r| &r.target).collect::<Vec<_>>()
+    );
+}
