@@ -75,7 +75,7 @@ async fn ncp_hadoop_backup_cluster_configuration_then_running_again() {
 
 /// Seed 000 documents no cluster state for a configuration backup, so by default the
 /// cluster never leaves `CREAT`/`NULL`: the waiter returns at its first poll, having seen
-/// nothing of the backup, which is all `wait_until_running` promises.
+/// nothing of the backup, which is all `wait_until_cluster_running` promises.
 #[tokio::test]
 async fn ncp_hadoop_wait_sees_only_the_cluster_when_the_backup_shows_no_state() {
     let emu = start(Emulator::demo()).await;

@@ -158,7 +158,7 @@ async fn a_failed_create_ends_before_any_poll() {
 }
 
 #[tokio::test]
-async fn wait_for_manual_backup_after_your_own_create() {
+async fn wait_until_manual_backup_done_after_your_own_create() {
     let since = SystemTime::now() - Duration::from_secs(10);
     let start = kst(since + Duration::from_secs(3));
     let end = kst(since + Duration::from_secs(50));

@@ -119,7 +119,7 @@ async fn a_page_with_the_previous_tasks_under_a_new_number_is_a_repeat() {
 }
 
 /// A server that always says there are more pages, each one new: the page cap ends the
-/// listing with an error after delivering the pages it allowed, and `collect_all` returns
+/// listing with an error after delivering the pages it allowed, and `collect` returns
 /// the error rather than a shortened list.
 #[tokio::test]
 async fn reaching_max_pages_is_an_error_not_a_truncation() {
