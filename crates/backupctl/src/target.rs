@@ -456,9 +456,10 @@ impl TargetSpec {
                 let mut result = json!({ "requestId": out.request_id });
                 if wait {
                     let cluster = client
-                        .wait_until_running(instance_no)
+                        .wait_until_cluster_running(instance_no)
                         .config(config)
-                        .wait_with_progress(|p| progress.update(p))
+                        .on_progress(|p| progress.update(p))
+                        .wait()
                         .await
                         .map_err(|e| {
                             CliError::sdk_after_send("ncp-vhadoop getCloudHadoopInstanceDetail", e)
@@ -623,10 +624,20 @@ impl TargetSpec {
                         progress.note(&format!("backupNow started task {id}, found by listing"));
                         let mut result = json!({ "taskIds": [id], "reconciliation": verdicts_json(&reconciled) });
                         if wait {
-                            let task = crate::reconcile::wait_for_ocp_task(
-                                client, cluster_id, &id, &config, progress,
-                            )
-                            .await?;
+                            let task_id = id.parse::<i64>().map_err(|_| {
+                                CliError::Failed(format!(
+                                    "ocp listDataBackupTasks: the task found, {id:?}, is not a task id"
+                                ))
+                            })?;
+                            let task = client
+                                .wait_until_data_backup_task_done(cluster_id, task_id)
+                                .config(config)
+                                .on_progress(|p| progress.update(p))
+                                .wait()
+                                .await
+                                .map_err(|e| {
+                                    CliError::sdk_after_send("ocp listDataBackupTasks", e)
+                                })?;
                             result["task"] = to_json(&task);
                         }
                         return Ok(result);
@@ -640,7 +651,10 @@ impl TargetSpec {
                 }
                 if wait {
                     let tasks = client
-                        .wait_for_backup(&started, &config, |p| progress.update(p))
+                        .wait_until_backup_done(&started)
+                        .config(config)
+                        .on_progress(|p| progress.update(p))
+                        .wait()
                         .await
                         .map_err(|e| CliError::sdk_after_send("ocp getTaskInstance", e))?;
                     result["tasks"] = tasks
@@ -671,10 +685,13 @@ impl TargetSpec {
                         let mut result =
                             json!({ "backupId": id, "reconciliation": verdicts_json(&reconciled) });
                         if wait {
-                            let backup = crate::reconcile::wait_for_ges_backup(
-                                client, graph_id, &id, &config, progress,
-                            )
-                            .await?;
+                            let backup = client
+                                .wait_until_backup_done(graph_id, &id)
+                                .config(config)
+                                .on_progress(|p| progress.update(p))
+                                .wait()
+                                .await
+                                .map_err(|e| CliError::sdk_after_send("ges listGraphBackups", e))?;
                             result["backup"] = to_json(&backup);
                         }
                         return Ok(result);
@@ -687,7 +704,10 @@ impl TargetSpec {
                 }
                 if wait {
                     let job = client
-                        .wait_for_job(graph_id, &started.job_id, &config, |p| progress.update(p))
+                        .wait_until_job_done(graph_id, &started.job_id)
+                        .config(config)
+                        .on_progress(|p| progress.update(p))
+                        .wait()
                         .await
                         .map_err(|e| CliError::sdk_after_send("ges showJob", e))?;
                     result["jobStatus"] = to_json(&job.status);
@@ -776,22 +796,26 @@ where
         retry_ambiguous,
         C::CREATE,
         progress,
-        move || client.create_and_wait(instance_no, config, progress),
+        move || {
+            client
+                .create_manual_backup_and_wait(instance_no)
+                .config(config)
+                .on_progress(move |p| progress.update(p))
+                .wait()
+        },
         reconcile,
     )
     .await?;
     let (backup, reconciled) = match created {
         Created::Answered { output, reconciled } => (output, reconciled),
         Created::Found { id, reconciled } => {
-            let backup = crate::reconcile::wait_for_manual_backup(
-                client,
-                C::LIST,
-                instance_no,
-                &id,
-                &config,
-                progress,
-            )
-            .await?;
+            let backup = client
+                .wait_until_manual_backup_id_done(instance_no, id)
+                .config(config)
+                .on_progress(|p| progress.update(p))
+                .wait()
+                .await
+                .map_err(|e| CliError::sdk_after_send(C::LIST, e))?;
             (backup, reconciled)
         }
     };
@@ -804,7 +828,8 @@ where
 }
 
 /// The two NCP cache API families, as the target runner uses them: the SDK's
-/// `ManualBackups`, plus the waiter each client builds for itself.
+/// `ManualBackups` (which waits for both), plus each family's operation names and
+/// reconciliation.
 trait CacheClient: ManualBackups<Backup: Serialize> {
     const CREATE: &'static str;
     const LIST: &'static str;
@@ -814,12 +839,6 @@ trait CacheClient: ManualBackups<Backup: Serialize> {
         attempt: &backup_core::reconcile::Attempt,
         watch: std::time::Duration,
     ) -> backup_core::reconcile::Reconciliation;
-    async fn create_and_wait(
-        &self,
-        instance_no: &str,
-        config: backup_core::WaitConfig,
-        progress: &TargetProgress,
-    ) -> Result<<Self as ManualBackups>::Backup, Error>;
 }
 
 impl CacheClient for ncp_vcache::vcache::Client {
@@ -834,18 +853,6 @@ impl CacheClient for ncp_vcache::vcache::Client {
     ) -> backup_core::reconcile::Reconciliation {
         ncp_vcache::vcache::Client::reconcile_manual_backup(self, instance_no, attempt, watch).await
     }
-
-    async fn create_and_wait(
-        &self,
-        instance_no: &str,
-        config: backup_core::WaitConfig,
-        progress: &TargetProgress,
-    ) -> Result<<Self as ManualBackups>::Backup, Error> {
-        self.create_manual_backup_and_wait(instance_no)
-            .config(config)
-            .wait_with_progress(|p| progress.update(p))
-            .await
-    }
 }
 
 impl CacheClient for ncp_vcache::vredis::Client {
@@ -859,18 +866,6 @@ impl CacheClient for ncp_vcache::vredis::Client {
         watch: std::time::Duration,
     ) -> backup_core::reconcile::Reconciliation {
         ncp_vcache::vredis::Client::reconcile_manual_backup(self, instance_no, attempt, watch).await
-    }
-
-    async fn create_and_wait(
-        &self,
-        instance_no: &str,
-        config: backup_core::WaitConfig,
-        progress: &TargetProgress,
-    ) -> Result<<Self as ManualBackups>::Backup, Error> {
-        self.create_manual_backup_and_wait(instance_no)
-            .config(config)
-            .wait_with_progress(|p| progress.update(p))
-            .await
     }
 }
 
