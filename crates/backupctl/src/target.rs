@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use backup_core::Error;
-use backup_core::operation::{OperationSpec, RequestParts};
+use backup_core::PreparedRequest;
 use clap::ValueEnum;
 use ncp_vcache::{BackupEntry, ManualBackups};
 use ocp_ob_backup::{BackupMode, BackupStorageConfig, DataBackupMode};
@@ -217,10 +217,9 @@ impl TargetSpec {
                 let op = client
                     .backup_cluster_configuration()
                     .cloud_hadoop_instance_no(instance_no);
-                steps.push(ncp_request(
-                    client.gateway(),
-                    &ncp_vhadoop::BACKUP_CLUSTER_CONFIGURATION_SPEC,
-                    op.as_input().to_request_parts(),
+                steps.push(request_line(
+                    "ncp backupClusterConfiguration",
+                    op.to_request(),
                 )?);
                 if wait {
                     steps.push(
@@ -240,26 +239,18 @@ impl TargetSpec {
                             .into(),
                     ));
                 }
-                let (gateway, spec, parts) = if *redis {
+                let create = if *redis {
                     let client = ctx.vredis()?;
                     let op = client
                         .create_cloud_redis_manual_backup()
                         .cloud_redis_instance_no(instance_no);
-                    (
-                        client.gateway(),
-                        &ncp_vcache::vredis::CREATE_CLOUD_REDIS_MANUAL_BACKUP_SPEC,
-                        op.as_input().to_request_parts(),
-                    )
+                    request_line("ncp createCloudRedisManualBackup", op.to_request())?
                 } else {
                     let client = ctx.vcache()?;
                     let op = client
                         .create_cloud_cache_manual_backup()
                         .cloud_cache_instance_no(instance_no);
-                    (
-                        client.gateway(),
-                        &ncp_vcache::vcache::CREATE_CLOUD_CACHE_MANUAL_BACKUP_SPEC,
-                        op.as_input().to_request_parts(),
-                    )
+                    request_line("ncp createCloudCacheManualBackup", op.to_request())?
                 };
                 let list = if *redis {
                     "getCloudRedisManualBackupDetailList"
@@ -269,7 +260,7 @@ impl TargetSpec {
                 if wait {
                     steps.push(format!("lists {list} (the backups before)"));
                 }
-                steps.push(ncp_request(gateway, spec, parts)?);
+                steps.push(create);
                 if wait {
                     steps.push(format!("then polls {list} until the new backup has ended"));
                 }
@@ -294,11 +285,7 @@ impl TargetSpec {
                         .file_name(file_name)
                         .bucket_name(bucket)
                         .backup_type_mode(redis_backup_type(*backup_type));
-                    ncp_request(
-                        client.gateway(),
-                        &ncp_vcache::vredis::EXPORT_BACKUP_TO_OBJECT_STORAGE_SPEC,
-                        op.as_input().to_request_parts(),
-                    )?
+                    request_line("ncp exportBackupToObjectStorage", op.to_request())?
                 } else {
                     let client = ctx.vcache()?;
                     let op = client
@@ -307,11 +294,7 @@ impl TargetSpec {
                         .file_name(file_name)
                         .bucket_name(bucket)
                         .backup_type_mode(cache_backup_type(*backup_type));
-                    ncp_request(
-                        client.gateway(),
-                        &ncp_vcache::vcache::EXPORT_BACKUP_TO_OBJECT_STORAGE_SPEC,
-                        op.as_input().to_request_parts(),
-                    )?
+                    request_line("ncp exportBackupToObjectStorage", op.to_request())?
                 };
                 steps.push(step);
             }
@@ -325,35 +308,34 @@ impl TargetSpec {
                 let client = ctx.ocp()?;
                 let endpoint = client.endpoint();
                 let mode = mode.map(backup_mode);
-                let spec = if tenant_id.is_some() {
-                    &ocp_ob_backup::TENANT_BACKUP_NOW_SPEC
-                } else {
-                    &ocp_ob_backup::BACKUP_NOW_SPEC
-                };
                 match storage_config {
                     Some(path) => {
                         let file = read_storage_config(path).await?;
                         let mode = file.mode_or(mode, path)?;
-                        let parts = match tenant_id {
-                            Some(tenant) => client
-                                .tenant_backup_now()
-                                .id(*cluster_id)
-                                .tenant_id(*tenant)
-                                .backup_mode(mode)
-                                .data_backup_mode(data_mode(*data))
-                                .ob_backup_service_storage_config(file.storage)
-                                .as_input()
-                                .to_request_parts(),
-                            None => client
-                                .backup_now()
-                                .id(*cluster_id)
-                                .backup_mode(mode)
-                                .data_backup_mode(data_mode(*data))
-                                .ob_backup_service_storage_config(file.storage)
-                                .as_input()
-                                .to_request_parts(),
+                        let line = match tenant_id {
+                            Some(tenant) => request_line(
+                                "ocp tenantBackupNow",
+                                client
+                                    .tenant_backup_now()
+                                    .id(*cluster_id)
+                                    .tenant_id(*tenant)
+                                    .backup_mode(mode)
+                                    .data_backup_mode(data_mode(*data))
+                                    .ob_backup_service_storage_config(file.storage)
+                                    .to_request(),
+                            )?,
+                            None => request_line(
+                                "ocp backupNow",
+                                client
+                                    .backup_now()
+                                    .id(*cluster_id)
+                                    .backup_mode(mode)
+                                    .data_backup_mode(data_mode(*data))
+                                    .ob_backup_service_storage_config(file.storage)
+                                    .to_request(),
+                            )?,
                         };
-                        steps.push(plain_request(&endpoint, spec, parts, "ocp")?);
+                        steps.push(line);
                     }
                     None => {
                         // The request body is only known once the strategy is read: check
@@ -363,20 +345,17 @@ impl TargetSpec {
                                 .map_err(|e| CliError::sdk("ocp tenantBackupNow", e))?;
                         }
                         let op = client.get_backup_strategy().id(*cluster_id);
-                        steps.push(plain_request(
-                            &endpoint,
-                            &ocp_ob_backup::GET_BACKUP_STRATEGY_SPEC,
-                            op.as_input().to_request_parts(),
-                            "ocp",
-                        )?);
-                        let mut path = spec.path_template.replace("{id}", &cluster_id.to_string());
-                        if let Some(tenant) = tenant_id {
-                            path = path.replace("{tenantId}", &tenant.to_string());
-                        }
+                        steps.push(request_line("ocp getBackupStrategy", op.to_request())?);
+                        // The ids are validated numbers: nothing in these paths needs encoding.
+                        let path = match tenant_id {
+                            Some(tenant) => format!(
+                                "/api/v2/ob/clusters/{cluster_id}/tenants/{tenant}/backup/backupNow"
+                            ),
+                            None => format!("/api/v2/ob/clusters/{cluster_id}/backup/backupNow"),
+                        };
                         steps.push(format!(
-                            "then {} {}{path} with the strategy's storage, backupMode {}, \
+                            "then POST {}{path} with the strategy's storage, backupMode {}, \
                              dataBackupMode {}",
-                            spec.method.as_str(),
                             endpoint.trim_end_matches('/'),
                             mode.as_ref().map_or("from the strategy", |m| m.as_str()),
                             data_mode(*data).as_str()
@@ -390,18 +369,7 @@ impl TargetSpec {
             TargetSpec::GesBackup { graph_id } => {
                 let client = ctx.ges()?;
                 let op = client.create_backup().graph_id(graph_id);
-                steps.push(plain_request(
-                    &client.endpoint(),
-                    &hw_ges_backup::CREATE_BACKUP_SPEC,
-                    // `project_id` is filled by the client when sent (`x-client-supplied`).
-                    op.as_input().to_request_parts().map(|mut parts| {
-                        if let Some(project_id) = client.project_id() {
-                            parts.fill_path_param("project_id", project_id);
-                        }
-                        parts
-                    }),
-                    "ges",
-                )?);
+                steps.push(request_line("ges createBackup", op.to_request())?);
                 if wait {
                     steps
                         .push("then polls showJob until the job ends, and listGraphBackups".into());
@@ -1011,60 +979,23 @@ fn parse_storage_config(path: &Path, text: &str) -> Result<StorageFile, CliError
     })
 }
 
-/// An NCP request as the gateway would send it: method, URL and form body.
-fn ncp_request(
-    gateway: &backup_core::protocol::ncp::Gateway,
-    spec: &OperationSpec,
-    parts: Result<RequestParts, Error>,
+/// One request as the dry run shows it: method, URL (encoded, as sent) and body, from the
+/// SDK's own `to_request()`; `operation` names it in errors. A JSON body is also passed
+/// through `output::redact`, on top of the SDK's redaction of the secrets it registers.
+fn request_line(
+    operation: &str,
+    request: Result<PreparedRequest, Error>,
 ) -> Result<String, CliError> {
-    let parts = parts.map_err(|e| CliError::sdk(format!("ncp {}", spec.info.name), e))?;
-    let request = gateway
-        .request_for(spec, &parts)
-        .map_err(|e| CliError::sdk(format!("ncp {}", spec.info.name), e))?;
-    let mut line = format!(
-        "{} {}{}",
-        request.method.as_str(),
-        gateway.endpoint().trim_end_matches('/'),
-        request.request_target()
-    );
+    let request = request.map_err(|e| CliError::sdk(operation, e))?;
+    let mut line = format!("{} {}", request.method.as_str(), request.url);
     if !request.body.is_empty() {
-        line.push_str(&format!(
-            "  body: {}",
-            String::from_utf8_lossy(&request.body)
-        ));
-    }
-    Ok(line)
-}
-
-/// A request of a JSON API: method, URL with path parameters filled in, query, body.
-fn plain_request(
-    endpoint: &str,
-    spec: &OperationSpec,
-    parts: Result<RequestParts, Error>,
-    vendor: &str,
-) -> Result<String, CliError> {
-    let parts = parts.map_err(|e| CliError::sdk(format!("{vendor} {}", spec.info.name), e))?;
-    let mut path = spec.path_template.to_owned();
-    for (name, value) in &parts.path_params {
-        path = path.replace(&format!("{{{name}}}"), value);
-    }
-    let mut line = format!(
-        "{} {}{}",
-        spec.method.as_str(),
-        endpoint.trim_end_matches('/'),
-        path
-    );
-    if !parts.params.is_empty() {
-        let query: Vec<String> = parts
-            .params
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        line.push('?');
-        line.push_str(&query.join("&"));
-    }
-    if let Some(mut body) = parts.json_body {
-        redact(&mut body);
+        let body = match serde_json::from_str::<Value>(&request.body) {
+            Ok(mut json) => {
+                redact(&mut json);
+                json.to_string()
+            }
+            Err(_) => request.body,
+        };
         line.push_str(&format!("  body: {body}"));
     }
     Ok(line)
