@@ -16,7 +16,7 @@ use backup_core::ServiceErrorKind;
 use backup_emulator::config::defaults;
 use backup_emulator::{Emulator, ops};
 use common::*;
-use ncp_vcache::{vcache, vredis};
+use ncp_vcache::{ManualBackups, vcache, vredis};
 use ocp_ob_backup::DataBackupMode;
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use backup_emulator::config::defaults;
 use backup_emulator::{Emulator, EmulatorHandle, ops};
 use common::*;
 use hw_ges_backup::JobStatus;
-use ncp_vcache::BackupEntry;
+use ncp_vcache::{BackupEntry, ManualBackups};
 use ocp_ob_backup::{DataBackupMode, TaskStatus};
 
 const TEN_MINUTES: i64 = 10 * 60;
@@ -48,7 +48,7 @@ async fn ncp_hadoop_backup_survives_a_ten_minute_skew_either_way() {
 
         // The learned offset signs every later request right the first time.
         client
-            .wait_until_running(HADOOP)
+            .wait_until_cluster_running(HADOOP)
             .config(wait())
             .wait()
             .await
@@ -131,7 +131,9 @@ async fn ocp_hmac_backup_now_survives_ten_and_twenty_minute_skews() {
         );
 
         let tasks = client
-            .wait_for_backup(&started, &wait(), |_| {})
+            .wait_until_backup_done(&started)
+            .config(wait())
+            .wait()
             .await
             .unwrap();
         assert!(
@@ -173,7 +175,9 @@ async fn ges_create_backup_survives_ten_and_twenty_minute_skews() {
         assert_eq!(emu.backups_created(&ops::ges_resource(PROJECT, GRAPH)), 1);
 
         let job = client
-            .wait_for_job(GRAPH, &started.job_id, &wait(), |_| {})
+            .wait_until_job_done(GRAPH, &started.job_id)
+            .config(wait())
+            .wait()
             .await
             .unwrap();
         assert_eq!(job.status, Some(JobStatus::Success));

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use backup_emulator::{Emulator, HadoopCluster, ops};
 use common::*;
 use hw_ges_backup::{BackupStatus, JobStatus};
-use ncp_vcache::{BackupEntry, ResponseFormat, vcache, vredis};
+use ncp_vcache::{BackupEntry, ManualBackups, ResponseFormat, vcache, vredis};
 use ncp_vhadoop::ClusterState;
 use ocp_ob_backup::{DataBackupMode, TaskStatus};
 
@@ -54,9 +54,10 @@ async fn ncp_hadoop_backup_cluster_configuration_then_running_again() {
 
     let mut states = Vec::new();
     let cluster = client
-        .wait_until_running(HADOOP)
+        .wait_until_cluster_running(HADOOP)
         .config(wait())
-        .wait_with_progress(|p| states.push(p.state.clone()))
+        .on_progress(|p| states.push(p.state.clone()))
+        .wait()
         .await
         .unwrap();
     assert_eq!(ClusterState::of(&cluster), ClusterState::Running);
@@ -74,7 +75,7 @@ async fn ncp_hadoop_backup_cluster_configuration_then_running_again() {
 
 /// Seed 000 documents no cluster state for a configuration backup, so by default the
 /// cluster never leaves `CREAT`/`NULL`: the waiter returns at its first poll, having seen
-/// nothing of the backup, which is all `wait_until_running` promises.
+/// nothing of the backup, which is all `wait_until_cluster_running` promises.
 #[tokio::test]
 async fn ncp_hadoop_wait_sees_only_the_cluster_when_the_backup_shows_no_state() {
     let emu = start(Emulator::demo()).await;
@@ -87,9 +88,10 @@ async fn ncp_hadoop_wait_sees_only_the_cluster_when_the_backup_shows_no_state() 
         .unwrap();
     let mut states = Vec::new();
     let cluster = client
-        .wait_until_running(HADOOP)
+        .wait_until_cluster_running(HADOOP)
         .config(wait())
-        .wait_with_progress(|p| states.push(p.state.clone()))
+        .on_progress(|p| states.push(p.state.clone()))
+        .wait()
         .await
         .unwrap();
     assert_eq!(ClusterState::of(&cluster), ClusterState::Running);
@@ -237,9 +239,12 @@ async fn ocp_hmac_backup_now_tasks_succeed_and_the_backup_set_is_listed() {
 
     let mut progress = Vec::new();
     let tasks = client
-        .wait_for_backup(&started, &wait(), |p| {
+        .wait_until_backup_done(&started)
+        .config(wait())
+        .on_progress(|p| {
             progress.push((p.completed, p.total));
         })
+        .wait()
         .await
         .unwrap();
     assert_eq!(tasks.len(), 1);
@@ -253,7 +258,7 @@ async fn ocp_hmac_backup_now_tasks_succeed_and_the_backup_set_is_listed() {
 
     let sets = client
         .data_backup_tasks(OCP_CLUSTER)
-        .collect_all()
+        .collect()
         .await
         .unwrap();
     assert_eq!(sets.len(), 1, "{sets:?}");
@@ -295,7 +300,9 @@ async fn ocp_basic_tenant_backup_now_with_the_cluster_strategy() {
         .await
         .unwrap();
     let tasks = client
-        .wait_for_backup(&started, &wait(), |_| {})
+        .wait_until_backup_done(&started)
+        .config(wait())
+        .wait()
         .await
         .unwrap();
     assert_eq!(tasks.len(), 1);
@@ -349,9 +356,10 @@ async fn ges_backup_end_to_end(client: &hw_ges_backup::Client) -> String {
 
     let mut states = Vec::new();
     let job = client
-        .wait_for_job(GRAPH, &started.job_id, &wait(), |p| {
-            states.push(p.state.clone())
-        })
+        .wait_until_job_done(GRAPH, &started.job_id)
+        .config(wait())
+        .on_progress(|p| states.push(p.state.clone()))
+        .wait()
         .await
         .unwrap();
     assert_eq!(job.status, Some(JobStatus::Success));
@@ -423,7 +431,7 @@ async fn every_vendor_in_one_emulator_at_once() {
                     .send()
                     .await?;
                 hadoop
-                    .wait_until_running(HADOOP)
+                    .wait_until_cluster_running(HADOOP)
                     .config(wait())
                     .wait()
                     .await
@@ -436,11 +444,16 @@ async fn every_vendor_in_one_emulator_at_once() {
                 let started = ocp
                     .backup_now_with_configured_storage(OCP_CLUSTER, DataBackupMode::FullBackup)
                     .await?;
-                ocp.wait_for_backup(&started, &wait(), |_| {}).await
+                ocp.wait_until_backup_done(&started)
+                    .config(wait())
+                    .wait()
+                    .await
             },
             async {
                 let started = ges.create_backup().graph_id(GRAPH).send().await?;
-                ges.wait_for_job(GRAPH, &started.job_id, &wait(), |_| {})
+                ges.wait_until_job_done(GRAPH, &started.job_id)
+                    .config(wait())
+                    .wait()
                     .await
             },
         )

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use backup_core::credentials::{HuaweiCredentials, OcpCredentials};
 use backup_core::{Error, ServiceErrorKind, Timeouts, WaitConfig};
 use hostile::*;
-use ncp_vcache::BackupEntry;
+use ncp_vcache::{BackupEntry, ManualBackups};
 
 // ---------------------------------------------------------------------------------------
 // 1. No panic on a timestamp that is not ASCII

@@ -157,7 +157,7 @@ async fn ocp_reconcile_finds_the_cluster_task_only_when_backup_now_was_processed
         .await;
     let tasks = client
         .data_backup_tasks(OCP_CLUSTER)
-        .collect_all()
+        .collect()
         .await
         .unwrap();
     assert_eq!(tasks.len(), 1, "{tasks:?}");
@@ -202,7 +202,7 @@ async fn ocp_reconcile_of_a_tenant_backup_counts_only_that_tenant() {
         .await;
     let tasks = client
         .data_backup_tasks(OCP_CLUSTER)
-        .collect_all()
+        .collect()
         .await
         .unwrap();
     assert_eq!(tasks.len(), 1, "{tasks:?}");

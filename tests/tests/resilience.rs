@@ -27,7 +27,7 @@ use backup_core::{DispatchKind, Error, Timeouts};
 use backup_emulator::config::defaults;
 use backup_emulator::{Emulator, EmulatorHandle, Fault, FaultRule, ThrottleRule, ops};
 use common::*;
-use ncp_vcache::BackupEntry;
+use ncp_vcache::{BackupEntry, ManualBackups};
 use ocp_ob_backup::DataBackupMode;
 
 // ---------------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ async fn ncp_hadoop_throttled_backup_completes_after_backoff() {
         .await
         .unwrap();
     client
-        .wait_until_running(HADOOP)
+        .wait_until_cluster_running(HADOOP)
         .config(wait())
         .wait()
         .await
@@ -129,7 +129,9 @@ async fn ocp_throttled_backup_now_completes_after_backoff() {
         .await
         .unwrap();
     client
-        .wait_for_backup(&response, &wait(), |_| {})
+        .wait_until_backup_done(&response)
+        .config(wait())
+        .wait()
         .await
         .unwrap();
     assert_throttled_create(
@@ -150,7 +152,9 @@ async fn ges_throttled_create_backup_completes_after_backoff() {
     assert!(before.is_empty(), "{before:?}");
     let created = client.create_backup().graph_id(GRAPH).send().await.unwrap();
     client
-        .wait_for_job(GRAPH, &created.job_id, &wait(), |_| {})
+        .wait_until_job_done(GRAPH, &created.job_id)
+        .config(wait())
+        .wait()
         .await
         .unwrap();
 
@@ -308,7 +312,7 @@ async fn ncp_vcache_create_with_connection_closed_is_ambiguous_and_not_repeated(
     // The documented recovery: wait for a backup newer than the failed call, rather than
     // creating again. It is there.
     let found = client
-        .wait_for_manual_backup(CACHE, since)
+        .wait_until_manual_backup_done(CACHE, since)
         .config(wait())
         .wait()
         .await
@@ -354,7 +358,7 @@ async fn ocp_backup_now_with_connection_closed_is_ambiguous_and_not_repeated() {
     assert_eq!(emu.backups_created(&resource), 0);
     let sets = client
         .data_backup_tasks(OCP_CLUSTER)
-        .collect_all()
+        .collect()
         .await
         .unwrap();
     assert!(sets.is_empty(), "{sets:?}");
@@ -369,7 +373,7 @@ async fn ocp_backup_now_with_connection_closed_is_ambiguous_and_not_repeated() {
     // The backup the caller could not see started is in the backup task list.
     let sets = client
         .data_backup_tasks(OCP_CLUSTER)
-        .collect_all()
+        .collect()
         .await
         .unwrap();
     assert_eq!(sets.len(), 1, "{sets:?}");

@@ -2,13 +2,22 @@
 //! that signatures and snapshots are reproducible.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-/// A source of wall-clock time for signing.
+/// A source of wall-clock time for signing, and of the pauses between a waiter's polls.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current time.
     fn now(&self) -> SystemTime;
+
+    /// Waits for `duration` to pass on this clock. The default sleeps on tokio's timer; a
+    /// [`SteppingClock`] moves itself forward instead, so that a test of waiting takes no
+    /// real time.
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
 }
 
 /// The operating system's clock.
@@ -24,7 +33,9 @@ impl Clock for SystemClock {
 /// A clock that starts at a fixed instant and advances by a fixed step each time it is read.
 ///
 /// A step of zero freezes time (for snapshots); a non-zero step gives every signing attempt
-/// a distinct timestamp (for proving that retries re-sign).
+/// a distinct timestamp (for proving that retries re-sign). [`Clock::sleep`] on it returns
+/// at once, having moved the clock forward by the duration: a waiter driven by it polls on
+/// the clock's time alone.
 #[derive(Debug)]
 pub struct SteppingClock {
     next: Mutex<SystemTime>,
@@ -55,6 +66,15 @@ impl Clock for SteppingClock {
         let now = *next;
         *next = now + self.step;
         now
+    }
+
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
+        let mut next = self
+            .next
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *next += duration;
+        Box::pin(std::future::ready(()))
     }
 }
 
@@ -118,5 +138,18 @@ mod tests {
         assert_eq!(unix_millis(c.now()), 10_005);
         let f = SteppingClock::frozen(start);
         assert_eq!(f.now(), f.now());
+    }
+
+    #[tokio::test]
+    async fn sleeping_on_a_stepping_clock_moves_it_instead_of_waiting() {
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(10);
+        let c = SteppingClock::frozen(start);
+        let real = std::time::Instant::now();
+        c.sleep(Duration::from_secs(3600)).await;
+        assert_eq!(c.now(), start + Duration::from_secs(3600));
+        assert!(
+            real.elapsed() < Duration::from_secs(60),
+            "it slept for real"
+        );
     }
 }

@@ -18,6 +18,10 @@
 //! ([`Paginator::next_page`]), all at once ([`Paginator::collect`]), or as a [`Stream`]
 //! ([`Paginator::into_stream`], [`Paginator::into_page_stream`]). After an error the
 //! listing ends: the next call returns `None`.
+//!
+//! Vendor crates return a `Paginator` itself (under a type alias), so every listing has
+//! these methods and [`Paginator::page_size`]; a listing's own filters are set on its
+//! fetcher with [`Paginator::map_fetcher`].
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
@@ -80,11 +84,15 @@ pub trait FetchPage: Send {
     type Item: Serialize + Send;
     /// Where a page starts: a page number, an offset or a token. Shown in errors.
     type Cursor: Clone + Eq + Hash + fmt::Display + Send + Sync;
+    /// How many items a page is asked for unless [`Paginator::page_size`] says otherwise.
+    const DEFAULT_PAGE_SIZE: u32;
 
-    /// Fetches the page at `cursor`.
+    /// Fetches the page at `cursor`, asking for `page_size` items. A size the operation
+    /// refuses is its `InvalidInput`, returned before anything is sent.
     fn fetch(
         &mut self,
         cursor: Self::Cursor,
+        page_size: u32,
     ) -> impl Future<Output = Result<Page<Self::Item, Self::Cursor>, Error>> + Send;
 }
 
@@ -146,6 +154,7 @@ pub struct Paginator<F: FetchPage> {
     requested: HashSet<F::Cursor>,
     previous: Option<PageMark>,
     pages: u32,
+    page_size: u32,
     max_pages: u32,
     max_items: usize,
     buffer: VecDeque<F::Item>,
@@ -159,6 +168,7 @@ impl<F: FetchPage> fmt::Debug for Paginator<F> {
             .field("vendor", &self.vendor)
             .field("operation", &self.operation)
             .field("pages", &self.pages)
+            .field("page_size", &self.page_size)
             .field("max_pages", &self.max_pages)
             .field("max_items", &self.max_items)
             .field("buffered", &self.buffer.len())
@@ -183,6 +193,7 @@ impl<F: FetchPage> Paginator<F> {
             next_cursor: Some(first),
             previous: None,
             pages: 0,
+            page_size: F::DEFAULT_PAGE_SIZE,
             max_pages: DEFAULT_MAX_PAGES,
             max_items: DEFAULT_MAX_ITEMS,
             buffer: VecDeque::new(),
@@ -203,6 +214,20 @@ impl<F: FetchPage> Paginator<F> {
     /// time or a page at a time are not counted: they are not held.
     pub fn max_items(mut self, max_items: usize) -> Self {
         self.max_items = max_items;
+        self
+    }
+
+    /// How many items to ask for per page (default: the listing's
+    /// [`FetchPage::DEFAULT_PAGE_SIZE`]). A size the operation refuses ends the listing
+    /// with its `InvalidInput` at the first page, before anything is sent.
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// Changes the listing's own filters (an OCP backup set, a time range) on its fetcher.
+    pub fn map_fetcher(mut self, change: impl FnOnce(F) -> F) -> Self {
+        self.fetcher = change(self.fetcher);
         self
     }
 
@@ -238,7 +263,7 @@ impl<F: FetchPage> Paginator<F> {
         }
         let cursor = self.next_cursor.take()?;
         self.pages = self.pages.saturating_add(1);
-        let page = match self.fetcher.fetch(cursor).await {
+        let page = match self.fetcher.fetch(cursor, self.page_size).await {
             Ok(page) => page,
             Err(e) => return Some(Err(e)),
         };
@@ -400,6 +425,7 @@ mod tests {
     struct Scripted {
         answers: Vec<Result<Page<String, i64>, Error>>,
         requested: Vec<i64>,
+        sizes: Vec<u32>,
     }
 
     impl Scripted {
@@ -407,6 +433,7 @@ mod tests {
             Self {
                 answers,
                 requested: Vec::new(),
+                sizes: Vec::new(),
             }
         }
     }
@@ -414,10 +441,12 @@ mod tests {
     impl FetchPage for Scripted {
         type Item = String;
         type Cursor = i64;
+        const DEFAULT_PAGE_SIZE: u32 = 25;
 
-        async fn fetch(&mut self, cursor: i64) -> Result<Page<String, i64>, Error> {
+        async fn fetch(&mut self, cursor: i64, page_size: u32) -> Result<Page<String, i64>, Error> {
             let index = self.requested.len().min(self.answers.len() - 1);
             self.requested.push(cursor);
+            self.sizes.push(page_size);
             match &self.answers[index] {
                 Ok(page) => Ok(page.clone()),
                 Err(e) => Err(Error::Config(e.to_string())),
@@ -569,8 +598,9 @@ mod tests {
     impl FetchPage for Endless {
         type Item = i64;
         type Cursor = i64;
+        const DEFAULT_PAGE_SIZE: u32 = 2;
 
-        async fn fetch(&mut self, cursor: i64) -> Result<Page<i64, i64>, Error> {
+        async fn fetch(&mut self, cursor: i64, _page_size: u32) -> Result<Page<i64, i64>, Error> {
             self.requested += 1;
             Ok(
                 Page::new(vec![cursor * 10, cursor * 10 + 1], Some(cursor + 1))
@@ -671,6 +701,28 @@ mod tests {
         assert!(matches!(error, Some(Error::Config(_))));
         assert!(p.next().await.is_none());
         assert_eq!(p.fetcher().requested, [1, 2]);
+    }
+
+    /// Item 3 of issue 14: the page size is the paginator's, the same method for every
+    /// vendor, and reaches every request.
+    #[tokio::test]
+    async fn the_page_size_is_the_listings_default_or_the_one_asked_for() {
+        let answers = || vec![page(&["a"], Some(2)), page(&["b"], None)];
+        let mut p = paginator(answers());
+        while p.next().await.is_some() {}
+        assert_eq!(p.fetcher().sizes, [25, 25]);
+        let mut p = paginator(answers()).page_size(7);
+        while p.next().await.is_some() {}
+        assert_eq!(p.fetcher().sizes, [7, 7]);
+    }
+
+    #[tokio::test]
+    async fn map_fetcher_sets_the_listings_own_filters_before_the_first_page() {
+        let p = paginator(vec![page(&["z"], None)]).map_fetcher(|mut f| {
+            f.answers = vec![page(&["a"], None)];
+            f
+        });
+        assert_eq!(p.collect().await.unwrap(), items(&["a"]));
     }
 
     #[tokio::test]

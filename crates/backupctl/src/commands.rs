@@ -215,7 +215,7 @@ pub async fn ocp(ctx: &Context, command: OcpCommand) -> Result<Rendered, CliErro
                 .ocp()?
                 .data_backup_tasks(cluster_id)
                 .page_size(100)
-                .collect_all()
+                .collect()
                 .await
                 .map_err(|e| CliError::sdk("ocp listDataBackupTasks", e))?;
             let json = to_json(&sets);
@@ -239,7 +239,10 @@ pub async fn ocp(ctx: &Context, command: OcpCommand) -> Result<Rendered, CliErro
                 let board = Board::for_stderr();
                 let progress = board.target(&format!("ocp-task-{task_id}"));
                 let tasks = client
-                    .wait_for_tasks(&[task_id], &ctx.wait_config(), |p| progress.update(p))
+                    .wait_until_tasks_done(vec![task_id])
+                    .config(ctx.wait_config())
+                    .on_progress(|p| progress.update(p))
+                    .wait()
                     .await
                     .map_err(|e| CliError::sdk("ocp getTaskInstance", e))?;
                 progress.finish("done");
@@ -350,9 +353,10 @@ pub async fn ges(ctx: &Context, command: GesCommand) -> Result<Rendered, CliErro
                 let board = Board::for_stderr();
                 let progress = board.target(&format!("ges-job-{job_id}"));
                 let job = client
-                    .wait_for_job(&graph_id, &job_id, &ctx.wait_config(), |p| {
-                        progress.update(p)
-                    })
+                    .wait_until_job_done(&graph_id, &job_id)
+                    .config(ctx.wait_config())
+                    .on_progress(|p| progress.update(p))
+                    .wait()
                     .await
                     .map_err(|e| CliError::sdk("ges showJob", e))?;
                 progress.finish("done");

@@ -2,14 +2,15 @@
 //! vendor crate's `reconcile_*` whether the backup exists, then carries on with the backup
 //! found (`Created`), creates once more (`NotCreated` with `--retry-ambiguous`), or fails
 //! with the evidence (`NotCreated` without the flag, `Unknown`). Every verdict goes into
-//! the target's result or error, and so into `--output json` and the plan report.
+//! the target's result or error, and so into `--output json` and the plan report. A backup
+//! found by listing is then followed with the SDK's waiter for listed backups
+//! (`wait_until_backup_done`, `wait_until_data_backup_task_done`,
+//! `wait_until_manual_backup_id_done`).
 
 use std::future::Future;
 
-use backup_core::poll::wait_until;
+use backup_core::Error;
 use backup_core::reconcile::{Attempt, Reconciliation};
-use backup_core::{Error, JobFailed, PollState, Progress, WaitConfig};
-use ncp_vcache::{BackupEntry, ManualBackups};
 use serde_json::Value;
 
 use crate::error::CliError;
@@ -106,110 +107,4 @@ pub fn advice(reconciled: &[Reconciliation], retry_ambiguous: bool) -> String {
         _ => "check what the vendor lists before running it again",
     };
     format!("{last}; {what_to_do}")
-}
-
-/// Waits until GES lists backup `backup_id` of `graph_id` as `success` (the job that made
-/// it is not known when only the listing found it).
-pub async fn wait_for_ges_backup(
-    client: &hw_ges_backup::Client,
-    graph_id: &str,
-    backup_id: &str,
-    config: &WaitConfig,
-    progress: &TargetProgress,
-) -> Result<hw_ges_backup::Backup, CliError> {
-    use hw_ges_backup::BackupStatus;
-    let what = format!("GES backup {backup_id} of graph {graph_id}");
-    wait_until(
-        &what,
-        config,
-        move || async move {
-            let backups = client.graph_backups(graph_id).collect().await?;
-            let Some(backup) = backups
-                .into_iter()
-                .find(|b| b.id.as_deref() == Some(backup_id))
-            else {
-                return Ok(PollState::Pending(Progress::new("not listed")));
-            };
-            match &backup.status {
-                Some(BackupStatus::Success) => Ok(PollState::Done(backup)),
-                Some(BackupStatus::Failed) => Err(JobFailed::new(
-                    hw_ges_backup::VENDOR,
-                    backup_id,
-                    "failed",
-                    Some("listGraphBackups lists the backup as failed".into()),
-                )
-                .into()),
-                other => Ok(PollState::Pending(Progress::new(
-                    other.as_ref().map_or("listed", |s| s.as_str()),
-                ))),
-            }
-        },
-        |p| progress.update(p),
-    )
-    .await
-    .map_err(|e| CliError::sdk_after_send("ges listGraphBackups", e))
-}
-
-/// Waits until OCP lists data backup task `task_id` of `cluster_id` as `DONE`.
-pub async fn wait_for_ocp_task(
-    client: &ocp_ob_backup::Client,
-    cluster_id: i64,
-    task_id: &str,
-    config: &WaitConfig,
-    progress: &TargetProgress,
-) -> Result<ocp_ob_backup::DataBackupTask, CliError> {
-    let what = format!("OCP data backup task {task_id} of cluster {cluster_id}");
-    wait_until(
-        &what,
-        config,
-        move || async move {
-            let tasks = client.data_backup_tasks(cluster_id).collect_all().await?;
-            let Some(task) = tasks
-                .into_iter()
-                .find(|t| t.task_id.map(|id| id.to_string()).as_deref() == Some(task_id))
-            else {
-                return Ok(PollState::Pending(Progress::new("not listed")));
-            };
-            let status = task.status.clone().unwrap_or_default();
-            match status.trim().to_ascii_uppercase().as_str() {
-                "DONE" | "SUCCESS" | "SUCCESSFUL" => Ok(PollState::Done(task)),
-                "FAILED" => Err(JobFailed::new("ocp", task_id, status, task.error_msg).into()),
-                _ => Ok(PollState::Pending(Progress::new(status))),
-            }
-        },
-        |p| progress.update(p),
-    )
-    .await
-    .map_err(|e| CliError::sdk_after_send("ocp listDataBackupTasks", e))
-}
-
-/// Waits until the manual backup `id` (its file name, else its start time, as the
-/// reconciliation named it) is listed with an end time.
-pub async fn wait_for_manual_backup<C: ManualBackups>(
-    client: &C,
-    list_operation: &str,
-    instance_no: &str,
-    id: &str,
-    config: &WaitConfig,
-    progress: &TargetProgress,
-) -> Result<C::Backup, CliError> {
-    let what = format!("manual backup {id} of {} {instance_no}", C::INSTANCE_PARAM);
-    wait_until(
-        &what,
-        config,
-        move || async move {
-            let entries = client.list_manual_backups(instance_no, None).await?;
-            let found = entries
-                .into_iter()
-                .find(|e| e.file_name().or_else(|| e.start_time()) == Some(id));
-            Ok(match found {
-                Some(entry) if entry.has_ended() => PollState::Done(entry),
-                Some(_) => PollState::Pending(Progress::new("in progress")),
-                None => PollState::Pending(Progress::new("not listed")),
-            })
-        },
-        |p| progress.update(p),
-    )
-    .await
-    .map_err(|e| CliError::sdk_after_send(list_operation, e))
 }

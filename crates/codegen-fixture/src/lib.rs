@@ -12,6 +12,19 @@ use std::sync::{Arc, Mutex};
 mod generated;
 pub use generated::*;
 
+/// The spec of every generated operation (the statics are crate-private), so tests can
+/// check what the generator put in them.
+pub fn operation_specs() -> Vec<&'static OperationSpec> {
+    vec![
+        &generated::CREATE_BACKUP_SPEC,
+        &generated::CREATE_MANUAL_BACKUP_SPEC,
+        &generated::DELETE_BACKUP_SPEC,
+        &generated::GET_STORAGE_CONFIG_SPEC,
+        &generated::LIST_GRAPH_BACKUPS_SPEC,
+        &generated::SHOW_JOB_SPEC,
+    ]
+}
+
 /// One recorded call.
 #[derive(Debug, Clone)]
 pub struct Call {

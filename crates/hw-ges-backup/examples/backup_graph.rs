@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use backup_core::{Error, ServiceErrorKind, WaitConfig};
+use backup_core::{Error, ServiceErrorKind};
 use hw_ges_backup::Client;
 
 #[tokio::main(flavor = "current_thread")]
@@ -43,11 +43,11 @@ async fn main() -> Result<(), Error> {
         started.job_id, started.backup_id
     );
 
-    let config = WaitConfig::default().with_timeout(Duration::from_secs(60 * 60));
     let job = client
-        .wait_for_job(&graph, &started.job_id, &config, |p| {
-            println!("  {} after {:?}", p.state, p.elapsed);
-        })
+        .wait_until_job_done(&graph, &started.job_id)
+        .timeout(Duration::from_secs(60 * 60))
+        .on_progress(|p| println!("  {} after {:?}", p.state, p.elapsed))
+        .wait()
         .await?;
     println!("job ended {:?}", job.status);
 

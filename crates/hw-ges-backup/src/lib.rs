@@ -2,7 +2,7 @@
 //! the end, list backups and delete old ones.
 //!
 //! ```no_run
-//! use backup_core::{Error, ServiceErrorKind, WaitConfig};
+//! use backup_core::{Error, ServiceErrorKind};
 //! use hw_ges_backup::Client;
 //!
 //! # async fn run() -> Result<(), Error> {
@@ -19,9 +19,9 @@
 //!     Err(e) => return Err(e),
 //! };
 //! let job = client
-//!     .wait_for_job("my-graph", &started.job_id, &WaitConfig::default(), |p| {
-//!         println!("{} after {:?}", p.state, p.elapsed)
-//!     })
+//!     .wait_until_job_done("my-graph", &started.job_id)
+//!     .on_progress(|p| println!("{} after {:?}", p.state, p.elapsed))
+//!     .wait()
 //!     .await?;
 //! println!("job {:?} ended {:?}", job.job_id, job.status);
 //!
@@ -58,7 +58,7 @@ pub use iam::{
     DEFAULT_REFRESH_BEFORE, DEFAULT_TOKEN_LIFETIME, IamTokenProvider, IamTokenProviderBuilder,
 };
 pub use reconcile::RECONCILE_MARGIN;
-pub use waiter::BackupPaginator;
+pub use waiter::{BackupDone, BackupPages, BackupPaginator, JobDone};
 
 /// The vendor name in errors and traces.
 pub const VENDOR: &str = "huawei-ges";

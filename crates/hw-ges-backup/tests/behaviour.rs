@@ -400,9 +400,10 @@ async fn the_waiter_reports_progress_and_returns_the_successful_job() {
     let client = aksk_client(&server);
     let mut seen = Vec::new();
     let done = client
-        .wait_for_job(GRAPH, "j1", &wait_config(), |p| {
-            seen.push((p.state.clone(), p.message.clone(), p.polls))
-        })
+        .wait_until_job_done(GRAPH, "j1")
+        .config(wait_config())
+        .on_progress(|p| seen.push((p.state.clone(), p.message.clone(), p.polls)))
+        .wait()
         .await
         .unwrap();
     assert_eq!(done.status, Some(JobStatus::Success));
@@ -437,7 +438,9 @@ async fn the_waiter_fails_with_the_reason_for_failed_and_partially_failed() {
         ])
         .await;
         let err = aksk_client(&server)
-            .wait_for_job(GRAPH, "j1", &wait_config(), |_| {})
+            .wait_until_job_done(GRAPH, "j1")
+            .config(wait_config())
+            .wait()
             .await
             .unwrap_err();
         match &err {
@@ -463,7 +466,9 @@ async fn the_waiter_gives_up_at_its_deadline() {
         .with_intervals(Duration::from_secs(1), Duration::from_secs(2))
         .with_timeout(Duration::from_secs(5));
     let err = client
-        .wait_for_job(GRAPH, "j1", &config, |_| {})
+        .wait_until_job_done(GRAPH, "j1")
+        .config(config)
+        .wait()
         .await
         .unwrap_err();
     match &err {
@@ -482,11 +487,79 @@ async fn the_waiter_stops_on_a_service_error() {
     )])
     .await;
     let err = aksk_client(&server)
-        .wait_for_job(GRAPH, "nope", &wait_config(), |_| {})
+        .wait_until_job_done(GRAPH, "nope")
+        .config(wait_config())
+        .wait()
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("GES.7007"));
     assert_eq!(server.requests().len(), 1);
+}
+
+fn listed(backups: &[(&str, &str)]) -> Step {
+    let items: Vec<String> = backups
+        .iter()
+        .map(|(id, status)| format!(r#"{{"id":"{id}","status":"{status}"}}"#))
+        .collect();
+    Step::ok(&format!(
+        r#"{{"backup_count":{},"backup_list":[{}]}}"#,
+        backups.len(),
+        items.join(",")
+    ))
+}
+
+/// Issue 14 item 3: the wait for a backup found by listing (backupctl's own
+/// `wait_for_ges_backup` before) is the SDK's, with the same waiter shape.
+#[tokio::test]
+async fn the_backup_waiter_follows_a_listed_backup_to_success() {
+    let server = serve(vec![
+        listed(&[("other", "success")]),
+        listed(&[("other", "success"), ("b7", "backing_up")]),
+        listed(&[("other", "success"), ("b7", "success")]),
+    ])
+    .await;
+    let mut seen = Vec::new();
+    let backup = aksk_client(&server)
+        .wait_until_backup_done(GRAPH, "b7")
+        .config(wait_config())
+        .on_progress(|p| seen.push(p.state.clone()))
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(backup.id.as_deref(), Some("b7"));
+    assert_eq!(seen, ["not listed", "backing_up"]);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(
+        requests[0]
+            .target
+            .starts_with(&format!("/v2/{PROJECT}/graphs/{GRAPH}/backups?")),
+        "{}",
+        requests[0].target
+    );
+
+    let server = serve(vec![listed(&[("b7", "failed")])]).await;
+    let err = aksk_client(&server)
+        .wait_until_backup_done(GRAPH, "b7")
+        .config(wait_config())
+        .wait()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::JobFailed(f) => assert_eq!((f.job_id.as_str(), f.state.as_str()), ("b7", "failed")),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A waiter owns a clone of the client, so its wait can be spawned.
+#[tokio::test]
+async fn a_waiter_can_be_spawned() {
+    let server = serve(vec![job("success", "")]).await;
+    let waiter = aksk_client(&server)
+        .wait_until_job_done(GRAPH, "j1")
+        .timeout(Duration::from_secs(10));
+    let job = tokio::spawn(waiter.wait()).await.unwrap().unwrap();
+    assert_eq!(job.status, Some(JobStatus::Success));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -638,7 +711,9 @@ async fn secrets_never_appear_in_debug_or_errors() {
 async fn a_job_without_status_is_an_unparseable_response() {
     let server = serve(vec![Step::ok(r#"{"job_id":"j1"}"#)]).await;
     let err = aksk_client(&server)
-        .wait_for_job(GRAPH, "j1", &wait_config(), |_| {})
+        .wait_until_job_done(GRAPH, "j1")
+        .config(wait_config())
+        .wait()
         .await
         .unwrap_err();
     match &err {

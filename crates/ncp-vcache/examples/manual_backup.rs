@@ -14,20 +14,63 @@
 use std::time::Duration;
 
 use ncp_vcache::{
-    BackupEntry, CachedProvider, NcpDefaultChain, RegionCode, Site, WaitConfig, vcache, vredis,
+    BackupEntry, CachedProvider, Error, ManualBackups, NcpDefaultChain, RegionCode, Site, vcache,
+    vredis,
 };
 
-fn config() -> WaitConfig {
-    WaitConfig::default().with_timeout(Duration::from_secs(20 * 60))
+/// Creates a manual backup with either family's client, waits until it is listed, and
+/// exports it to `bucket` when one is given.
+async fn back_up<C: ManualBackups>(
+    client: C,
+    instance_no: &str,
+    bucket: Option<String>,
+) -> Result<(), Error> {
+    let backup = client
+        .create_manual_backup_and_wait(instance_no)
+        .timeout(Duration::from_secs(20 * 60))
+        .on_progress(|p| {
+            println!(
+                "  {} after {:?}: {}",
+                p.state,
+                p.elapsed,
+                p.message.as_deref().unwrap_or("")
+            )
+        })
+        .wait()
+        .await?;
+    println!("new manual backup: {backup:?}");
+    let Some(bucket) = bucket else {
+        return Ok(());
+    };
+    let Some(file_name) = backup.file_name() else {
+        println!("the listing carries no fileName; export it by name yourself");
+        return Ok(());
+    };
+    client
+        .export_manual_backup(instance_no, file_name, &bucket)
+        .await?;
+    println!("export requested; list the bucket to see the file arrive");
+    Ok(())
 }
 
-fn report(p: &ncp_vcache::Progress) {
-    println!(
-        "  {} after {:?}: {}",
-        p.state,
-        p.elapsed,
-        p.message.as_deref().unwrap_or("")
-    );
+/// A client of API family `$family` (`vcache` or `vredis`): both builders take the same
+/// settings, from the environment.
+macro_rules! client_from_env {
+    ($family:ident) => {{
+        let mut builder =
+            $family::Client::builder().credentials(CachedProvider::new(NcpDefaultChain::new()));
+        if let Some(site) = std::env::var("NCLOUD_SITE")
+            .ok()
+            .as_deref()
+            .and_then(Site::from_name)
+        {
+            builder = builder.site(site);
+        }
+        if let Ok(region) = std::env::var("NCLOUD_REGION") {
+            builder = builder.region(RegionCode::new(region));
+        }
+        builder.build()?
+    }};
 }
 
 #[tokio::main]
@@ -41,77 +84,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::process::exit(2);
         }
     };
-    let site = std::env::var("NCLOUD_SITE")
-        .ok()
-        .as_deref()
-        .and_then(Site::from_name);
-    let region = std::env::var("NCLOUD_REGION").ok().map(RegionCode::new);
-
     match family {
-        "vcache" => {
-            let mut builder =
-                vcache::Client::builder().credentials(CachedProvider::new(NcpDefaultChain::new()));
-            if let Some(site) = site {
-                builder = builder.site(site);
-            }
-            if let Some(region) = region {
-                builder = builder.region(region);
-            }
-            let client = builder.build()?;
-            let backup = client
-                .create_manual_backup_and_wait(&instance_no)
-                .config(config())
-                .wait_with_progress(report)
-                .await?;
-            println!("new manual backup: {backup:?}");
-            if let Some(bucket) = bucket {
-                let Some(file_name) = backup.file_name() else {
-                    println!("the listing carries no fileName; export it by name yourself");
-                    return Ok(());
-                };
-                client
-                    .export_backup_to_object_storage()
-                    .cloud_cache_instance_no(&instance_no)
-                    .file_name(file_name)
-                    .bucket_name(bucket)
-                    .backup_type_mode(vcache::BackupTypeMode::Manual)
-                    .send()
-                    .await?;
-                println!("export requested; list the bucket to see the file arrive");
-            }
-        }
-        "vredis" => {
-            let mut builder =
-                vredis::Client::builder().credentials(CachedProvider::new(NcpDefaultChain::new()));
-            if let Some(site) = site {
-                builder = builder.site(site);
-            }
-            if let Some(region) = region {
-                builder = builder.region(region);
-            }
-            let client = builder.build()?;
-            let backup = client
-                .create_manual_backup_and_wait(&instance_no)
-                .config(config())
-                .wait_with_progress(report)
-                .await?;
-            println!("new manual backup: {backup:?}");
-            if let Some(bucket) = bucket {
-                let Some(file_name) = backup.file_name() else {
-                    println!("the listing carries no fileName; export it by name yourself");
-                    return Ok(());
-                };
-                client
-                    .export_backup_to_object_storage()
-                    .cloud_redis_instance_no(&instance_no)
-                    .file_name(file_name)
-                    .bucket_name(bucket)
-                    .backup_type_mode(vredis::BackupTypeMode::Manual)
-                    .send()
-                    .await?;
-                println!("export requested; list the bucket to see the file arrive");
-            }
-        }
+        "vcache" => back_up(client_from_env!(vcache), &instance_no, bucket).await?,
+        "vredis" => back_up(client_from_env!(vredis), &instance_no, bucket).await?,
         other => {
             eprintln!("unknown API family {other:?}: use vcache or vredis");
             std::process::exit(2);

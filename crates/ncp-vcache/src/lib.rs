@@ -4,7 +4,7 @@
 //!
 //! [`vcache`] and [`vredis`] each hold a client and the operation types of one API family,
 //! generated from `api/vcache.json` and `api/vredis.json` by `cargo xtask codegen`. The
-//! clients, their builders and the manual-backup waiter ([`ManualBackupWaiter`]) are
+//! clients, their builders and the manual-backup waiters ([`ManualBackups`], [`ManualBackupDone`]) are
 //! written by hand.
 
 // Server text must never be cut by byte index (a multi-byte character panics the slice),
@@ -23,7 +23,7 @@ pub use backup_core;
 pub use backup_core::credentials::{CachedProvider, NcpCredentials, NcpDefaultChain};
 pub use backup_core::protocol::ncp::{RegionCode, RequestStyle, ResponseFormat, Site};
 pub use backup_core::{Error, Progress, ServiceErrorKind, WaitConfig};
-pub use manual::{BackupEntry, ManualBackupWaiter, ManualBackups};
+pub use manual::{BackupEntry, ManualBackupDone, ManualBackups};
 pub use reconcile::RECONCILE_MARGIN;
 
 /// Defines a client type over the NCP gateway, with its builder alias, [`FromGateway`] and

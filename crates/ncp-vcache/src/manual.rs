@@ -5,9 +5,9 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use backup_core::credentials::BoxFuture;
-use backup_core::poll::wait_until;
+use backup_core::poll::{WaitFor, Waiter};
 use backup_core::protocol::ncp::parse_timestamp;
-use backup_core::{Error, PollState, Progress, ServiceErrorKind, WaitConfig};
+use backup_core::{Error, PollState, Progress, ServiceErrorKind};
 
 pub(crate) mod sealed {
     pub trait Sealed {}
@@ -37,8 +37,9 @@ pub trait BackupEntry {
 }
 
 /// A client whose instances have manual backups: the `vcache` and `vredis` clients.
-/// Sealed; it exists so that one [`ManualBackupWaiter`] serves both.
-pub trait ManualBackups: sealed::Sealed + Sync {
+/// Sealed; it exists so that one waiter ([`ManualBackupDone`]) serves both, and its waiting
+/// methods are written once for both.
+pub trait ManualBackups: sealed::Sealed + Clone + Send + Sync + 'static {
     /// The entry type of the manual backup detail list.
     type Backup: BackupEntry + Clone + fmt::Debug + Send + 'static;
     /// The instance number parameter (`cloudCacheInstanceNo`, `cloudRedisInstanceNo`).
@@ -60,19 +61,78 @@ pub trait ManualBackups: sealed::Sealed + Sync {
         region_code: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Option<String>, Error>>;
 
+    /// Exports manual backup `file_name` of `instance_no` to Object Storage bucket `bucket`
+    /// (`exportBackupToObjectStorage` with `backupTypeMode` `MANUAL`); returns the request
+    /// id. No NCP API reports the export's progress: list the bucket to see the file.
+    fn export_manual_backup<'a>(
+        &'a self,
+        instance_no: &'a str,
+        file_name: &'a str,
+        bucket: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, Error>>;
+
     /// The client's estimate of the service's current time (its clock plus the offset
     /// learned from a refused signature), which the service's backup times are compared
     /// with.
     fn server_time(&self) -> SystemTime;
+
+    /// Waits for a manual backup of `instance_no` newer than `since` (after you called
+    /// `createCloud…ManualBackup` yourself) to appear in the manual backup detail list with
+    /// an end time; see [`ManualBackupDone`] for what it can and cannot observe.
+    fn wait_until_manual_backup_done(
+        &self,
+        instance_no: impl Into<String>,
+        since: SystemTime,
+    ) -> Waiter<ManualBackupDone<Self>> {
+        ManualBackupDone::waiter(self, instance_no.into(), Find::Since(since))
+    }
+
+    /// Lists the instance's manual backups, calls `createCloud…ManualBackup` when the wait
+    /// starts, then waits for a backup that was not listed before to appear with an end
+    /// time; see [`ManualBackupDone`].
+    fn create_manual_backup_and_wait(
+        &self,
+        instance_no: impl Into<String>,
+    ) -> Waiter<ManualBackupDone<Self>> {
+        ManualBackupDone::waiter(self, instance_no.into(), Find::AfterCreate)
+    }
+
+    /// Waits until the manual backup `id` of `instance_no` (its `fileName`, else its
+    /// `startTime`: the id a reconciliation's `Created` names) is listed with an end time.
+    /// A backup not listed is progress `not listed`, one without an end time
+    /// `in progress`.
+    fn wait_until_manual_backup_id_done(
+        &self,
+        instance_no: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Waiter<ManualBackupDone<Self>> {
+        ManualBackupDone::waiter(self, instance_no.into(), Find::Id(id.into()))
+    }
 }
 
-/// Waits for a new manual backup of one instance to appear in its manual backup detail
-/// list (`getCloudCacheManualBackupDetailList` or `getCloudRedisManualBackupDetailList`).
+/// Which manual backup a [`ManualBackupDone`] looks for.
+#[derive(Debug, Clone)]
+enum Find {
+    /// A new one, after a create the waiter sends itself when it starts.
+    AfterCreate,
+    /// A new one, started no earlier than this (less the tolerance).
+    Since(SystemTime),
+    /// The one with this `fileName` (else `startTime`).
+    Id(String),
+}
+
+/// What the manual-backup waiters of the `vcache` and `vredis` clients wait for: a manual
+/// backup of one instance listed with an end time in its manual backup detail list
+/// (`getCloudCacheManualBackupDetailList` or `getCloudRedisManualBackupDetailList`).
 ///
-/// Made by `wait_for_manual_backup(instance, since)` (after you called
-/// `createCloud…ManualBackup` yourself) or by `create_manual_backup_and_wait(instance)`,
+/// Made by [`wait_until_manual_backup_done(instance, since)`](ManualBackups::wait_until_manual_backup_done)
+/// (after you called `createCloud…ManualBackup` yourself), by
+/// [`create_manual_backup_and_wait(instance)`](ManualBackups::create_manual_backup_and_wait),
 /// which lists the backups, records the time, calls `createCloud…ManualBackup` and then
-/// waits.
+/// waits, or by [`wait_until_manual_backup_id_done`](ManualBackups::wait_until_manual_backup_id_done)
+/// for a backup known by name. Its settings ([`region_code`](Self::region_code),
+/// [`tolerance`](Self::tolerance), [`baseline`](Self::baseline)) are set through
+/// [`Waiter::map_target`].
 ///
 /// **What counts as new.** An entry whose start time (`startTime`, else `endTime`, parsed
 /// leniently: `2024-07-02T00:00:00+0900`, `+09:00`, `Z`, no zone = KST) is no earlier than
@@ -89,9 +149,9 @@ pub trait ManualBackups: sealed::Sealed + Sync {
 ///
 /// **When the create call fails** (`create_manual_backup_and_wait`), its error is returned
 /// and nothing is polled. An [`Error::AmbiguousOutcome`] means the backup may have started
-/// anyway: take the time before your next step and call `wait_for_manual_backup` with a
-/// `since` from before the failed call (and a baseline, if you listed the backups before)
-/// to find out, rather than creating again.
+/// anyway: take the time before your next step and call `wait_until_manual_backup_done`
+/// with a `since` from before the failed call (and a baseline, if you listed the backups
+/// before) to find out, rather than creating again.
 ///
 /// **What it can observe:** that the service lists a manual backup of the instance that
 /// started after the call, and its start and end times, size and (if sent) file name.
@@ -108,51 +168,49 @@ pub trait ManualBackups: sealed::Sealed + Sync {
 /// requests whose timestamp is more than 5 minutes off, so a working client is within
 /// 5 minutes of the service: `create_manual_backup_and_wait` therefore uses a 5-minute
 /// tolerance together with a baseline (which rules out the older backups the tolerance
-/// would let in). `wait_for_manual_backup` defaults to 1 second (the lists have
+/// would let in). `wait_until_manual_backup_done` defaults to 1 second (the lists have
 /// one-second resolution); give it a baseline and a larger tolerance if your clock may be
 /// ahead of the service's.
-#[must_use = "nothing is polled until `wait` is awaited"]
-pub struct ManualBackupWaiter<'a, C: ManualBackups> {
-    client: &'a C,
+pub struct ManualBackupDone<C: ManualBackups> {
+    client: C,
     instance_no: String,
     region_code: Option<String>,
-    /// `None`: create mode (baseline, time and create call are taken by `wait`).
-    since: Option<SystemTime>,
+    find: Find,
     tolerance: Option<Duration>,
     baseline: Option<BTreeSet<String>>,
-    config: WaitConfig,
+    /// The earliest start time of a new entry; set when the wait starts.
+    earliest: SystemTime,
 }
 
-impl<C: ManualBackups> fmt::Debug for ManualBackupWaiter<'_, C> {
+impl<C: ManualBackups> fmt::Debug for ManualBackupDone<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ManualBackupWaiter")
+        f.debug_struct("ManualBackupDone")
             .field("vendor", &C::VENDOR)
             .field("instance_no", &self.instance_no)
             .field("region_code", &self.region_code)
-            .field("since", &self.since)
+            .field("find", &self.find)
             .field("tolerance", &self.tolerance)
             .field("baseline", &self.baseline.as_ref().map(BTreeSet::len))
-            .field("config", &self.config)
             .finish()
     }
 }
 
 /// The tolerance of `create_manual_backup_and_wait`: the gateway's limit on clock skew.
 const CREATE_TOLERANCE: Duration = Duration::from_secs(5 * 60);
-/// The default tolerance of `wait_for_manual_backup`: the lists' resolution.
+/// The default tolerance of `wait_until_manual_backup_done`: the lists' resolution.
 const WAIT_TOLERANCE: Duration = Duration::from_secs(1);
 
-impl<'a, C: ManualBackups> ManualBackupWaiter<'a, C> {
-    pub(crate) fn new(client: &'a C, instance_no: String, since: Option<SystemTime>) -> Self {
-        Self {
-            client,
+impl<C: ManualBackups> ManualBackupDone<C> {
+    fn waiter(client: &C, instance_no: String, find: Find) -> Waiter<Self> {
+        Waiter::new(Self {
+            client: client.clone(),
             instance_no,
             region_code: None,
-            since,
+            find,
             tolerance: None,
             baseline: None,
-            config: WaitConfig::default(),
-        }
+            earliest: SystemTime::UNIX_EPOCH,
+        })
     }
 
     /// The instance's region (default: the client's default region, else the service's).
@@ -162,8 +220,8 @@ impl<'a, C: ManualBackups> ManualBackupWaiter<'a, C> {
     }
 
     /// How much earlier than `since` an entry may say it started and still count as new.
-    /// Default: 1 second for `wait_for_manual_backup`, 5 minutes (with a baseline) for
-    /// `create_manual_backup_and_wait`.
+    /// Default: 1 second for `wait_until_manual_backup_done`, 5 minutes (with a baseline)
+    /// for `create_manual_backup_and_wait`.
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
         self.tolerance = Some(tolerance);
         self
@@ -175,73 +233,169 @@ impl<'a, C: ManualBackups> ManualBackupWaiter<'a, C> {
         self.baseline = Some(entries.into_iter().map(identity).collect());
         self
     }
+}
 
-    /// Poll intervals and deadline. Default: [`WaitConfig::default`] (2 s growing to 30 s,
-    /// 30 minutes).
-    pub fn config(mut self, config: WaitConfig) -> Self {
-        self.config = config;
-        self
+impl<C: ManualBackups> WaitFor for ManualBackupDone<C> {
+    type Output = C::Backup;
+
+    fn describe(&self) -> String {
+        match &self.find {
+            Find::Id(id) => format!(
+                "manual backup {id} of {} {}",
+                C::INSTANCE_PARAM,
+                self.instance_no
+            ),
+            _ => format!(
+                "a new manual backup of {} {}",
+                C::INSTANCE_PARAM,
+                self.instance_no
+            ),
+        }
     }
 
-    /// Waits; see [`ManualBackupWaiter`].
-    pub async fn wait(self) -> Result<C::Backup, Error> {
-        self.wait_with_progress(|_| {}).await
-    }
-
-    /// Like [`wait`](Self::wait), reporting each poll that finds no finished new backup
-    /// (`state` is `waiting` or `in progress`).
-    pub async fn wait_with_progress(
-        mut self,
-        on_progress: impl FnMut(&Progress),
-    ) -> Result<C::Backup, Error> {
+    async fn start(&mut self) -> Result<(), Error> {
         if self.instance_no.is_empty() {
             return Err(Error::invalid_input(C::INSTANCE_PARAM, "must not be empty"));
         }
         backup_core::operation::no_control_chars(C::INSTANCE_PARAM, &self.instance_no)?;
-        let client = self.client;
-        let region = self.region_code.clone();
-        let since = match self.since {
-            Some(since) => since,
-            None => {
+        let since = match self.find {
+            Find::Id(_) => return Ok(()),
+            Find::Since(since) => since,
+            Find::AfterCreate => {
+                let region = self.region_code.as_deref();
                 if self.baseline.is_none() {
-                    let before =
-                        list_or_empty(client, &self.instance_no, region.as_deref()).await?;
+                    let before = list_or_empty(&self.client, &self.instance_no, region).await?;
                     self.baseline = Some(before.iter().map(identity).collect());
                 }
                 // On the service's clock, which its backup times are written in: the
                 // list above has taught the client any offset from ours.
-                let since = client.server_time();
-                client
-                    .create_manual_backup(&self.instance_no, region.as_deref())
+                let since = self.client.server_time();
+                self.client
+                    .create_manual_backup(&self.instance_no, region)
                     .await?;
                 self.tolerance.get_or_insert(CREATE_TOLERANCE);
                 since
             }
         };
         let tolerance = self.tolerance.unwrap_or(WAIT_TOLERANCE);
-        let earliest = since
+        self.earliest = since
             .checked_sub(tolerance)
             .unwrap_or(SystemTime::UNIX_EPOCH);
-        let baseline = self.baseline;
-        let instance_no = self.instance_no;
-        let what = format!("a new manual backup of {} {instance_no}", C::INSTANCE_PARAM);
-        wait_until(
-            &what,
-            &self.config,
-            || {
-                let instance_no = instance_no.clone();
-                let region = region.clone();
-                let baseline = &baseline;
-                async move {
-                    let entries = list_or_empty(client, &instance_no, region.as_deref()).await?;
-                    Ok(pick_new(entries, earliest, baseline.as_ref()))
-                }
-            },
-            on_progress,
-        )
-        .await
+        Ok(())
+    }
+
+    async fn poll(&self) -> Result<PollState<C::Backup>, Error> {
+        let region = self.region_code.as_deref();
+        if let Find::Id(id) = &self.find {
+            let entries = self
+                .client
+                .list_manual_backups(&self.instance_no, region)
+                .await?;
+            let found = entries
+                .into_iter()
+                .find(|e| e.file_name().or_else(|| e.start_time()) == Some(id.as_str()));
+            return Ok(match found {
+                Some(entry) if entry.has_ended() => PollState::Done(entry),
+                Some(_) => PollState::Pending(Progress::new("in progress")),
+                None => PollState::Pending(Progress::new("not listed")),
+            });
+        }
+        let entries = list_or_empty(&self.client, &self.instance_no, region).await?;
+        Ok(pick_new(entries, self.earliest, self.baseline.as_ref()))
     }
 }
+
+/// Implements [`ManualBackups`] (and [`BackupEntry`] for its entries) for the client of one
+/// API family, from the names of its generated operations.
+macro_rules! manual_backups {
+    (
+        vendor: $vendor:literal,
+        instance_param: $param:literal,
+        backup: $backup:ident,
+        list: $list:ident => $listed:ident,
+        create: $create:ident,
+        instance_no: $instance_no:ident,
+    ) => {
+        impl $crate::manual::sealed::Sealed for Client {}
+
+        impl $crate::manual::ManualBackups for Client {
+            type Backup = $backup;
+            const INSTANCE_PARAM: &'static str = $param;
+            const VENDOR: &'static str = $vendor;
+
+            fn list_manual_backups<'a>(
+                &'a self,
+                instance_no: &'a str,
+                region_code: Option<&'a str>,
+            ) -> backup_core::credentials::BoxFuture<'a, Result<Vec<$backup>, backup_core::Error>>
+            {
+                Box::pin(async move {
+                    let output = self
+                        .$list()
+                        .$instance_no(instance_no)
+                        .set_region_code(region_code.map(str::to_owned))
+                        .send()
+                        .await?;
+                    Ok(output.$listed.unwrap_or_default())
+                })
+            }
+
+            fn create_manual_backup<'a>(
+                &'a self,
+                instance_no: &'a str,
+                region_code: Option<&'a str>,
+            ) -> backup_core::credentials::BoxFuture<'a, Result<Option<String>, backup_core::Error>>
+            {
+                Box::pin(async move {
+                    let output = self
+                        .$create()
+                        .$instance_no(instance_no)
+                        .set_region_code(region_code.map(str::to_owned))
+                        .send()
+                        .await?;
+                    Ok(output.request_id)
+                })
+            }
+
+            fn export_manual_backup<'a>(
+                &'a self,
+                instance_no: &'a str,
+                file_name: &'a str,
+                bucket: &'a str,
+            ) -> backup_core::credentials::BoxFuture<'a, Result<Option<String>, backup_core::Error>>
+            {
+                Box::pin(async move {
+                    let output = self
+                        .export_backup_to_object_storage()
+                        .$instance_no(instance_no)
+                        .file_name(file_name)
+                        .bucket_name(bucket)
+                        .backup_type_mode(BackupTypeMode::Manual)
+                        .send()
+                        .await?;
+                    Ok(output.request_id)
+                })
+            }
+
+            fn server_time(&self) -> std::time::SystemTime {
+                self.gateway().service_client().server_time()
+            }
+        }
+
+        impl $crate::manual::BackupEntry for $backup {
+            fn start_time(&self) -> Option<&str> {
+                self.start_time.as_deref()
+            }
+            fn end_time(&self) -> Option<&str> {
+                self.end_time.as_deref()
+            }
+            fn file_name(&self) -> Option<&str> {
+                self.file_name.as_deref()
+            }
+        }
+    };
+}
+pub(crate) use manual_backups;
 
 /// The listed entries, with the service's "lookup result is 0" (`5001017`) read as none.
 /// Other not-found answers (the gateway's `300`, a bare 404: a wrong path or site) stay

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use backup_core::clock::utc_fields;
 use backup_core::protocol::ncp::testing::{self, WireRequest};
 use backup_core::test_util::{ScriptedServer, Step};
-use ncp_vcache::{Error, RequestStyle, ResponseFormat, WaitConfig, vcache, vredis};
+use ncp_vcache::{Error, ManualBackups, RequestStyle, ResponseFormat, WaitConfig, vcache, vredis};
 
 /// `t` as the services write it: `2024-07-02T00:00:00+0900`.
 fn kst(t: SystemTime) -> String {
@@ -71,9 +71,10 @@ async fn create_and_wait_lists_creates_then_sees_the_new_backup_through() {
     let mut states = Vec::new();
     let backup = vcache_client(&server)
         .create_manual_backup_and_wait("1234821")
-        .region_code("KR")
+        .map_target(|backup| backup.region_code("KR"))
         .config(fast())
-        .wait_with_progress(|p| states.push(p.state.clone()))
+        .on_progress(|p| states.push(p.state.clone()))
+        .wait()
         .await
         .unwrap();
     assert_eq!(backup.start_time.as_deref(), Some(start.as_str()));
@@ -157,14 +158,14 @@ async fn a_failed_create_ends_before_any_poll() {
 }
 
 #[tokio::test]
-async fn wait_for_manual_backup_after_your_own_create() {
+async fn wait_until_manual_backup_done_after_your_own_create() {
     let since = SystemTime::now() - Duration::from_secs(10);
     let start = kst(since + Duration::from_secs(3));
     let end = kst(since + Duration::from_secs(50));
     let server =
         ScriptedServer::start(vec![cache_details(&[old(), (start.clone(), Some(end))])]).await;
     let backup = vcache_client(&server)
-        .wait_for_manual_backup("1234821", since)
+        .wait_until_manual_backup_done("1234821", since)
         .config(fast())
         .wait()
         .await
@@ -187,8 +188,8 @@ async fn wait_for_manual_backup_after_your_own_create() {
         .cloud_cache_backup_detail_list
         .unwrap_or_default();
     let err = vcache_client(&server)
-        .wait_for_manual_backup("1234821", since)
-        .baseline(&listed)
+        .wait_until_manual_backup_done("1234821", since)
+        .map_target(|backup| backup.baseline(&listed))
         .config(fast().with_timeout(Duration::from_millis(50)))
         .wait()
         .await
@@ -200,7 +201,7 @@ async fn wait_for_manual_backup_after_your_own_create() {
 async fn gives_up_at_the_deadline_when_nothing_new_appears() {
     let server = ScriptedServer::start(vec![cache_details(&[old()])]).await;
     let err = vcache_client(&server)
-        .wait_for_manual_backup("1234821", SystemTime::now())
+        .wait_until_manual_backup_done("1234821", SystemTime::now())
         .config(fast().with_timeout(Duration::from_millis(60)))
         .wait()
         .await
@@ -293,7 +294,7 @@ async fn a_wrong_path_fails_at_once_instead_of_waiting() {
     )])
     .await;
     let err = vcache_client(&server)
-        .wait_for_manual_backup("1234821", SystemTime::now())
+        .wait_until_manual_backup_done("1234821", SystemTime::now())
         .config(fast())
         .wait()
         .await
@@ -311,10 +312,44 @@ async fn a_multi_byte_character_in_a_listed_time_is_an_unreadable_entry_not_a_pa
     let server =
         ScriptedServer::start(vec![cache_details(&[hostile, (start.clone(), Some(end))])]).await;
     let backup = vcache_client(&server)
-        .wait_for_manual_backup("1234821", since)
+        .wait_until_manual_backup_done("1234821", since)
         .config(fast())
         .wait()
         .await
         .unwrap();
     assert_eq!(backup.start_time.as_deref(), Some(start.as_str()));
+}
+
+/// Issue 14 item 3: the wait for a manual backup known by its id (backupctl's own
+/// `wait_for_manual_backup` before) is the SDK's: the entry whose `fileName`, else
+/// `startTime`, is the id, once it has an end time.
+#[tokio::test]
+async fn the_id_waiter_follows_the_named_backup_until_it_ends() {
+    let start = "2024-07-02T10:00:05+0900".to_owned();
+    let end = "2024-07-02T10:01:00+0900".to_owned();
+    let server = ScriptedServer::start(vec![
+        cache_details(&[old()]),
+        cache_details(&[old(), (start.clone(), None)]),
+        cache_details(&[old(), (start.clone(), Some(end.clone()))]),
+    ])
+    .await;
+    let mut seen = Vec::new();
+    let backup = vcache_client(&server)
+        .wait_until_manual_backup_id_done("1234821", start.clone())
+        .config(fast())
+        .on_progress(|p| seen.push(p.state.clone()))
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(backup.end_time.as_deref(), Some(end.as_str()));
+    assert_eq!(seen, ["not listed", "in progress"]);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3, "no create call");
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.target.contains("getCloudCacheManualBackupDetailList")),
+        "{:?}",
+        requests.iter().map(|r| &r.target).collect::<Vec<_>>()
+    );
 }

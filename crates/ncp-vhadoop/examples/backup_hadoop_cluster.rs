@@ -12,9 +12,7 @@
 
 use std::time::Duration;
 
-use ncp_vhadoop::{
-    CachedProvider, Client, ClusterState, NcpDefaultChain, RegionCode, Site, WaitConfig,
-};
+use ncp_vhadoop::{CachedProvider, Client, ClusterState, NcpDefaultChain, RegionCode, Site};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -76,9 +74,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let cluster = client
-        .wait_until_running(&instance_no)
-        .config(WaitConfig::default().with_timeout(Duration::from_secs(15 * 60)))
-        .wait_with_progress(|p| println!("  {} after {:?} ({} polls)", p.state, p.elapsed, p.polls))
+        .wait_until_cluster_running(&instance_no)
+        .timeout(Duration::from_secs(15 * 60))
+        .on_progress(|p| println!("  {} after {:?} ({} polls)", p.state, p.elapsed, p.polls))
+        .wait()
         .await?;
     println!(
         "cluster {} is running; list bucket {} through the Object Storage API to see the files",

@@ -28,7 +28,7 @@ pub use backup_core::protocol::ncp::{RegionCode, RequestStyle, ResponseFormat, S
 pub use backup_core::{Error, PollState, Progress, ServiceErrorKind, WaitConfig};
 pub use generated::*;
 pub use reconcile::RECONCILE_MARGIN;
-pub use wait::{ClusterState, RunningWaiter};
+pub use wait::{ClusterRunning, ClusterState};
 
 /// A client for the Cloud Hadoop (VPC) API (`/vhadoop/v2/`).
 ///

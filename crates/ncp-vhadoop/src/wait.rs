@@ -1,9 +1,7 @@
 //! Waiting for a Cloud Hadoop cluster to be back in its running state.
 
-use std::time::Duration;
-
-use backup_core::poll::wait_until;
-use backup_core::{Error, JobFailed, PollState, Progress, WaitConfig};
+use backup_core::poll::{WaitFor, Waiter};
+use backup_core::{Error, JobFailed, PollState, Progress};
 
 use crate::{Client, CloudHadoopInstance};
 
@@ -98,7 +96,8 @@ impl Client {
     /// the cluster as last read once it is running; it ends with [`Error::JobFailed`] when
     /// the cluster is being deleted or is no longer listed, with the service's `5001017`
     /// [`Error::Service`] (not found) when the cluster does not exist, and with
-    /// [`Error::WaitTimedOut`] at the deadline.
+    /// [`Error::WaitTimedOut`] at the deadline. Progress reports every poll that finds the
+    /// cluster not yet running (`state` is `status/operation`, `message` the status name).
     ///
     /// **What it cannot observe:** whether a `backupClusterConfiguration` succeeded, or when
     /// its files reached the bucket. That operation returns no job, and no NCP API reports
@@ -108,113 +107,93 @@ impl Client {
     /// the files, list the cluster's
     /// bucket (`objectStorageBucket` of the returned cluster) through the S3-compatible
     /// Object Storage API.
-    pub fn wait_until_running(
+    ///
+    /// The region is the client's default region, else the service's; another one is set
+    /// with `.map_target(|c| c.region_code("KR"))`.
+    pub fn wait_until_cluster_running(
         &self,
         cloud_hadoop_instance_no: impl Into<String>,
-    ) -> RunningWaiter<'_> {
-        RunningWaiter {
-            client: self,
+    ) -> Waiter<ClusterRunning> {
+        Waiter::new(ClusterRunning {
+            client: self.clone(),
             instance_no: cloud_hadoop_instance_no.into(),
             region_code: None,
-            config: WaitConfig::default().with_timeout(Duration::from_secs(30 * 60)),
-        }
+        })
     }
 }
 
-/// Configures and runs [`Client::wait_until_running`].
-#[derive(Debug)]
-#[must_use = "nothing is polled until `wait` is awaited"]
-pub struct RunningWaiter<'a> {
-    client: &'a Client,
+/// What [`Client::wait_until_cluster_running`] waits for.
+#[derive(Debug, Clone)]
+pub struct ClusterRunning {
+    client: Client,
     instance_no: String,
     region_code: Option<String>,
-    config: WaitConfig,
 }
 
-impl RunningWaiter<'_> {
+impl ClusterRunning {
     /// The region of the cluster (default: the client's default region, else the service's).
     pub fn region_code(mut self, region_code: impl Into<String>) -> Self {
         self.region_code = Some(region_code.into());
         self
     }
+}
 
-    /// Poll intervals and deadline. Default: [`WaitConfig::default`] (2 s growing to 30 s,
-    /// 30 minutes).
-    pub fn config(mut self, config: WaitConfig) -> Self {
-        self.config = config;
-        self
+impl WaitFor for ClusterRunning {
+    type Output = CloudHadoopInstance;
+
+    fn describe(&self) -> String {
+        format!("Cloud Hadoop cluster {} to run", self.instance_no)
     }
 
-    /// Polls until the cluster runs; see [`Client::wait_until_running`].
-    pub async fn wait(self) -> Result<CloudHadoopInstance, Error> {
-        self.wait_with_progress(|_| {}).await
-    }
-
-    /// Like [`wait`](Self::wait), reporting every poll that finds the cluster not yet
-    /// running (`state` is `status/operation`, `message` the status name).
-    pub async fn wait_with_progress(
-        self,
-        on_progress: impl FnMut(&Progress),
-    ) -> Result<CloudHadoopInstance, Error> {
-        let client = self.client;
-        let instance_no = self.instance_no;
-        let region_code = self.region_code;
-        if instance_no.is_empty() {
+    async fn start(&mut self) -> Result<(), Error> {
+        if self.instance_no.is_empty() {
             return Err(Error::invalid_input(
                 "cloudHadoopInstanceNo",
                 "must not be empty",
             ));
         }
-        let what = format!("Cloud Hadoop cluster {instance_no} to run");
-        wait_until(
-            &what,
-            &self.config,
-            || {
-                let instance_no = instance_no.clone();
-                let region_code = region_code.clone();
-                async move {
-                    let output = client
-                        .get_cloud_hadoop_instance_detail()
-                        .cloud_hadoop_instance_no(instance_no.clone())
-                        .set_region_code(region_code)
-                        .send()
-                        .await?;
-                    let Some(instance) = output
-                        .cloud_hadoop_instance_list
-                        .unwrap_or_default()
-                        .into_iter()
-                        .next()
-                    else {
-                        return Err(JobFailed::new(
-                            "ncp-vhadoop",
-                            instance_no,
-                            "absent",
-                            Some("getCloudHadoopInstanceDetail no longer lists the cluster".into()),
-                        )
-                        .into());
-                    };
-                    let label = ClusterState::label(&instance);
-                    match ClusterState::of(&instance) {
-                        ClusterState::Running => Ok(PollState::Done(instance)),
-                        ClusterState::Deleting => Err(JobFailed::new(
-                            "ncp-vhadoop",
-                            instance_no,
-                            label,
-                            Some("the cluster is being deleted and will not run again".into()),
-                        )
-                        .into()),
-                        _ => {
-                            let mut progress = Progress::new(label);
-                            if let Some(name) = &instance.cloud_hadoop_instance_status_name {
-                                progress = progress.with_message(name.clone());
-                            }
-                            Ok(PollState::Pending(progress))
-                        }
-                    }
+        Ok(())
+    }
+
+    async fn poll(&self) -> Result<PollState<CloudHadoopInstance>, Error> {
+        let output = self
+            .client
+            .get_cloud_hadoop_instance_detail()
+            .cloud_hadoop_instance_no(self.instance_no.clone())
+            .set_region_code(self.region_code.clone())
+            .send()
+            .await?;
+        let Some(instance) = output
+            .cloud_hadoop_instance_list
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+        else {
+            return Err(JobFailed::new(
+                "ncp-vhadoop",
+                &self.instance_no,
+                "absent",
+                Some("getCloudHadoopInstanceDetail no longer lists the cluster".into()),
+            )
+            .into());
+        };
+        let label = ClusterState::label(&instance);
+        match ClusterState::of(&instance) {
+            ClusterState::Running => Ok(PollState::Done(instance)),
+            ClusterState::Deleting => Err(JobFailed::new(
+                "ncp-vhadoop",
+                &self.instance_no,
+                label,
+                Some("the cluster is being deleted and will not run again".into()),
+            )
+            .into()),
+            _ => {
+                let mut progress = Progress::new(label);
+                if let Some(name) = &instance.cloud_hadoop_instance_status_name {
+                    progress = progress.with_message(name.clone());
                 }
-            },
-            on_progress,
-        )
-        .await
+                Ok(PollState::Pending(progress))
+            }
+        }
     }
 }

@@ -134,9 +134,10 @@ async fn waits_until_the_cluster_runs_again() {
     let c = client(&server);
     let mut seen = Vec::new();
     let cluster = c
-        .wait_until_running("2707123")
+        .wait_until_cluster_running("2707123")
         .config(fast())
-        .wait_with_progress(|p| seen.push(p.state.clone()))
+        .on_progress(|p| seen.push(p.state.clone()))
+        .wait()
         .await
         .unwrap();
     assert_eq!(ClusterState::of(&cluster), ClusterState::Running);
@@ -158,7 +159,7 @@ async fn waits_until_the_cluster_runs_again() {
 async fn a_cluster_being_deleted_or_gone_ends_the_wait() {
     let server = ScriptedServer::start(vec![detail("CREAT", "SETUP"), detail("DEL", "DEL")]).await;
     let err = client(&server)
-        .wait_until_running("2707123")
+        .wait_until_cluster_running("2707123")
         .config(fast())
         .wait()
         .await
@@ -171,7 +172,7 @@ async fn a_cluster_being_deleted_or_gone_ends_the_wait() {
     )])
     .await;
     let err = client(&server)
-        .wait_until_running("2707123")
+        .wait_until_cluster_running("2707123")
         .config(fast())
         .wait()
         .await
@@ -183,7 +184,7 @@ async fn a_cluster_being_deleted_or_gone_ends_the_wait() {
 async fn gives_up_at_the_deadline_with_the_last_state() {
     let server = ScriptedServer::start(vec![detail("CREAT", "SETUP")]).await;
     let err = client(&server)
-        .wait_until_running("2707123")
+        .wait_until_cluster_running("2707123")
         .config(fast().with_timeout(Duration::from_millis(60)))
         .wait()
         .await

@@ -13,7 +13,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use ocp_ob_backup::{Client, DataBackupMode, Error, WaitConfig};
+use ocp_ob_backup::{Client, DataBackupMode, Error};
 
 async fn run() -> Result<(), Error> {
     let mut args = std::env::args().skip(1);
@@ -50,9 +50,10 @@ async fn run() -> Result<(), Error> {
     };
     println!("started tasks {:?}", started.task_ids());
 
-    let config = WaitConfig::default().with_timeout(Duration::from_secs(2 * 3600));
     let tasks = client
-        .wait_for_backup(&started, &config, |p| {
+        .wait_until_backup_done(&started)
+        .timeout(Duration::from_secs(2 * 3600))
+        .on_progress(|p| {
             println!(
                 "[{:>4}s] {} {}/{} {}",
                 p.elapsed.as_secs(),
@@ -62,6 +63,7 @@ async fn run() -> Result<(), Error> {
                 p.message.as_deref().unwrap_or("")
             );
         })
+        .wait()
         .await?;
     for task in &tasks {
         println!(

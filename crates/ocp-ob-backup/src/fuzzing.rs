@@ -23,7 +23,7 @@ fn run<O: DeserializeOwned + 'static>(
     decode_response(spec, &response)
 }
 
-/// What `wait_for_backup` reads from a backupNow answer.
+/// What `wait_until_backup_done` reads from a backupNow answer.
 fn started(output: &BackupCommonResponse) -> Result<(), Error> {
     std::hint::black_box(output.task_ids());
     for failed in output.failed_results() {

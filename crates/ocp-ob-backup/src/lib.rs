@@ -16,10 +16,11 @@ mod waiter;
 
 pub use client::{Client, ClientBuilder};
 pub use generated::*;
-pub use paginator::{DEFAULT_PAGE_SIZE, DataBackupTasks, MAX_PAGE_SIZE};
+pub use paginator::{DEFAULT_PAGE_SIZE, DataBackupTaskPages, DataBackupTasks, MAX_PAGE_SIZE};
 pub use protocol::OcpClassifier;
 pub use reconcile::RECONCILE_MARGIN;
 pub use time::parse_timestamp;
+pub use waiter::{DataBackupTaskDone, TasksDone};
 
 /// Re-exported from `backup-core` for convenience.
 pub use backup_core::credentials::OcpCredentials;

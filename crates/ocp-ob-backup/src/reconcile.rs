@@ -52,7 +52,7 @@ impl Client {
         let tasks = match self
             .data_backup_tasks(cluster_id)
             .page_size(crate::MAX_PAGE_SIZE)
-            .collect_all()
+            .collect()
             .await
         {
             Ok(tasks) => tasks,

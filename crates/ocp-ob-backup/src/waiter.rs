@@ -2,15 +2,15 @@
 //! `FAILED`; and backing up with the storage the cluster's strategy configures.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use backup_core::poll::wait_until;
-use backup_core::{Error, JobFailed, PollState, Progress, WaitConfig};
+use backup_core::poll::{WaitFor, Waiter};
+use backup_core::{Error, JobFailed, PollState, Progress};
 
 use crate::client::{VENDOR, response_error};
 use crate::{
-    BackupCommonResponse, BackupMode, BackupObjectOpsResult, Client, DataBackupMode, Subtask,
-    SubtaskStatus, TaskInstance, TaskStatus,
+    BackupCommonResponse, BackupMode, BackupObjectOpsResult, Client, DataBackupMode,
+    DataBackupTask, Subtask, SubtaskStatus, TaskInstance, TaskStatus,
 };
 
 /// How many log lines of a failed subtask go into the failure reason.
@@ -83,12 +83,13 @@ impl TaskInstance {
 }
 
 impl Client {
-    /// Waits until every task in `task_ids` is `SUCCESSFUL`, and returns them in that order.
+    /// Waits until every task in `task_ids` is `SUCCESSFUL`; the wait returns them in that
+    /// order.
     ///
-    /// Polls `GET /api/v2/tasks/instances/{id}` for each unfinished task, with the intervals
-    /// and deadline of `config`. `on_progress` sees, after each poll that finds work left,
-    /// the subtasks done and in all (summed over the tasks) and the running subtasks'
-    /// names. Dropping the future stops polling.
+    /// Polls `GET /api/v2/tasks/instances/{id}` for each unfinished task. The progress
+    /// callback sees, after each poll that finds work left, the subtasks done and in all
+    /// (summed over the tasks) and the running subtasks' names. Dropping the future stops
+    /// polling.
     ///
     /// # Errors
     ///
@@ -99,19 +100,119 @@ impl Client {
     ///   read);
     /// - [`Error::WaitTimedOut`] at the deadline, with the last state;
     /// - any error of the polls themselves.
-    pub async fn wait_for_tasks(
+    pub fn wait_until_tasks_done(&self, task_ids: impl Into<Vec<i64>>) -> Waiter<TasksDone> {
+        Waiter::new(TasksDone {
+            client: self.clone(),
+            ids: task_ids.into(),
+            not_started: None,
+            finished: Mutex::default(),
+        })
+    }
+
+    /// Waits for a backup that [`backup_now`](Client::backup_now) (or the tenant variant)
+    /// started: checks that every result is successful, then follows every task id as
+    /// [`wait_until_tasks_done`](Client::wait_until_tasks_done) does.
+    ///
+    /// `send()` itself already fails on a refused result or an answer without task ids;
+    /// these checks are for a response built or stored by the caller.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ocp_ob_backup::Client) -> Result<(), backup_core::Error> {
+    /// let started = client.backup_now_with_configured_storage(1, "FULL_BACKUP").await?;
+    /// let tasks = client
+    ///     .wait_until_backup_done(&started)
+    ///     .timeout(std::time::Duration::from_secs(3600))
+    ///     .on_progress(|p| println!("{:?}/{:?} subtasks", p.completed, p.total))
+    ///     .wait()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::JobFailed`] (state `NOT_STARTED`) when a result says `beSuccessful: false`,
+    /// with its hint and error code; [`Error::InvalidInput`] when the response names no
+    /// task (nothing is sent); otherwise as
+    /// [`wait_until_tasks_done`](Client::wait_until_tasks_done).
+    pub fn wait_until_backup_done(&self, started: &BackupCommonResponse) -> Waiter<TasksDone> {
+        let not_started = started.failed_results().next().map(|failed| {
+            let mut reason = failed
+                .hint
+                .clone()
+                .filter(|h| !h.trim().is_empty())
+                .unwrap_or_else(|| "the backup was not started".to_owned());
+            if let Some(code) = crate::protocol::error_code_text(failed) {
+                reason.push_str(&format!(" (error code {code})"));
+            }
+            reason
+        });
+        Waiter::new(TasksDone {
+            client: self.clone(),
+            ids: started.task_ids(),
+            not_started,
+            finished: Mutex::default(),
+        })
+    }
+
+    /// Waits until `listDataBackupTasks` of cluster `cluster_id` lists data backup task
+    /// `task_id` as done (`DONE`, `SUCCESS` or `SUCCESSFUL`): for a backup known only from
+    /// the listing (a backupNow whose answer was lost and that
+    /// [`reconcile_backup_now`](Client::reconcile_backup_now) found).
+    ///
+    /// Each poll lists every task of the cluster. A task not listed (yet) is progress
+    /// `not listed`; one listed as `FAILED` ends the wait with [`Error::JobFailed`] carrying
+    /// its `errorMsg`.
+    pub fn wait_until_data_backup_task_done(
         &self,
-        task_ids: &[i64],
-        config: &WaitConfig,
-        on_progress: impl FnMut(&Progress),
-    ) -> Result<Vec<TaskInstance>, Error> {
-        if let Some(bad) = task_ids.iter().find(|id| **id < 1) {
+        cluster_id: i64,
+        task_id: i64,
+    ) -> Waiter<DataBackupTaskDone> {
+        Waiter::new(DataBackupTaskDone {
+            client: self.clone(),
+            cluster_id,
+            task_id,
+        })
+    }
+}
+
+/// What [`Client::wait_until_tasks_done`] and [`Client::wait_until_backup_done`] wait for.
+#[derive(Debug)]
+pub struct TasksDone {
+    client: Client,
+    ids: Vec<i64>,
+    /// Why backupNow said a result was not started: the wait fails with it at once.
+    not_started: Option<String>,
+    /// Tasks seen `SUCCESSFUL`, not polled again.
+    finished: Mutex<BTreeMap<i64, TaskInstance>>,
+}
+
+impl WaitFor for TasksDone {
+    type Output = Vec<TaskInstance>;
+
+    fn describe(&self) -> String {
+        format!(
+            "OCP task{} {}",
+            if self.ids.len() == 1 { "" } else { "s" },
+            self.ids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+
+    async fn start(&mut self) -> Result<(), Error> {
+        if let Some(reason) = self.not_started.take() {
+            return Err(JobFailed::new(VENDOR, "backupNow", "NOT_STARTED", Some(reason)).into());
+        }
+        if let Some(bad) = self.ids.iter().find(|id| **id < 1) {
             return Err(Error::invalid_input(
                 "taskIdList",
                 format!("must contain only positive ids (got {bad})"),
             ));
         }
-        if task_ids.is_empty() {
+        if self.ids.is_empty() {
             // Succeeding on nothing would report a backup done that nobody saw running.
             return Err(Error::invalid_input(
                 "taskIdList",
@@ -119,30 +220,53 @@ impl Client {
                  ids started nothing that can be followed)",
             ));
         }
-        let ids: Arc<[i64]> = task_ids.into();
-        let finished: Arc<Mutex<BTreeMap<i64, TaskInstance>>> = Arc::default();
-        let what = format!(
-            "OCP task{} {}",
-            if ids.len() == 1 { "" } else { "s" },
-            ids.iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        wait_until(
-            &what,
-            config,
-            || {
-                let client = self.clone();
-                let ids = ids.clone();
-                let finished = finished.clone();
-                async move { client.poll_tasks(&ids, &finished).await }
-            },
-            on_progress,
-        )
-        .await
+        Ok(())
     }
 
+    async fn poll(&self) -> Result<PollState<Vec<TaskInstance>>, Error> {
+        self.client.poll_tasks(&self.ids, &self.finished).await
+    }
+}
+
+/// What [`Client::wait_until_data_backup_task_done`] waits for.
+#[derive(Debug, Clone)]
+pub struct DataBackupTaskDone {
+    client: Client,
+    cluster_id: i64,
+    task_id: i64,
+}
+
+impl WaitFor for DataBackupTaskDone {
+    type Output = DataBackupTask;
+
+    fn describe(&self) -> String {
+        format!(
+            "OCP data backup task {} of cluster {}",
+            self.task_id, self.cluster_id
+        )
+    }
+
+    async fn poll(&self) -> Result<PollState<DataBackupTask>, Error> {
+        let tasks = self
+            .client
+            .data_backup_tasks(self.cluster_id)
+            .collect()
+            .await?;
+        let Some(task) = tasks.into_iter().find(|t| t.task_id == Some(self.task_id)) else {
+            return Ok(PollState::Pending(Progress::new("not listed")));
+        };
+        let status = task.status.clone().unwrap_or_default();
+        match status.trim().to_ascii_uppercase().as_str() {
+            "DONE" | "SUCCESS" | "SUCCESSFUL" => Ok(PollState::Done(task)),
+            "FAILED" => {
+                Err(JobFailed::new(VENDOR, self.task_id.to_string(), status, task.error_msg).into())
+            }
+            _ => Ok(PollState::Pending(Progress::new(status))),
+        }
+    }
+}
+
+impl Client {
     /// One round of polling: every unfinished task once.
     async fn poll_tasks(
         &self,
@@ -245,39 +369,6 @@ impl Client {
             }
         };
         log_excerpt(&log)
-    }
-
-    /// Waits for a backup that [`backup_now`](Client::backup_now) (or the tenant variant)
-    /// started: checks that every result is successful, then follows every task id with
-    /// [`wait_for_tasks`](Client::wait_for_tasks).
-    ///
-    /// `send()` itself already fails on a refused result or an answer without task ids;
-    /// these checks are for a response built or stored by the caller.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::JobFailed`] (state `NOT_STARTED`) when a result says `beSuccessful: false`,
-    /// with its hint and error code; [`Error::InvalidInput`] when the response names no
-    /// task (nothing is sent); otherwise as [`wait_for_tasks`](Client::wait_for_tasks).
-    pub async fn wait_for_backup(
-        &self,
-        started: &BackupCommonResponse,
-        config: &WaitConfig,
-        on_progress: impl FnMut(&Progress),
-    ) -> Result<Vec<TaskInstance>, Error> {
-        if let Some(failed) = started.failed_results().next() {
-            let mut reason = failed
-                .hint
-                .clone()
-                .filter(|h| !h.trim().is_empty())
-                .unwrap_or_else(|| "the backup was not started".to_owned());
-            if let Some(code) = crate::protocol::error_code_text(failed) {
-                reason.push_str(&format!(" (error code {code})"));
-            }
-            return Err(JobFailed::new(VENDOR, "backupNow", "NOT_STARTED", Some(reason)).into());
-        }
-        self.wait_for_tasks(&started.task_ids(), config, on_progress)
-            .await
     }
 
     /// Backs up cluster `cluster_id` to the storage its backup strategy configures: reads

@@ -551,9 +551,10 @@ async fn waiter_walks_a_task_from_running_to_successful_reporting_progress() {
     .unwrap();
     let mut seen = Vec::new();
     let tasks = c
-        .wait_for_backup(&started, &fast_wait(), |p| {
-            seen.push((p.state.clone(), p.completed, p.total, p.message.clone()))
-        })
+        .wait_until_backup_done(&started)
+        .config(fast_wait())
+        .on_progress(|p| seen.push((p.state.clone(), p.completed, p.total, p.message.clone())))
+        .wait()
         .await
         .unwrap();
     assert_eq!(tasks.len(), 1);
@@ -611,7 +612,9 @@ async fn waiter_reports_the_failed_subtask_and_its_log() {
     .await;
     let c = client(&server, basic());
     let err = c
-        .wait_for_tasks(&[3_000_041], &fast_wait(), |_| {})
+        .wait_until_tasks_done(vec![3_000_041])
+        .config(fast_wait())
+        .wait()
         .await
         .unwrap_err();
     let Error::JobFailed(failed) = &err else {
@@ -651,7 +654,9 @@ async fn waiter_falls_back_to_the_description_when_the_log_is_unreadable() {
     .await;
     let c = client(&server, basic());
     let err = c
-        .wait_for_tasks(&[9], &fast_wait(), |_| {})
+        .wait_until_tasks_done(vec![9])
+        .config(fast_wait())
+        .wait()
         .await
         .unwrap_err();
     let Error::JobFailed(failed) = &err else {
@@ -686,7 +691,9 @@ async fn waiter_follows_every_task_id() {
     .await;
     let c = client(&server, basic());
     let tasks = c
-        .wait_for_backup(&started, &fast_wait(), |_| {})
+        .wait_until_backup_done(&started)
+        .config(fast_wait())
+        .wait()
         .await
         .unwrap();
     assert_eq!(tasks.len(), 3);
@@ -711,7 +718,9 @@ async fn a_result_that_is_not_successful_fails_before_polling() {
     }))
     .unwrap();
     let err = c
-        .wait_for_backup(&started, &fast_wait(), |_| {})
+        .wait_until_backup_done(&started)
+        .config(fast_wait())
+        .wait()
         .await
         .unwrap_err();
     assert!(matches!(err, Error::JobFailed(_)), "{err}");
@@ -730,7 +739,12 @@ async fn waiter_gives_up_at_its_deadline() {
     let config = WaitConfig::default()
         .with_intervals(Duration::from_millis(20), Duration::from_millis(20))
         .with_timeout(Duration::from_millis(100));
-    let err = c.wait_for_tasks(&[5], &config, |_| {}).await.unwrap_err();
+    let err = c
+        .wait_until_tasks_done(vec![5])
+        .config(config)
+        .wait()
+        .await
+        .unwrap_err();
     let Error::WaitTimedOut(t) = &err else {
         panic!("expected WaitTimedOut, got {err}");
     };
@@ -765,7 +779,10 @@ async fn data_backup_tasks_are_streamed_page_by_page() {
     ])
     .await;
     let c = client(&server, access_key());
-    let mut stream = c.data_backup_tasks(1).page_size(2).backup_set_id(10);
+    let mut stream = c
+        .data_backup_tasks(1)
+        .page_size(2)
+        .map_fetcher(|tasks| tasks.backup_set_id(10));
     let mut ids = Vec::new();
     while let Some(task) = stream.next().await {
         ids.push(task.unwrap().task_id.unwrap());
@@ -1179,7 +1196,9 @@ async fn invalid_input_is_refused_before_anything_is_sent() {
         ),
         (
             "taskIdList",
-            c.wait_for_tasks(&[1, 0], &fast_wait(), |_| {})
+            c.wait_until_tasks_done(vec![1, 0])
+                .config(fast_wait())
+                .wait()
                 .await
                 .unwrap_err(),
         ),
@@ -1351,7 +1370,7 @@ fn client_is_send_sync_and_cheap_to_clone() {
     let started = ocp_ob_backup::BackupCommonResponse::default();
     let config = WaitConfig::default();
     // The futures of the hand-written calls can be spawned.
-    assert_send(&c.wait_for_backup(&started, &config, |_| {}));
+    assert_send(&c.wait_until_backup_done(&started).config(config).wait());
     assert_send(&c.backup_now_with_configured_storage(1, DataBackupMode::FullBackup));
     let mut pages = c.data_backup_tasks(1);
     assert_send(&pages.next());
@@ -1612,7 +1631,9 @@ async fn waiting_on_no_task_fails_at_once() {
     let server = ScriptedServer::start(vec![Step::ok("{}")]).await;
     let c = client(&server, basic());
     let err = c
-        .wait_for_tasks(&[], &fast_wait(), |_| {})
+        .wait_until_tasks_done(Vec::<i64>::new())
+        .config(fast_wait())
+        .wait()
         .await
         .unwrap_err();
     assert!(
@@ -1621,7 +1642,9 @@ async fn waiting_on_no_task_fails_at_once() {
     );
     let nothing = ocp_ob_backup::BackupCommonResponse::default();
     let err = c
-        .wait_for_backup(&nothing, &fast_wait(), |_| {})
+        .wait_until_backup_done(&nothing)
+        .config(fast_wait())
+        .wait()
         .await
         .unwrap_err();
     assert!(matches!(&err, Error::InvalidInput(_)), "{err:?}");

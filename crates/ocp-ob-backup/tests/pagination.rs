@@ -119,7 +119,7 @@ async fn a_page_with_the_previous_tasks_under_a_new_number_is_a_repeat() {
 }
 
 /// A server that always says there are more pages, each one new: the page cap ends the
-/// listing with an error after delivering the pages it allowed, and `collect_all` returns
+/// listing with an error after delivering the pages it allowed, and `collect` returns
 /// the error rather than a shortened list.
 #[tokio::test]
 async fn reaching_max_pages_is_an_error_not_a_truncation() {
@@ -143,7 +143,7 @@ async fn reaching_max_pages_is_an_error_not_a_truncation() {
         .data_backup_tasks(7)
         .page_size(1)
         .max_pages(3)
-        .collect_all()
+        .collect()
         .await
         .unwrap_err();
     assert_eq!(
@@ -165,7 +165,7 @@ async fn a_collect_over_max_items_is_an_error() {
         .data_backup_tasks(7)
         .page_size(2)
         .max_items(4)
-        .collect_all()
+        .collect()
         .await
         .unwrap_err();
     assert_eq!(
@@ -190,7 +190,7 @@ async fn a_multi_page_listing_is_complete() {
     let all = client(&server)
         .data_backup_tasks(7)
         .page_size(2)
-        .collect_all()
+        .collect()
         .await
         .unwrap();
     assert_eq!(ids(&all), [1, 2, 3, 4, 5]);
@@ -219,4 +219,72 @@ async fn a_multi_page_listing_is_complete() {
     }
     assert_eq!(ids(&streamed), [1, 2, 3, 4, 5]);
     assert_eq!(server.requests().len(), 3);
+}
+
+/// One page listing tasks with these statuses.
+fn tasks_with_status(tasks: &[(i64, &str)]) -> Step {
+    let contents: Vec<_> = tasks
+        .iter()
+        .map(|(id, status)| json!({"taskId": id, "status": status, "errorMsg": "disk full"}))
+        .collect();
+    Step::ok(
+        &json!({
+            "successful": true,
+            "data": {"contents": contents, "page": {"number": 1, "size": tasks.len(), "totalElements": tasks.len(), "totalPages": 1}}
+        })
+        .to_string(),
+    )
+}
+
+fn fast_wait() -> backup_core::WaitConfig {
+    backup_core::WaitConfig::default()
+        .with_intervals(Duration::from_millis(5), Duration::from_millis(10))
+        .with_timeout(Duration::from_secs(10))
+}
+
+/// Issue 14 item 3: the wait for a task found by listing (backupctl's own
+/// `wait_for_ocp_task` before) is the SDK's, over the one paginator, with the same waiter
+/// shape as every other.
+#[tokio::test]
+async fn the_data_backup_task_waiter_follows_a_listed_task_to_done() {
+    let server = ScriptedServer::start(vec![
+        tasks_with_status(&[(1, "DONE")]),
+        tasks_with_status(&[(1, "DONE"), (7, "RUNNING")]),
+        tasks_with_status(&[(1, "DONE"), (7, "DONE")]),
+    ])
+    .await;
+    let mut seen = Vec::new();
+    let task = client(&server)
+        .wait_until_data_backup_task_done(3, 7)
+        .config(fast_wait())
+        .on_progress(|p| seen.push(p.state.clone()))
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(task.task_id, Some(7));
+    assert_eq!(seen, ["not listed", "RUNNING"]);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(
+        requests[0]
+            .target
+            .starts_with("/api/v2/ob/clusters/3/backup/task/dataBackupTasks?"),
+        "{}",
+        requests[0].target
+    );
+
+    let server = ScriptedServer::start(vec![tasks_with_status(&[(7, "FAILED")])]).await;
+    let err = client(&server)
+        .wait_until_data_backup_task_done(3, 7)
+        .config(fast_wait())
+        .wait()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::JobFailed(f) => {
+            assert_eq!((f.job_id.as_str(), f.state.as_str()), ("7", "FAILED"));
+            assert_eq!(f.reason.as_deref(), Some("disk full"));
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -128,7 +128,7 @@ fn generated_operations(path: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     let mut in_spec = false;
     for line in text.lines() {
-        if line.starts_with("pub static ") && line.contains("_SPEC") {
+        if line.starts_with("pub(crate) static ") && line.contains("_SPEC") {
             in_spec = true;
         } else if in_spec && let Some(start) = line.find("OperationInfo::") {
             let rest = &line[start..];
@@ -151,23 +151,23 @@ fn set(names: Vec<&str>) -> BTreeSet<String> {
 fn every_generated_operation_is_a_target() {
     assert_eq!(
         set(ncp_vhadoop::fuzzing::operations()),
-        generated_operations("crates/ncp-vhadoop/src/generated.rs")
+        generated_operations("crates/ncp-vhadoop/src/generated/operation.rs")
     );
     assert_eq!(
         set(ncp_vcache::fuzzing::vcache::operations()),
-        generated_operations("crates/ncp-vcache/src/vcache/generated.rs")
+        generated_operations("crates/ncp-vcache/src/vcache/generated/operation.rs")
     );
     assert_eq!(
         set(ncp_vcache::fuzzing::vredis::operations()),
-        generated_operations("crates/ncp-vcache/src/vredis/generated.rs")
+        generated_operations("crates/ncp-vcache/src/vredis/generated/operation.rs")
     );
     assert_eq!(
         set(ocp_ob_backup::fuzzing::operations()),
-        generated_operations("crates/ocp-ob-backup/src/generated.rs")
+        generated_operations("crates/ocp-ob-backup/src/generated/operation.rs")
     );
     assert_eq!(
         set(hw_ges_backup::fuzzing::operations()),
-        generated_operations("crates/hw-ges-backup/src/generated.rs")
+        generated_operations("crates/hw-ges-backup/src/generated/operation.rs")
     );
 }
 

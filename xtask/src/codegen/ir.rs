@@ -1,0 +1,123 @@
+//! The generator's intermediate form, between the typed description and the emitted
+//! Rust: types, fields with their validation rules, and operations.
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Ty {
+    String,
+    I32,
+    I64,
+    F64,
+    Bool,
+    Json,
+    Vec(Box<Ty>),
+    Map(Box<Ty>),
+    Struct(String),
+    Enum(String),
+}
+
+impl Ty {
+    pub(super) fn rust(&self) -> String {
+        match self {
+            Ty::String => "::std::string::String".into(),
+            Ty::I32 => "i32".into(),
+            Ty::I64 => "i64".into(),
+            Ty::F64 => "f64".into(),
+            Ty::Bool => "bool".into(),
+            Ty::Json => "::serde_json::Value".into(),
+            Ty::Vec(t) => format!("::std::vec::Vec<{}>", t.rust()),
+            Ty::Map(t) => format!(
+                "::std::collections::BTreeMap<::std::string::String, {}>",
+                t.rust()
+            ),
+            Ty::Struct(n) | Ty::Enum(n) => n.clone(),
+        }
+    }
+
+    /// The type a setter accepts (`impl Into<...>` for scalars and enums).
+    pub(super) fn setter_arg(&self) -> String {
+        format!("impl ::std::convert::Into<{}>", self.rust())
+    }
+
+    /// Whether validating a value of this type does anything beyond explicit rules.
+    pub(super) fn needs_validation(&self) -> bool {
+        match self {
+            Ty::String | Ty::Struct(_) | Ty::Enum(_) => true,
+            Ty::Vec(t) | Ty::Map(t) => t.needs_validation(),
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct Rules {
+    pub(super) min_len: Option<u64>,
+    pub(super) max_len: Option<u64>,
+    pub(super) min: Option<f64>,
+    pub(super) max: Option<f64>,
+    pub(super) chars: Option<String>,
+    pub(super) min_items: Option<u64>,
+    pub(super) max_items: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Loc {
+    Path,
+    Query,
+    Form,
+    Json,
+    Member,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Field {
+    pub(super) wire: String,
+    pub(super) ident: String,
+    pub(super) ty: Ty,
+    pub(super) required: bool,
+    pub(super) doc: String,
+    pub(super) secret: bool,
+    pub(super) rules: Rules,
+    pub(super) loc: Loc,
+    /// A path parameter the client fills from its configuration when the caller leaves it
+    /// unset (`x-client-supplied`): optional in `validate`, checked when given.
+    pub(super) client_supplied: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct StructDef {
+    pub(super) name: String,
+    pub(super) doc: String,
+    pub(super) fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct EnumDef {
+    pub(super) name: String,
+    pub(super) doc: String,
+    pub(super) values: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum TypeDef {
+    Struct(StructDef),
+    Enum(EnumDef),
+    /// Being defined (recursion guard).
+    Pending,
+}
+
+pub(super) struct Op {
+    pub(super) id: String,
+    pub(super) method: String,
+    pub(super) path: String,
+    pub(super) doc: String,
+    pub(super) errors_doc: Vec<(String, String)>,
+    pub(super) idempotent: bool,
+    pub(super) creates_backup: bool,
+    /// Whether an `x-secret` member is reachable from the inputs or the output.
+    pub(super) carries_secrets: bool,
+    pub(super) wrapper: Option<String>,
+    pub(super) params_in: &'static str,
+    pub(super) json_body: bool,
+    pub(super) fields: Vec<Field>,
+    pub(super) output_alias: Option<Ty>,
+}
