@@ -15,6 +15,7 @@ use backup_core::reconcile::{Attempt, Reconciliation};
 use backup_emulator::config::defaults;
 use backup_emulator::{Emulator, EmulatorHandle, Fault, FaultRule, ops};
 use common::*;
+use ncp_vcache::ManualBackups;
 use ocp_ob_backup::DataBackupMode;
 
 /// The emulator closes the connection of the first request of `op` before performing it,

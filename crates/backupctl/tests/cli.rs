@@ -948,6 +948,73 @@ async fn a_dry_run_validates_and_describes_but_sends_nothing() {
     assert_eq!(emu.total_requests(), 0, "an invalid dry run sent requests");
 }
 
+/// The dry run shows each request as the SDK would send it (`to_request()`): method, the
+/// full URL with every path segment encoded, the headers and the body, and the same
+/// request whichever cache family or command builds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_shows_the_sdks_own_request_with_headers_and_body() {
+    let emu = emulator().await;
+    let plan = write_plan(
+        "[[target]]\nname = \"ges\"\nkind = \"ges-backup\"\ngraph_id = \"a/b c\"\n\n\
+         [[target]]\nname = \"redis-export\"\nkind = \"ncp-cache-export\"\nredis = true\n\
+         instance_no = \"3000001\"\nfile_name = \"f1\"\nbucket = \"b1\"\nbackup_type = \"system\"\n",
+    );
+    let report = ok(
+        &emu,
+        &[
+            "plan",
+            "run",
+            plan.to_str().unwrap(),
+            "--dry-run",
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(emu.total_requests(), 0, "a dry run sent requests");
+    let first_step = |name: &str| {
+        report["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing from {report}"))["result"][0]
+            .clone()
+    };
+    let ges = first_step("ges");
+    assert_eq!(ges["method"], "POST", "{ges}");
+    let url = ges["url"].as_str().unwrap();
+    assert!(
+        url.ends_with("/v2/0123456789abcdef0123456789abcdef/graphs/a%2Fb%20c/backups"),
+        "{url}"
+    );
+    assert_eq!(ges["headers"]["content-type"], "application/json", "{ges}");
+    assert_eq!(
+        ges["headers"]["x-project-id"], "0123456789abcdef0123456789abcdef",
+        "{ges}"
+    );
+    assert_eq!(ges["body"], serde_json::json!({}), "{ges}");
+
+    let export = first_step("redis-export");
+    assert_eq!(export["method"], "POST", "{export}");
+    assert!(
+        export["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/vredis/v2/exportBackupToObjectStorage"),
+        "{export}"
+    );
+    let body = export["body"].as_str().unwrap();
+    for pair in [
+        "cloudRedisInstanceNo=3000001",
+        "fileName=f1",
+        "bucketName=b1",
+        "backupTypeMode=SYSTEM",
+    ] {
+        assert!(body.contains(pair), "{pair} missing from {body}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shards_run_every_target_exactly_once() {
     let emu = emulator().await;

@@ -14,8 +14,8 @@
 use std::time::Duration;
 
 use ncp_vcache::{
-    BackupEntry, CachedProvider, Error, ManualBackups, NcpDefaultChain, RegionCode, Site, vcache,
-    vredis,
+    BackupEntry, BackupExport, CachedProvider, Error, ManualBackups, NcpDefaultChain, RegionCode,
+    Site, vcache, vredis,
 };
 
 /// Creates a manual backup with either family's client, waits until it is listed, and
@@ -47,7 +47,7 @@ async fn back_up<C: ManualBackups>(
         return Ok(());
     };
     client
-        .export_manual_backup(instance_no, file_name, &bucket)
+        .export_backup(&BackupExport::new(instance_no, file_name, bucket))
         .await?;
     println!("export requested; list the bucket to see the file arrive");
     Ok(())

@@ -23,7 +23,7 @@ pub use backup_core;
 pub use backup_core::credentials::{CachedProvider, NcpCredentials, NcpDefaultChain};
 pub use backup_core::protocol::ncp::{RegionCode, RequestStyle, ResponseFormat, Site};
 pub use backup_core::{Error, Progress, ServiceErrorKind, WaitConfig};
-pub use manual::{BackupEntry, ManualBackupDone, ManualBackups};
+pub use manual::{BackupEntry, BackupExport, BackupFileType, ManualBackupDone, ManualBackups};
 pub use reconcile::RECONCILE_MARGIN;
 
 /// Defines a client type over the NCP gateway, with its builder alias, [`FromGateway`] and

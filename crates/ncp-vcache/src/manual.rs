@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime};
 use backup_core::credentials::BoxFuture;
 use backup_core::poll::{WaitFor, Waiter};
 use backup_core::protocol::ncp::parse_timestamp;
-use backup_core::{Error, PollState, Progress, ServiceErrorKind};
+use backup_core::reconcile::{Attempt, Reconciliation};
+use backup_core::{Error, PollState, PreparedRequest, Progress, ServiceErrorKind};
 
 pub(crate) mod sealed {
     pub trait Sealed {}
@@ -46,6 +47,12 @@ pub trait ManualBackups: sealed::Sealed + Clone + Send + Sync + 'static {
     const INSTANCE_PARAM: &'static str;
     /// The vendor name in errors.
     const VENDOR: &'static str;
+    /// The create operation (`createCloudCacheManualBackup`, `createCloudRedisManualBackup`).
+    const CREATE_OPERATION: &'static str;
+    /// The list operation (`getCloudCacheManualBackupDetailList`, ...).
+    const LIST_OPERATION: &'static str;
+    /// The export operation (`exportBackupToObjectStorage`).
+    const EXPORT_OPERATION: &'static str = "exportBackupToObjectStorage";
 
     /// The instance's manual backups (`getCloud…ManualBackupDetailList`).
     fn list_manual_backups<'a>(
@@ -61,15 +68,54 @@ pub trait ManualBackups: sealed::Sealed + Clone + Send + Sync + 'static {
         region_code: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Option<String>, Error>>;
 
-    /// Exports manual backup `file_name` of `instance_no` to Object Storage bucket `bucket`
-    /// (`exportBackupToObjectStorage` with `backupTypeMode` `MANUAL`); returns the request
-    /// id. No NCP API reports the export's progress: list the bucket to see the file.
-    fn export_manual_backup<'a>(
+    /// What [`create_manual_backup`](Self::create_manual_backup) would send (a dry run):
+    /// the same call's `to_request()`.
+    fn create_manual_backup_request(
+        &self,
+        instance_no: &str,
+        region_code: Option<&str>,
+    ) -> Result<PreparedRequest, Error>;
+
+    /// Exports a backup file to an Object Storage bucket (`exportBackupToObjectStorage`);
+    /// returns the request id. No NCP API reports the export's progress: list the bucket
+    /// to see the file.
+    fn export_backup<'a>(
+        &'a self,
+        export: &'a BackupExport,
+    ) -> BoxFuture<'a, Result<Option<String>, Error>>;
+
+    /// What [`export_backup`](Self::export_backup) would send (a dry run): the same call's
+    /// `to_request()`.
+    fn export_backup_request(&self, export: &BackupExport) -> Result<PreparedRequest, Error>;
+
+    /// Finds out whether a manual-backup create of `instance_no` attempted at `attempt`
+    /// (for example [`Attempt::from_error`] of its
+    /// [`AmbiguousOutcome`](backup_core::Error::AmbiguousOutcome)) made a backup, by
+    /// listing the manual backups; never sends a create.
+    ///
+    /// - `Created { id }`: exactly one manual backup starts at or after the attempt minus
+    ///   the margin ([`RECONCILE_MARGIN`](crate::RECONCILE_MARGIN), NCP's 5-minute skew
+    ///   limit, unless the attempt sets one); `id` is its `fileName` (else its `startTime`).
+    /// - `NotCreated`: only after watching the list for `watch` (polling it) without such
+    ///   a backup appearing. Whether the service lists a manual backup while it runs or only
+    ///   once it has ended is not documented, so one listing cannot prove that none was
+    ///   made: with `watch` zero, an empty window is `Unknown`. Pick a `watch` at least as
+    ///   long as a backup of the instance takes; the evidence says how long was watched.
+    /// - `Unknown`: the listing failed, several backups are in the window, or an entry has
+    ///   no readable time.
+    fn reconcile_manual_backup<'a>(
         &'a self,
         instance_no: &'a str,
-        file_name: &'a str,
-        bucket: &'a str,
-    ) -> BoxFuture<'a, Result<Option<String>, Error>>;
+        attempt: &'a Attempt,
+        watch: Duration,
+    ) -> BoxFuture<'a, Reconciliation> {
+        Box::pin(crate::reconcile::reconcile_manual_backup(
+            self,
+            instance_no,
+            attempt,
+            watch,
+        ))
+    }
 
     /// The client's estimate of the service's current time (its clock plus the offset
     /// learned from a refused signature), which the service's backup times are compared
@@ -107,6 +153,65 @@ pub trait ManualBackups: sealed::Sealed + Clone + Send + Sync + 'static {
         id: impl Into<String>,
     ) -> Waiter<ManualBackupDone<Self>> {
         ManualBackupDone::waiter(self, instance_no.into(), Find::Id(id.into()))
+    }
+}
+
+/// Which backup file [`ManualBackups::export_backup`] exports: `backupTypeMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BackupFileType {
+    /// A manual backup's file (`MANUAL`).
+    #[default]
+    Manual,
+    /// An automatic (system) backup's file (`SYSTEM`).
+    System,
+}
+
+/// One export of a backup file to an Object Storage bucket
+/// ([`ManualBackups::export_backup`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BackupExport {
+    /// The instance whose backup is exported.
+    pub instance_no: String,
+    /// The backup file (`fileName` of the listed backup).
+    pub file_name: String,
+    /// The Object Storage bucket it goes to.
+    pub bucket_name: String,
+    /// Manual (default) or system backup.
+    pub backup_type: BackupFileType,
+    /// The region, when not the client's default.
+    pub region_code: Option<String>,
+}
+
+impl BackupExport {
+    /// Exports manual backup `file_name` of `instance_no` to `bucket_name`.
+    pub fn new(
+        instance_no: impl Into<String>,
+        file_name: impl Into<String>,
+        bucket_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            instance_no: instance_no.into(),
+            file_name: file_name.into(),
+            bucket_name: bucket_name.into(),
+            backup_type: BackupFileType::Manual,
+            region_code: None,
+        }
+    }
+
+    /// Which backup file: manual (default) or system.
+    #[must_use]
+    pub fn backup_type(mut self, backup_type: BackupFileType) -> Self {
+        self.backup_type = backup_type;
+        self
+    }
+
+    /// The region, when not the client's default.
+    #[must_use]
+    pub fn region_code(mut self, region_code: impl Into<String>) -> Self {
+        self.region_code = Some(region_code.into());
+        self
     }
 }
 
@@ -312,16 +417,50 @@ macro_rules! manual_backups {
         vendor: $vendor:literal,
         instance_param: $param:literal,
         backup: $backup:ident,
+        operations: $create_operation:literal, $list_operation:literal,
         list: $list:ident => $listed:ident,
-        create: $create:ident,
+        create: $create:ident => $create_builder:ident,
         instance_no: $instance_no:ident,
     ) => {
+        impl Client {
+            /// The create call, built once for [`ManualBackups::create_manual_backup`] and
+            /// its dry run.
+            fn manual_backup_call(
+                &self,
+                instance_no: &str,
+                region_code: Option<&str>,
+            ) -> $create_builder {
+                self.$create()
+                    .$instance_no(instance_no)
+                    .set_region_code(region_code.map(str::to_owned))
+            }
+
+            /// The export call, built once for [`ManualBackups::export_backup`] and its
+            /// dry run.
+            fn export_call(
+                &self,
+                export: &$crate::manual::BackupExport,
+            ) -> ExportBackupToObjectStorageFluentBuilder {
+                self.export_backup_to_object_storage()
+                    .$instance_no(export.instance_no.as_str())
+                    .file_name(export.file_name.as_str())
+                    .bucket_name(export.bucket_name.as_str())
+                    .backup_type_mode(match export.backup_type {
+                        $crate::manual::BackupFileType::Manual => BackupTypeMode::Manual,
+                        $crate::manual::BackupFileType::System => BackupTypeMode::System,
+                    })
+                    .set_region_code(export.region_code.clone())
+            }
+        }
+
         impl $crate::manual::sealed::Sealed for Client {}
 
         impl $crate::manual::ManualBackups for Client {
             type Backup = $backup;
             const INSTANCE_PARAM: &'static str = $param;
             const VENDOR: &'static str = $vendor;
+            const CREATE_OPERATION: &'static str = $create_operation;
+            const LIST_OPERATION: &'static str = $list_operation;
 
             fn list_manual_backups<'a>(
                 &'a self,
@@ -346,35 +485,33 @@ macro_rules! manual_backups {
                 region_code: Option<&'a str>,
             ) -> backup_core::credentials::BoxFuture<'a, Result<Option<String>, backup_core::Error>>
             {
-                Box::pin(async move {
-                    let output = self
-                        .$create()
-                        .$instance_no(instance_no)
-                        .set_region_code(region_code.map(str::to_owned))
-                        .send()
-                        .await?;
-                    Ok(output.request_id)
-                })
+                let call = self.manual_backup_call(instance_no, region_code);
+                Box::pin(async move { Ok(call.send().await?.request_id) })
             }
 
-            fn export_manual_backup<'a>(
+            fn create_manual_backup_request(
+                &self,
+                instance_no: &str,
+                region_code: Option<&str>,
+            ) -> Result<backup_core::PreparedRequest, backup_core::Error> {
+                self.manual_backup_call(instance_no, region_code)
+                    .to_request()
+            }
+
+            fn export_backup<'a>(
                 &'a self,
-                instance_no: &'a str,
-                file_name: &'a str,
-                bucket: &'a str,
+                export: &'a $crate::manual::BackupExport,
             ) -> backup_core::credentials::BoxFuture<'a, Result<Option<String>, backup_core::Error>>
             {
-                Box::pin(async move {
-                    let output = self
-                        .export_backup_to_object_storage()
-                        .$instance_no(instance_no)
-                        .file_name(file_name)
-                        .bucket_name(bucket)
-                        .backup_type_mode(BackupTypeMode::Manual)
-                        .send()
-                        .await?;
-                    Ok(output.request_id)
-                })
+                let call = self.export_call(export);
+                Box::pin(async move { Ok(call.send().await?.request_id) })
+            }
+
+            fn export_backup_request(
+                &self,
+                export: &$crate::manual::BackupExport,
+            ) -> Result<backup_core::PreparedRequest, backup_core::Error> {
+                self.export_call(export).to_request()
             }
 
             fn server_time(&self) -> std::time::SystemTime {

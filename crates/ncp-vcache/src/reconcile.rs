@@ -64,18 +64,16 @@ impl Listing<'_> {
     }
 }
 
-/// See `reconcile_manual_backup` on the `vcache` and `vredis` clients.
+/// See [`ManualBackups::reconcile_manual_backup`].
 pub(crate) async fn reconcile_manual_backup<C: ManualBackups>(
     client: &C,
-    create_operation: &'static str,
-    list_operation: &'static str,
     instance_no: &str,
     attempt: &Attempt,
     watch: Duration,
 ) -> Reconciliation {
     let listing = Listing {
-        create_operation,
-        list_operation,
+        create_operation: C::CREATE_OPERATION,
+        list_operation: C::LIST_OPERATION,
         instance_no,
         attempt,
     };

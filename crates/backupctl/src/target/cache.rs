@@ -104,8 +104,9 @@ impl Backup<'_> {
         C: ManualBackups<Backup: Serialize>,
     {
         self.check()?;
-        let (mut result, file_name) =
-            self.create(client, config, progress, retry_ambiguous).await?;
+        let (mut result, file_name) = self
+            .create(client, config, progress, retry_ambiguous)
+            .await?;
         if let Some(bucket) = self.export_bucket {
             let Some(file_name) = file_name else {
                 return Err(CliError::Failed(format!(
@@ -183,22 +184,26 @@ impl Backup<'_> {
             retry_ambiguous,
             &create_operation,
             progress,
-            move || create_and_wait(client, instance_no, config, progress),
+            move || {
+                client
+                    .create_manual_backup_and_wait(instance_no)
+                    .config(config)
+                    .on_progress(move |p| progress.update(p))
+                    .wait()
+            },
             reconcile,
         )
         .await?;
         let (backup, reconciled) = match created {
             Created::Answered { output, reconciled } => (output, reconciled),
             Created::Found { id, reconciled } => {
-                let backup = crate::reconcile::wait_for_manual_backup(
-                    client,
-                    &operation::<C>(C::LIST_OPERATION),
-                    instance_no,
-                    &id,
-                    &config,
-                    progress,
-                )
-                .await?;
+                let backup = client
+                    .wait_until_manual_backup_id_done(instance_no, id)
+                    .config(config)
+                    .on_progress(|p| progress.update(p))
+                    .wait()
+                    .await
+                    .map_err(|e| CliError::sdk_after_send(operation::<C>(C::LIST_OPERATION), e))?;
                 (backup, reconciled)
             }
         };
@@ -209,16 +214,4 @@ impl Backup<'_> {
         }
         Ok((result, file_name))
     }
-}
-
-async fn create_and_wait<C: ManualBackups>(
-    client: &C,
-    instance_no: &str,
-    config: WaitConfig,
-    progress: &TargetProgress,
-) -> Result<C::Backup, backup_core::Error> {
-    ncp_vcache::ManualBackupWaiter::create(client, instance_no)
-        .config(config)
-        .wait_with_progress(|p| progress.update(p))
-        .await
 }

@@ -51,11 +51,16 @@ pub(super) async fn run(
         Created::Answered { output, reconciled } => (output, verdicts_json(&reconciled)),
         Created::Found { id, reconciled } => {
             progress.note(&format!("createBackup made backup {id}, found by listing"));
-            let mut result = json!({ "backupId": id, "reconciliation": verdicts_json(&reconciled) });
+            let mut result =
+                json!({ "backupId": id, "reconciliation": verdicts_json(&reconciled) });
             if wait {
-                let backup =
-                    crate::reconcile::wait_for_ges_backup(client, graph_id, &id, &config, progress)
-                        .await?;
+                let backup = client
+                    .wait_until_backup_done(graph_id, &id)
+                    .config(config)
+                    .on_progress(|p| progress.update(p))
+                    .wait()
+                    .await
+                    .map_err(|e| CliError::sdk_after_send("ges listGraphBackups", e))?;
                 result["backup"] = to_json(&backup);
             }
             return Ok(result);
@@ -68,7 +73,10 @@ pub(super) async fn run(
     }
     if wait {
         let job = client
-            .wait_for_job(graph_id, &started.job_id, &config, |p| progress.update(p))
+            .wait_until_job_done(graph_id, &started.job_id)
+            .config(config)
+            .on_progress(|p| progress.update(p))
+            .wait()
             .await
             .map_err(|e| CliError::sdk_after_send("ges showJob", e))?;
         result["jobStatus"] = to_json(&job.status);

@@ -74,9 +74,10 @@ pub(super) async fn run(
     let mut result = json!({ "requestId": out.request_id });
     if wait {
         let cluster = client
-            .wait_until_running(instance_no)
+            .wait_until_cluster_running(instance_no)
             .config(config)
-            .wait_with_progress(|p| progress.update(p))
+            .on_progress(|p| progress.update(p))
+            .wait()
             .await
             .map_err(|e| CliError::sdk_after_send("ncp-vhadoop getCloudHadoopInstanceDetail", e))?;
         result["cluster"] = json!({

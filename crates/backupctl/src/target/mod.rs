@@ -24,8 +24,7 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::output::redact;
 use crate::progress::TargetProgress;
-
-pub use hadoop::HADOOP_WAITED_FOR;
+use crate::reconcile::verdicts_json;
 
 /// What to back up. In a plan, `kind` picks the variant and the other keys are its fields.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -208,7 +207,6 @@ impl TargetSpec {
         }
     }
 
-
     /// Checks what can be checked without sending (the SDK's own validation of every
     /// request, files that must exist) and returns the steps the target would take: each
     /// request as the SDK would send it (see [`request_step`]), and notes for the rest.
@@ -277,8 +275,15 @@ impl TargetSpec {
         let config = ctx.wait_config();
         match self {
             TargetSpec::NcpHadoopConfig { instance_no } => {
-                hadoop::run(ctx.hadoop()?, instance_no, wait, config, progress, retry_ambiguous)
-                    .await
+                hadoop::run(
+                    ctx.hadoop()?,
+                    instance_no,
+                    wait,
+                    config,
+                    progress,
+                    retry_ambiguous,
+                )
+                .await
             }
             TargetSpec::NcpCacheBackup {
                 instance_no,
@@ -335,10 +340,23 @@ impl TargetSpec {
                     .await
             }
             TargetSpec::GesBackup { graph_id } => {
-                ges::run(ctx.ges()?, graph_id, wait, config, progress, retry_ambiguous).await
+                ges::run(
+                    ctx.ges()?,
+                    graph_id,
+                    wait,
+                    config,
+                    progress,
+                    retry_ambiguous,
+                )
+                .await
             }
         }
     }
+}
+
+/// The NCP cache API family's name in default target names.
+fn family(redis: bool) -> &'static str {
+    if redis { "redis" } else { "cache" }
 }
 
 /// One request of a dry run, from the SDK's own `to_request()`: method, URL, headers and

@@ -66,7 +66,12 @@ impl BackupNow<'_> {
         client.get_backup_strategy().id(self.cluster_id)
     }
 
-    fn call(&self, client: &Client, mode: BackupMode, storage: BackupStorageConfig) -> BackupNowCall {
+    fn call(
+        &self,
+        client: &Client,
+        mode: BackupMode,
+        storage: BackupStorageConfig,
+    ) -> BackupNowCall {
         let data = data_mode(self.data);
         match self.tenant_id {
             Some(tenant) => BackupNowCall::Tenant(
@@ -140,7 +145,7 @@ impl BackupNow<'_> {
                 (file.storage, mode, false)
             }
             None => {
-                let (storage, mode) = self.from_strategy(client).await?;
+                let (storage, mode) = self.storage_from_strategy(client).await?;
                 (storage, mode, true)
             }
         };
@@ -165,10 +170,18 @@ impl BackupNow<'_> {
                 let mut result =
                     json!({ "taskIds": [id], "reconciliation": verdicts_json(&reconciled) });
                 if wait {
-                    let task = crate::reconcile::wait_for_ocp_task(
-                        client, cluster_id, &id, &config, progress,
-                    )
-                    .await?;
+                    let task_id = id.parse::<i64>().map_err(|_| {
+                        CliError::Failed(format!(
+                            "ocp listDataBackupTasks: the task found, {id:?}, is not a task id"
+                        ))
+                    })?;
+                    let task = client
+                        .wait_until_data_backup_task_done(cluster_id, task_id)
+                        .config(config)
+                        .on_progress(|p| progress.update(p))
+                        .wait()
+                        .await
+                        .map_err(|e| CliError::sdk_after_send("ocp listDataBackupTasks", e))?;
                     result["task"] = to_json(&task);
                 }
                 return Ok(result);
@@ -182,7 +195,10 @@ impl BackupNow<'_> {
         }
         if wait {
             let tasks = client
-                .wait_for_backup(&started, &config, |p| progress.update(p))
+                .wait_until_backup_done(&started)
+                .config(config)
+                .on_progress(|p| progress.update(p))
+                .wait()
                 .await
                 .map_err(|e| CliError::sdk_after_send("ocp getTaskInstance", e))?;
             result["tasks"] = tasks
@@ -195,7 +211,7 @@ impl BackupNow<'_> {
 
     /// The storage and mode of the cluster's backup strategy (`--mode` wins over the
     /// strategy's).
-    async fn from_strategy(
+    async fn storage_from_strategy(
         &self,
         client: &Client,
     ) -> Result<(BackupStorageConfig, BackupMode), CliError> {

@@ -3,8 +3,6 @@
 
 mod generated;
 
-use backup_core::reconcile::{Attempt, Reconciliation};
-
 pub use generated::*;
 
 crate::ncp_client! {
@@ -16,45 +14,12 @@ crate::ncp_client! {
     vendor: "ncp-vcache"
 }
 
-impl Client {
-    /// Finds out whether a `createCloudCacheManualBackup` of instance
-    /// `cloud_cache_instance_no` attempted at `attempt` (for example
-    /// [`Attempt::from_error`] of its [`AmbiguousOutcome`](backup_core::Error::AmbiguousOutcome))
-    /// made a backup, by listing `getCloudCacheManualBackupDetailList`; never sends a create.
-    ///
-    /// - `Created { id }`: exactly one manual backup starts at or after the attempt minus
-    ///   the margin ([`RECONCILE_MARGIN`](crate::RECONCILE_MARGIN), NCP's 5-minute skew
-    ///   limit, unless the attempt sets one); `id` is its `fileName` (else its `startTime`).
-    /// - `NotCreated`: only after watching the list for `watch` (polling it) without such
-    ///   a backup appearing. Whether the service lists a manual backup while it runs or only
-    ///   once it has ended is not documented, so one listing cannot prove that none was
-    ///   made: with `watch` zero, an empty window is `Unknown`. Pick a `watch` at least as
-    ///   long as a backup of the instance takes; the evidence says how long was watched.
-    /// - `Unknown`: the listing failed, several backups are in the window, or an entry has
-    ///   no readable time.
-    pub async fn reconcile_manual_backup(
-        &self,
-        cloud_cache_instance_no: &str,
-        attempt: &Attempt,
-        watch: std::time::Duration,
-    ) -> Reconciliation {
-        crate::reconcile::reconcile_manual_backup(
-            self,
-            "createCloudCacheManualBackup",
-            "getCloudCacheManualBackupDetailList",
-            cloud_cache_instance_no,
-            attempt,
-            watch,
-        )
-        .await
-    }
-}
-
 crate::manual::manual_backups! {
     vendor: "ncp-vcache",
     instance_param: "cloudCacheInstanceNo",
     backup: CloudCacheBackupDetail,
+    operations: "createCloudCacheManualBackup", "getCloudCacheManualBackupDetailList",
     list: get_cloud_cache_manual_backup_detail_list => cloud_cache_backup_detail_list,
-    create: create_cloud_cache_manual_backup,
+    create: create_cloud_cache_manual_backup => CreateCloudCacheManualBackupFluentBuilder,
     instance_no: cloud_cache_instance_no,
 }
