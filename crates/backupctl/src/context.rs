@@ -6,9 +6,9 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use backup_core::WaitConfig;
 use backup_core::credentials::{HuaweiCredentials, NcpCredentials, OcpCredentials};
-use backup_core::protocol::ncp::{GatewayBuilder, RegionCode, Site};
+use backup_core::protocol::ncp::{FromGateway, GatewayBuilder, RegionCode, Site};
+use backup_core::{ClientBuilder, ClientFactory, WaitConfig};
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
@@ -107,16 +107,23 @@ impl Context {
             .or(self.global.endpoint.as_deref())
     }
 
-    fn ncp_builder<C: backup_core::protocol::ncp::FromGateway>(
+    /// The transport options every vendor's client takes from the global arguments
+    /// (`--allow-insecure-http`, `--ca-cert`), written once so that no vendor misses one.
+    fn with_transport<C: ClientFactory<S>, S>(
         &self,
-    ) -> Result<GatewayBuilder<C>, String> {
-        let mut builder =
-            GatewayBuilder::<C>::new().allow_insecure_http(self.global.allow_insecure_http);
+        builder: ClientBuilder<C, S>,
+    ) -> ClientBuilder<C, S> {
+        let builder = builder.allow_insecure_http(self.global.allow_insecure_http);
+        match &self.root_certificate_pem {
+            Some(pem) => builder.add_root_certificate_pem(pem.clone()),
+            None => builder,
+        }
+    }
+
+    fn ncp_builder<C: FromGateway>(&self) -> Result<GatewayBuilder<C>, String> {
+        let mut builder = self.with_transport(GatewayBuilder::<C>::new());
         if let Some(credentials) = &self.credentials.ncp {
             builder = builder.credentials(credentials.clone());
-        }
-        if let Some(pem) = &self.root_certificate_pem {
-            builder = builder.add_root_certificate_pem(pem.clone());
         }
         if let Some(site) = &self.global.ncp_site {
             let site = Site::from_name(site)
@@ -155,14 +162,10 @@ impl Context {
             let endpoint = self.ocp_endpoint().ok_or(
                 "no OCP server given: pass --ocp-endpoint URL (or set OCP_URL)".to_owned(),
             )?;
-            let mut builder = ocp_ob_backup::Client::builder()
-                .endpoint(endpoint)
-                .allow_insecure_http(self.global.allow_insecure_http);
+            let mut builder =
+                self.with_transport(ocp_ob_backup::Client::builder().endpoint(endpoint));
             if let Some(credentials) = &self.credentials.ocp {
                 builder = builder.credentials(credentials.clone());
-            }
-            if let Some(pem) = &self.root_certificate_pem {
-                builder = builder.add_root_certificate_pem(pem.clone());
             }
             builder.build().map_err(|e| e.to_string())
         })
