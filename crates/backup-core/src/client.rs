@@ -1019,13 +1019,22 @@ mod tests {
         request.body = br#"{"secretKey":"s3cr3t-value","name":"n"}"#.to_vec();
         request.secrets.add("s3cr3t-value");
         let prepared = c.prepare(request).unwrap();
-        assert_eq!(prepared.url, "https://example.com:8443/gateway/v2/a%20b?x=1");
+        assert_eq!(
+            prepared.url,
+            "https://example.com:8443/gateway/v2/a%20b?x=1"
+        );
         let shown = prepared.to_string();
         assert!(shown.starts_with("POST https://example.com:8443/gateway/v2/a%20b?x=1\n"));
         assert!(shown.contains("x-auth-token: [redacted]"), "{shown}");
         assert!(shown.contains("content-type: application/json"), "{shown}");
-        assert!(!shown.contains("s3cr3t-value") && !shown.contains("tok-en-value"), "{shown}");
-        assert!(shown.ends_with(r#"{"secretKey":"[redacted]","name":"n"}"#), "{shown}");
+        assert!(
+            !shown.contains("s3cr3t-value") && !shown.contains("tok-en-value"),
+            "{shown}"
+        );
+        assert!(
+            shown.ends_with(r#"{"secretKey":"[redacted]","name":"n"}"#),
+            "{shown}"
+        );
         assert_eq!(format!("{prepared:?}"), shown);
 
         let dotted = HttpRequest::new(Method::Get, "/v2/../x");
