@@ -60,6 +60,73 @@ pub struct SigningContext {
     pub host: String,
 }
 
+/// Defines an HMAC constructor keyed with a secret of any length: the key is brought to
+/// the digest's block size the way HMAC itself does (zero-padded, or hashed first when
+/// longer), so construction cannot fail and no error has to be discarded. One definition
+/// for the vendors' digests.
+macro_rules! block_keyed_hmac {
+    ($(#[$doc:meta])* $name:ident, $digest:ty) => {
+        $(#[$doc])*
+        pub(crate) fn $name(secret: &[u8]) -> hmac::Hmac<$digest> {
+            use hmac::digest::{Digest, Key, KeyInit};
+            let mut key = Key::<hmac::Hmac<$digest>>::default();
+            if secret.len() <= key.len() {
+                key.iter_mut().zip(secret).for_each(|(k, s)| *k = *s);
+            } else {
+                let digest = <$digest>::digest(secret);
+                key.iter_mut().zip(digest).for_each(|(k, d)| *k = d);
+            }
+            <hmac::Hmac<$digest> as KeyInit>::new(&key)
+        }
+    };
+}
+
+block_keyed_hmac! {
+    /// HMAC-SHA256 (NCP and Huawei signatures).
+    hmac_sha256, sha2::Sha256
+}
+
+block_keyed_hmac! {
+    /// HMAC-SHA1 (OCP access-key signatures).
+    hmac_sha1, sha1::Sha1
+}
+
+/// A signer over a shared provider of credentials: the struct, its constructors and a
+/// `Debug` that shows only the provider (which redacts), the same for every vendor.
+macro_rules! provider_signer {
+    ($(#[$doc:meta])* $name:ident, $credentials:ty) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name {
+            credentials: SharedProvider<$credentials>,
+        }
+
+        impl $name {
+            /// A signer with fixed credentials or any provider.
+            pub fn new(
+                credentials: impl ProvideCredentials<Credentials = $credentials> + 'static,
+            ) -> Self {
+                Self {
+                    credentials: Arc::new(credentials),
+                }
+            }
+
+            /// A signer over an already shared provider.
+            pub fn from_shared(credentials: SharedProvider<$credentials>) -> Self {
+                Self { credentials }
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("credentials", &self.credentials)
+                    .finish()
+            }
+        }
+    };
+}
+
 /// Adds authentication to a request. Called once per attempt, so every retry carries a
 /// fresh timestamp and signature.
 pub trait Sign: Send + Sync + fmt::Debug {
@@ -87,35 +154,10 @@ impl Sign for NoAuth {
     }
 }
 
-/// Signs with NCP API Gateway v2: `x-ncp-apigw-timestamp`, `x-ncp-iam-access-key` and
-/// `x-ncp-apigw-signature-v2` over `METHOD request-target`, the timestamp and the key.
-#[derive(Clone)]
-pub struct NcpSigner {
-    credentials: SharedProvider<NcpCredentials>,
-}
-
-impl NcpSigner {
-    /// A signer with fixed credentials or any provider.
-    pub fn new(
-        credentials: impl ProvideCredentials<Credentials = NcpCredentials> + 'static,
-    ) -> Self {
-        Self {
-            credentials: Arc::new(credentials),
-        }
-    }
-
-    /// A signer over an already shared provider.
-    pub fn from_shared(credentials: SharedProvider<NcpCredentials>) -> Self {
-        Self { credentials }
-    }
-}
-
-impl fmt::Debug for NcpSigner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NcpSigner")
-            .field("credentials", &self.credentials)
-            .finish()
-    }
+provider_signer! {
+    /// Signs with NCP API Gateway v2: `x-ncp-apigw-timestamp`, `x-ncp-iam-access-key` and
+    /// `x-ncp-apigw-signature-v2` over `METHOD request-target`, the timestamp and the key.
+    NcpSigner, NcpCredentials
 }
 
 impl Sign for NcpSigner {
@@ -146,36 +188,11 @@ impl Sign for NcpSigner {
     }
 }
 
-/// Signs with Huawei Cloud APIG `SDK-HMAC-SHA256`. Adds `X-Sdk-Date`, `X-Project-Id` (when
-/// the credentials name a project) and `X-Security-Token` (temporary credentials), then
-/// signs every header of the request plus `host`.
-#[derive(Clone)]
-pub struct HuaweiAkSkSigner {
-    credentials: SharedProvider<HuaweiCredentials>,
-}
-
-impl HuaweiAkSkSigner {
-    /// A signer with fixed credentials or any provider.
-    pub fn new(
-        credentials: impl ProvideCredentials<Credentials = HuaweiCredentials> + 'static,
-    ) -> Self {
-        Self {
-            credentials: Arc::new(credentials),
-        }
-    }
-
-    /// A signer over an already shared provider.
-    pub fn from_shared(credentials: SharedProvider<HuaweiCredentials>) -> Self {
-        Self { credentials }
-    }
-}
-
-impl fmt::Debug for HuaweiAkSkSigner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HuaweiAkSkSigner")
-            .field("credentials", &self.credentials)
-            .finish()
-    }
+provider_signer! {
+    /// Signs with Huawei Cloud APIG `SDK-HMAC-SHA256`. Adds `X-Sdk-Date`, `X-Project-Id` (when
+    /// the credentials name a project) and `X-Security-Token` (temporary credentials), then
+    /// signs every header of the request plus `host`.
+    HuaweiAkSkSigner, HuaweiCredentials
 }
 
 impl Sign for HuaweiAkSkSigner {
@@ -303,34 +320,9 @@ impl Sign for HuaweiTokenAuth {
     }
 }
 
-/// Authenticates OCP requests: HTTP Basic, or `OCP-ACCESS-KEY-HMACSHA1` with a `Date` header.
-#[derive(Clone)]
-pub struct OcpSigner {
-    credentials: SharedProvider<OcpCredentials>,
-}
-
-impl OcpSigner {
-    /// A signer with fixed credentials or any provider.
-    pub fn new(
-        credentials: impl ProvideCredentials<Credentials = OcpCredentials> + 'static,
-    ) -> Self {
-        Self {
-            credentials: Arc::new(credentials),
-        }
-    }
-
-    /// A signer over an already shared provider.
-    pub fn from_shared(credentials: SharedProvider<OcpCredentials>) -> Self {
-        Self { credentials }
-    }
-}
-
-impl fmt::Debug for OcpSigner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OcpSigner")
-            .field("credentials", &self.credentials)
-            .finish()
-    }
+provider_signer! {
+    /// Authenticates OCP requests: HTTP Basic, or `OCP-ACCESS-KEY-HMACSHA1` with a `Date` header.
+    OcpSigner, OcpCredentials
 }
 
 impl Sign for OcpSigner {
