@@ -263,6 +263,9 @@ struct Field {
     secret: bool,
     rules: Rules,
     loc: Loc,
+    /// A path parameter the client fills from its configuration when the caller leaves it
+    /// unset (`x-client-supplied`): optional in `validate`, checked when given.
+    client_supplied: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -569,6 +572,7 @@ impl<'a> Gen<'a> {
                     .unwrap_or(false),
             rules,
             loc,
+            client_supplied: false,
         })
     }
 
@@ -652,6 +656,20 @@ impl<'a> Gen<'a> {
             }
             if p.get("x-secret").and_then(Value::as_bool).unwrap_or(false) {
                 f.secret = true;
+            }
+            match p.get("x-client-supplied") {
+                None => {}
+                Some(Value::Bool(supplied)) if loc == Loc::Path => f.client_supplied = *supplied,
+                Some(Value::Bool(_)) => {
+                    return Err(ctx(format!(
+                        "parameter `{name}`: `x-client-supplied` is only for path parameters"
+                    )));
+                }
+                Some(_) => {
+                    return Err(ctx(format!(
+                        "parameter `{name}`: `x-client-supplied` must be `true` or `false`"
+                    )));
+                }
             }
             check_param_type(&f).map_err(ctx)?;
             fields.push(f);
@@ -1144,7 +1162,11 @@ fn emit_setters(out: &mut String, fields: &[Field], target: &str) {
         } else {
             f.doc.clone()
         };
-        if f.required {
+        if f.client_supplied {
+            doc.push_str(
+                "\n\nOptional: when unset, the client fills it in from its configuration.",
+            );
+        } else if f.required {
             doc.push_str("\n\nRequired.");
         }
         if f.secret {
@@ -1286,7 +1308,13 @@ fn emit_operation(out: &mut String, op: &Op, client: &str, indexed: bool) {
             d,
             "\n\nSent as {where_} `{}`{}.",
             f.wire,
-            if f.required { "; required" } else { "" }
+            if f.client_supplied {
+                "; when unset, the client fills it in from its configuration"
+            } else if f.required {
+                "; required"
+            } else {
+                ""
+            }
         );
         doc_lines(out, &d);
         let _ = writeln!(
@@ -1306,7 +1334,19 @@ fn emit_operation(out: &mut String, op: &Op, client: &str, indexed: bool) {
     out.push_str("pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {\n");
     for f in &op.fields {
         let name = lit(&f.wire);
-        if f.required {
+        if f.client_supplied {
+            // The client fills a missing one after validation; one the caller gives is
+            // checked like any required member (so not empty either).
+            let mut inner = String::new();
+            emit_checks(&mut inner, &f.ty, &f.rules, true, "value", name.as_str());
+            if !inner.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "if let ::std::option::Option::Some(value) = &self.{} {{\n{inner}}}",
+                    f.ident
+                );
+            }
+        } else if f.required {
             let mut inner = String::new();
             emit_checks(&mut inner, &f.ty, &f.rules, true, "value", name.as_str());
             if inner.is_empty() {
@@ -1579,7 +1619,7 @@ fn emit_struct(out: &mut String, s: &StructDef) {
     out.push_str("})\n}\n}\n\n");
 }
 
-/// The private function a required member deserializes with: [`de::required`] with the
+/// The private function a required member deserializes with: `backup_core::operation::de::required` with the
 /// member's wire name, which serde's `deserialize_with` cannot pass itself.
 fn required_deserializer(f: &Field) -> String {
     format!("deserialize_required_{}", bare(&f.ident))
@@ -1761,5 +1801,25 @@ mod tests {
         assert!(e.contains("x-chars"), "{e}");
         let e = gen_err(base(serde_json::json!({"/a": {"get": {"responses": {}}}})));
         assert!(e.contains("operationId"), "{e}");
+    }
+
+    #[test]
+    fn client_supplied_is_only_for_path_parameters() {
+        let doc = |param: serde_json::Value| {
+            serde_json::json!({
+                "openapi": "3.0.3",
+                "info": {"title": "t", "version": "1"},
+                "x-rust": {"client": "crate::Client", "output": "src/g.rs"},
+                "paths": {"/a": {"get": {"operationId": "a", "parameters": [param], "responses": {}}}}
+            })
+        };
+        let e = gen_err(doc(serde_json::json!(
+            {"name": "q", "in": "query", "x-client-supplied": true, "schema": {"type": "string"}}
+        )));
+        assert!(e.contains("only for path parameters"), "{e}");
+        let e = gen_err(doc(serde_json::json!(
+            {"name": "q", "in": "query", "x-client-supplied": "yes", "schema": {"type": "string"}}
+        )));
+        assert!(e.contains("`true` or `false`"), "{e}");
     }
 }

@@ -1,6 +1,7 @@
 //! Maintainer tasks for the backup SDK workspace. Run `cargo xtask help`.
 
 mod codegen;
+mod emulator_routes;
 mod fuzz;
 mod names;
 mod release;
@@ -40,7 +41,8 @@ fn main() -> ExitCode {
             [] => codegen::run(&root, false),
             ["--check"] => codegen::run(&root, true),
             _ => Err(format!("unexpected arguments: {rest:?}\n\n{USAGE}")),
-        },
+        }
+        .and_then(|()| emulator_routes::run(&root, rest == ["--check"])),
         Some("snapshots") if rest.is_empty() => snapshots::run(&root),
         Some("fuzz") => fuzz::run(&root, &rest),
         Some("release") => release::Options::parse(&rest).and_then(|o| release::run(&root, &o)),

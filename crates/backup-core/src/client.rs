@@ -645,7 +645,7 @@ pub(crate) fn retry_after(response: &HttpResponse, now: SystemTime) -> Option<Du
         if let Ok(seconds) = value.parse::<u64>() {
             return Some(Duration::from_secs(seconds));
         }
-        if let Ok(at) = httpdate::parse_http_date(value) {
+        if let Some(at) = crate::time::parse_http_date(value) {
             return Some(at.duration_since(now).unwrap_or_default());
         }
     }
@@ -1053,7 +1053,7 @@ mod tests {
             retry_after(&response("retry-after", "7"), now),
             Some(Duration::from_secs(7))
         );
-        let date = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        let date = crate::time::format_http_date(now + Duration::from_secs(30));
         assert_eq!(
             retry_after(&response("retry-after", &date), now),
             Some(Duration::from_secs(30))

@@ -139,6 +139,18 @@ impl RequestParts {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Sets path parameter `name` to `value` unless the caller already gave one.
+    ///
+    /// For parameters the description marks `x-client-supplied` (GES `project_id`):
+    /// generated code leaves them out of the parts when the caller did not set them, and
+    /// the client's [`Invoke`] implementation fills them from its configuration with this
+    /// before rendering the path. A value the caller set wins.
+    pub fn fill_path_param(&mut self, name: &'static str, value: &str) {
+        if self.path_param(name).is_none() {
+            self.path_params.push((name, value.to_owned()));
+        }
+    }
+
     /// The first value of parameter `name`.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params
@@ -428,6 +440,19 @@ mod tests {
     use super::de::Lenient;
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn fill_path_param_sets_a_missing_parameter_and_keeps_the_callers() {
+        let mut parts = RequestParts::new();
+        parts.path_params.push(("graph_id", "g".into()));
+        parts.fill_path_param("project_id", "from-client");
+        assert_eq!(parts.path_param("project_id"), Some("from-client"));
+        parts.fill_path_param("project_id", "second");
+        parts.fill_path_param("graph_id", "other");
+        assert_eq!(parts.path_param("project_id"), Some("from-client"));
+        assert_eq!(parts.path_param("graph_id"), Some("g"));
+        assert_eq!(parts.path_params.len(), 2);
+    }
 
     #[test]
     fn render_path_encodes_each_segment() {

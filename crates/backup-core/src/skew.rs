@@ -132,7 +132,7 @@ mod tests {
     }
 
     fn with_date(date: SystemTime, extra: &[(&str, &str)]) -> HttpResponse {
-        let mut headers = vec![("date".to_owned(), httpdate::fmt_http_date(date))];
+        let mut headers = vec![("date".to_owned(), crate::time::format_http_date(date))];
         headers.extend(
             extra
                 .iter()

@@ -121,6 +121,69 @@ impl Default for TimestampFormat {
     }
 }
 
+/// `time` as an HTTP-date (RFC 7231's IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`): what a
+/// `Date` header holds.
+///
+/// Times outside what the format can express are clamped: before the Unix epoch to the
+/// epoch, after 9999-12-31T23:59:59Z to that instant.
+pub fn format_http_date(time: SystemTime) -> String {
+    const LAST: Duration = Duration::from_secs(253_402_300_799);
+    let time = match time.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(since) if since <= LAST => time,
+        Ok(_) => SystemTime::UNIX_EPOCH + LAST,
+        Err(_) => SystemTime::UNIX_EPOCH,
+    };
+    httpdate::fmt_http_date(time)
+}
+
+/// Reads an HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms) and nothing
+/// else; surrounding whitespace is ignored. For a header that may hold other forms too, use
+/// [`parse`] with [`TimestampFormat::http_date`].
+pub fn parse_http_date(text: &str) -> Option<SystemTime> {
+    httpdate::parse_http_date(text.trim()).ok()
+}
+
+/// Reads ISO 8601's basic format in UTC, `YYYYMMDDThhmmssZ` (`20240101T000000Z`): Huawei's
+/// `X-Sdk-Date`, as [`crate::sign::huawei::format_sdk_date`] writes it. Nothing else is
+/// accepted; surrounding whitespace is ignored.
+pub fn parse_basic_utc(text: &str) -> Option<SystemTime> {
+    let (date, time) = text.trim().split_once('T')?;
+    let time = time.strip_suffix('Z')?;
+    if date.len() != 8 || time.len() != 6 {
+        return None;
+    }
+    let digits = format!("{date}{time}");
+    parse_all_digits(digits.as_bytes(), TimestampFormat::ISO_8601.compact(true))
+}
+
+/// `time` in ISO 8601's extended format, UTC, with `fraction_digits` digits of the second
+/// (0 to 9; more are written as 9) and `utc_suffix` after it: `"Z"`, `"+00:00"`, `"+0000"`,
+/// or `""` for a zoneless time, as a vendor spells it.
+///
+/// ```
+/// use backup_core::time::format_iso8601;
+/// use std::time::{Duration, SystemTime};
+///
+/// let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_591_583_940_123);
+/// assert_eq!(format_iso8601(t, 0, "Z"), "2020-06-08T02:39:00Z");
+/// assert_eq!(format_iso8601(t, 3, "+00:00"), "2020-06-08T02:39:00.123+00:00");
+/// assert_eq!(format_iso8601(t, 6, "Z"), "2020-06-08T02:39:00.123000Z");
+/// ```
+pub fn format_iso8601(time: SystemTime, fraction_digits: usize, utc_suffix: &str) -> String {
+    let (year, month, day, hour, minute, second) = crate::clock::utc_fields(time);
+    let mut out = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}");
+    if fraction_digits > 0 {
+        let nanos = time
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |since| since.subsec_nanos());
+        let all = format!("{nanos:09}");
+        out.push('.');
+        out.extend(all.chars().take(fraction_digits.min(9)));
+    }
+    out.push_str(utc_suffix);
+    out
+}
+
 /// Reads `text` as a point in time in one of the forms `format` accepts; `None` when it is
 /// none of them or names a date or time that does not exist. See the [module](self) docs.
 pub fn parse(text: &str, format: TimestampFormat) -> Option<SystemTime> {
@@ -128,7 +191,7 @@ pub fn parse(text: &str, format: TimestampFormat) -> Option<SystemTime> {
     let bytes = text.as_bytes();
     if bytes.first().is_some_and(u8::is_ascii_alphabetic) {
         return if format.http_date {
-            httpdate::parse_http_date(text).ok()
+            parse_http_date(text)
         } else {
             None
         };
@@ -528,6 +591,64 @@ mod tests {
         assert_eq!(parse(text, TimestampFormat::ISO_8601), None);
         assert_eq!(parse("2024-07-01T15:00:00Z", http), kst_2024_07_02());
         assert_eq!(parse("Mon, 01 Jul 2024 15:00:0é GMT", http), None);
+    }
+
+    /// RFC 7231 section 7.1.1.1's example, both ways; what a server's `Date` and an OCP
+    /// signature's `Date` are written in.
+    #[test]
+    fn basic_format_reads_what_the_huawei_signer_writes_and_nothing_else() {
+        for (text, seconds) in [
+            ("20200608T023900Z", 1_591_583_940),
+            ("20060102T150405Z", 1_136_214_245),
+            ("19700101T000000Z", 0),
+            (" 20240229T235959Z ", 1_709_251_199),
+        ] {
+            let at = SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
+            assert_eq!(parse_basic_utc(text), Some(at), "{text}");
+            assert_eq!(
+                crate::sign::huawei::format_sdk_date(at),
+                text.trim(),
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "20200608T023900",
+            "20200608 023900Z",
+            "2020-06-08T02:39:00Z",
+            "20230229T000000Z",
+            "20200608T246000Z",
+            "2020060éT023900Z",
+            "20200608T0239000Z",
+        ] {
+            assert_eq!(parse_basic_utc(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn http_date_round_trips_the_rfc_7231_example() {
+        let example = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(format_http_date(example), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(example)
+        );
+        assert_eq!(
+            parse_http_date(" Sun, 06 Nov 1994 08:49:37 GMT "),
+            Some(example)
+        );
+        // Only HTTP-dates: an ISO 8601 time is not one.
+        assert_eq!(parse_http_date("1994-11-06T08:49:37Z"), None);
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:3é GMT"), None);
+        // Outside what the format can write: clamped, not a panic.
+        assert_eq!(
+            format_http_date(SystemTime::UNIX_EPOCH - Duration::from_secs(10)),
+            "Thu, 01 Jan 1970 00:00:00 GMT"
+        );
+        assert_eq!(
+            format_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(300_000_000_000)),
+            "Fri, 31 Dec 9999 23:59:59 GMT"
+        );
     }
 
     /// Server text with a multi-byte character anywhere, cut off anywhere: `None`, no panic.

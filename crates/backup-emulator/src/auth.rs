@@ -36,6 +36,15 @@ impl<'a> Received<'a> {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The first value of a query parameter, as received (not decoded).
+    pub(crate) fn raw_query_param(&self, name: &str) -> Option<&'a str> {
+        self.query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    }
+
     fn request_target(&self) -> String {
         if self.query.is_empty() {
             self.path.to_owned()
@@ -146,42 +155,6 @@ fn python_sdk_target(request: &Received<'_>) -> Option<String> {
     Some(target)
 }
 
-/// Parses `YYYYMMDDTHHMMSSZ`.
-pub(crate) fn parse_sdk_date(value: &str) -> Option<SystemTime> {
-    let b = value.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| -> Option<u64> {
-        let s = value.get(range)?;
-        if !s.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        s.parse().ok()
-    };
-    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
-        return None;
-    }
-    if second > 60 || year < 1970 {
-        return None;
-    }
-    // Days from civil (Howard Hinnant), for years >= 1970.
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = (era * 146_097 + doe).checked_sub(719_468)?;
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
-}
-
 /// Huawei APIG `SDK-HMAC-SHA256`: recomputes the canonical request from the received method,
 /// raw path, raw query, the headers `SignedHeaders` lists (with their received values) and
 /// the body; `X-Sdk-Date` within 15 minutes. Returns the access key.
@@ -197,7 +170,7 @@ pub(crate) fn verify_huawei_aksk<'a>(
     let Some(date) = request.header(huawei::DATE_HEADER) else {
         return fail("verify aksk signature fail, x-sdk-date not found");
     };
-    let Some(at) = parse_sdk_date(date.trim()) else {
+    let Some(at) = backup_core::time::parse_basic_utc(date.trim()) else {
         return fail("verify aksk signature fail, invalid x-sdk-date");
     };
     let mut signed: Vec<(String, String)> = Vec::new();
@@ -285,7 +258,7 @@ pub(crate) fn verify_ocp(
     let Some(date) = request.header("date") else {
         return fail("Date header is required for access key authentication");
     };
-    let Ok(at) = httpdate::parse_http_date(date.trim()) else {
+    let Some(at) = backup_core::time::parse_http_date(date) else {
         return fail("Date header is not an RFC 1123 date");
     };
     if !within(at, now, OCP_WINDOW) {
@@ -352,6 +325,31 @@ mod tests {
         ),
     ];
 
+    /// The three NCP headers for the vectors' key and timestamp.
+    fn ncp_headers(signature: &str) -> Vec<(String, String)> {
+        h(&[
+            ("x-ncp-apigw-timestamp", &NCP_TS.to_string()),
+            ("x-ncp-iam-access-key", NCP_AK),
+            ("x-ncp-apigw-signature-v2", signature),
+        ])
+    }
+
+    fn ncp_verify(
+        (method, path, query): (&str, &str, &str),
+        headers: &[(String, String)],
+        keys: &[KeyPair],
+        now: SystemTime,
+    ) -> Result<(), AuthFailure> {
+        let request = Received {
+            method,
+            path,
+            query,
+            headers,
+            body: b"",
+        };
+        verify_ncp(&request, keys, now)
+    }
+
     fn ncp_check(
         method: &str,
         path: &str,
@@ -359,20 +357,8 @@ mod tests {
         signature: &str,
         now: SystemTime,
     ) -> Result<(), AuthFailure> {
-        let ts = NCP_TS.to_string();
-        let headers = h(&[
-            ("x-ncp-apigw-timestamp", &ts),
-            ("x-ncp-iam-access-key", NCP_AK),
-            ("x-ncp-apigw-signature-v2", signature),
-        ]);
-        let request = Received {
-            method,
-            path,
-            query,
-            headers: &headers,
-            body: b"",
-        };
-        verify_ncp(&request, &[KeyPair::new(NCP_AK, NCP_SK)], now)
+        let keys = [KeyPair::new(NCP_AK, NCP_SK)];
+        ncp_verify((method, path, query), &ncp_headers(signature), &keys, now)
     }
 
     #[test]
@@ -424,31 +410,13 @@ mod tests {
     #[test]
     fn ncp_rejects_unknown_key_and_missing_headers() {
         let (method, path, query, signature) = NCP_VECTORS[0];
-        let ts = NCP_TS.to_string();
-        let headers = h(&[
-            ("x-ncp-apigw-timestamp", &ts),
-            ("x-ncp-iam-access-key", NCP_AK),
-            ("x-ncp-apigw-signature-v2", signature),
-        ]);
-        let request = Received {
-            method,
-            path,
-            query,
-            headers: &headers,
-            body: b"",
-        };
-        let err = verify_ncp(
-            &request,
-            &[KeyPair::new("OTHER", NCP_SK)],
-            at_millis(NCP_TS),
-        )
-        .unwrap_err();
+        let headers = ncp_headers(signature);
+        let now = at_millis(NCP_TS);
+        let other_keys = [KeyPair::new("OTHER", NCP_SK)];
+        let err = ncp_verify((method, path, query), &headers, &other_keys, now).unwrap_err();
         assert_eq!(err.0, "unknown access key");
-        let missing = Received {
-            headers: &headers[..2],
-            ..request
-        };
-        assert!(verify_ncp(&missing, &[KeyPair::new(NCP_AK, NCP_SK)], at_millis(NCP_TS)).is_err());
+        let keys = [KeyPair::new(NCP_AK, NCP_SK)];
+        assert!(ncp_verify((method, path, query), &headers[..2], &keys, now).is_err());
     }
 
     // --- Huawei: the official SDK vectors (AK `AccessKey`, SK `SecretKey`) -----------------
@@ -457,6 +425,7 @@ mod tests {
         vec![KeyPair::new("AccessKey", "SecretKey")]
     }
 
+    #[derive(Clone)]
     struct HuaweiCase {
         method: &'static str,
         path: &'static str,
@@ -468,8 +437,8 @@ mod tests {
     }
 
     fn huawei_cases() -> Vec<HuaweiCase> {
-        let py_now = parse_sdk_date("20200608T023900Z").unwrap();
-        let go_now = parse_sdk_date("20060102T150405Z").unwrap();
+        let py_now = backup_core::time::parse_basic_utc("20200608T023900Z").unwrap();
+        let go_now = backup_core::time::parse_basic_utc("20060102T150405Z").unwrap();
         let py_headers = h(&[
             ("host", "service.endpoint.myhuaweicloud.com"),
             ("x-sdk-date", "20200608T023900Z"),
@@ -567,8 +536,7 @@ mod tests {
             let changed = [
                 HuaweiCase {
                     body,
-                    headers: case.headers.clone(),
-                    ..case
+                    ..case.clone()
                 },
                 HuaweiCase {
                     path: if case.path == "/path" {
@@ -576,8 +544,7 @@ mod tests {
                     } else {
                         "/resourceS"
                     },
-                    headers: case.headers.clone(),
-                    ..case
+                    ..case.clone()
                 },
                 HuaweiCase {
                     query: if case.query == "size=1" {
@@ -585,13 +552,11 @@ mod tests {
                     } else {
                         "limit=2"
                     },
-                    headers: case.headers.clone(),
-                    ..case
+                    ..case.clone()
                 },
                 HuaweiCase {
                     method: "PUT",
-                    headers: case.headers.clone(),
-                    ..case
+                    ..case.clone()
                 },
             ];
             for bad in changed {
@@ -621,8 +586,7 @@ mod tests {
         let window = Duration::from_secs(15 * 60);
         let later = HuaweiCase {
             now: case.now + window,
-            headers: case.headers.clone(),
-            ..case
+            ..case.clone()
         };
         assert!(huawei_check(&later).is_ok());
         let case = huawei_cases().remove(0);
@@ -670,11 +634,11 @@ mod tests {
     #[test]
     fn sdk_dates_parse() {
         assert_eq!(
-            parse_sdk_date("20200608T023900Z"),
+            backup_core::time::parse_basic_utc("20200608T023900Z"),
             Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_591_583_940))
         );
         assert_eq!(
-            parse_sdk_date("19700101T000000Z"),
+            backup_core::time::parse_basic_utc("19700101T000000Z"),
             Some(SystemTime::UNIX_EPOCH)
         );
         for bad in [
@@ -685,7 +649,7 @@ mod tests {
             "2020060xT023900Z",
             "+0200608T023900Z",
         ] {
-            assert_eq!(parse_sdk_date(bad), None, "{bad}");
+            assert_eq!(backup_core::time::parse_basic_utc(bad), None, "{bad}");
         }
     }
 
@@ -742,7 +706,7 @@ mod tests {
 
     fn ocp_now(headers: &[(String, String)]) -> SystemTime {
         let date = headers.iter().find(|(n, _)| n == "date").unwrap();
-        httpdate::parse_http_date(&date.1).unwrap()
+        backup_core::time::parse_http_date(&date.1).unwrap()
     }
 
     #[test]

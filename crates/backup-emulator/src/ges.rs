@@ -9,10 +9,22 @@ use serde_json::{Value, json};
 use crate::auth::{Received, verify_huawei_aksk};
 use crate::config::GesGraph;
 use crate::ops;
-use crate::server::Reply;
+use crate::reply::Reply;
+use crate::routes::ROUTES;
 use crate::state::{Backup, BackupKind, IssuedToken, Phase, Shared, Throttled, compact};
+use crate::vendor::{Api, FaultError, Route, VendorApi, resolve};
 
 const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// IAM is not among the API descriptions (the SDK's token call is written by hand too):
+/// its one operation is declared here.
+static IAM_ROUTES: [Route; 1] = [Route {
+    api: Api::Iam,
+    method: "POST",
+    path: "/v3/auth/tokens",
+    operation_id: "createToken",
+    name: ops::IAM_CREATE_TOKEN,
+}];
 
 /// Path segments, percent-decoded (`None` if one does not decode).
 fn segments(path: &str) -> Option<Vec<String>> {
@@ -22,28 +34,85 @@ fn segments(path: &str) -> Option<Vec<String>> {
         .collect()
 }
 
-/// The GES operation a method and path name.
-pub(crate) fn operation(method: &str, path: &str) -> Option<&'static str> {
-    let s = segments(path)?;
-    let s: Vec<&str> = s.iter().map(String::as_str).collect();
-    let (op, wanted) = match s.as_slice() {
-        ["v2", _, "graphs", "backups"] => (ops::GES_LIST_BACKUPS, "GET"),
-        ["v2", _, "graphs", _, "backups"] if method == "POST" => (ops::GES_CREATE_BACKUP, "POST"),
-        ["v2", _, "graphs", _, "backups"] => (ops::GES_LIST_GRAPH_BACKUPS, "GET"),
-        ["v2", _, "graphs", _, "backups", _] => (ops::GES_DELETE_BACKUP, "DELETE"),
-        ["v2", _, "graphs", _, "jobs", _, "status"] => (ops::GES_SHOW_JOB, "GET"),
-        _ => return None,
-    };
-    (method == wanted).then_some(op)
+/// Huawei Cloud GES behind APIG.
+pub(crate) struct GesApi;
+
+impl VendorApi for GesApi {
+    fn claims(&self, path: &str) -> bool {
+        path.starts_with("/v2/")
+    }
+
+    fn routes(&self) -> Vec<&'static Route> {
+        ROUTES.iter().filter(|r| r.api == Api::Ges).collect()
+    }
+
+    /// APIG matches the path with its segments decoded.
+    fn operation(&self, method: &str, path: &str) -> Option<&'static Route> {
+        let s = segments(path)?;
+        let s: Vec<&str> = s.iter().map(String::as_str).collect();
+        resolve(self.routes(), Some(method), &s)
+    }
+
+    /// `X-Auth-Token` (issued by [`IamApi`], unexpired, scoped to the path's project) or
+    /// `SDK-HMAC-SHA256`.
+    fn authenticate(&self, shared: &Shared, received: &Received<'_>) -> Result<(), Reply> {
+        authenticate(shared, received)
+    }
+
+    fn throttled(&self, shared: &Shared, throttled: Throttled) -> Reply {
+        apig_throttled(shared, throttled)
+    }
+
+    fn handle(&self, shared: &Shared, route: &'static Route, received: &Received<'_>) -> Reply {
+        handle(shared, route.name, received)
+    }
+
+    fn not_found(&self, shared: &Shared, _received: &Received<'_>) -> Reply {
+        api_not_found(shared)
+    }
+
+    fn error(&self, shared: &Shared, _received: &Received<'_>, fault: FaultError<'_>) -> Reply {
+        error_reply(shared, fault.status, fault.code, fault.message)
+    }
 }
 
-/// The IAM operation a method and path name.
-pub(crate) fn iam_operation(method: &str, path: &str) -> Option<&'static str> {
-    (method == "POST" && path == "/v3/auth/tokens").then_some(ops::IAM_CREATE_TOKEN)
+/// Huawei Cloud IAM's token endpoint, behind the same APIG as GES (its throttling and
+/// not-found answers are APIG's).
+pub(crate) struct IamApi;
+
+impl VendorApi for IamApi {
+    fn claims(&self, path: &str) -> bool {
+        path.starts_with("/v3/")
+    }
+
+    fn routes(&self) -> Vec<&'static Route> {
+        IAM_ROUTES.iter().collect()
+    }
+
+    /// Getting a token is what authenticates.
+    fn authenticate(&self, _shared: &Shared, _received: &Received<'_>) -> Result<(), Reply> {
+        Ok(())
+    }
+
+    fn throttled(&self, shared: &Shared, throttled: Throttled) -> Reply {
+        GesApi.throttled(shared, throttled)
+    }
+
+    fn handle(&self, shared: &Shared, _route: &'static Route, received: &Received<'_>) -> Reply {
+        handle_iam(shared, received)
+    }
+
+    fn not_found(&self, shared: &Shared, received: &Received<'_>) -> Reply {
+        GesApi.not_found(shared, received)
+    }
+
+    fn error(&self, shared: &Shared, received: &Received<'_>, fault: FaultError<'_>) -> Reply {
+        GesApi.error(shared, received, fault)
+    }
 }
 
 /// The APIG/GES error body.
-pub(crate) fn error_reply(shared: &Shared, status: u16, code: &str, message: &str) -> Reply {
+fn error_reply(shared: &Shared, status: u16, code: &str, message: &str) -> Reply {
     let request_id = shared.lock().hex_id(32);
     Reply::json(
         status,
@@ -52,12 +121,21 @@ pub(crate) fn error_reply(shared: &Shared, status: u16, code: &str, message: &st
     .with_header("x-request-id", request_id)
 }
 
+fn api_not_found(shared: &Shared) -> Reply {
+    error_reply(
+        shared,
+        404,
+        "APIGW.0101",
+        "The API does not exist or has not been published in the environment.",
+    )
+}
+
 fn ok(shared: &Shared, status: u16, body: &Value) -> Reply {
     let request_id = shared.lock().hex_id(32);
     Reply::json(status, body).with_header("x-request-id", request_id)
 }
 
-pub(crate) fn throttled(shared: &Shared, throttled: Throttled) -> Reply {
+fn apig_throttled(shared: &Shared, throttled: Throttled) -> Reply {
     error_reply(
         shared,
         429,
@@ -79,9 +157,7 @@ fn unauthorized(shared: &Shared, detail: &str) -> Reply {
     )
 }
 
-/// `X-Auth-Token` (issued by [`handle_iam`], unexpired, scoped to the path's project) or
-/// `SDK-HMAC-SHA256`.
-pub(crate) fn authenticate(shared: &Shared, received: &Received<'_>) -> Result<(), Reply> {
+fn authenticate(shared: &Shared, received: &Received<'_>) -> Result<(), Reply> {
     let now = shared.now();
     if let Some(token) = received.header("x-auth-token") {
         let project = segments(received.path)
@@ -121,7 +197,7 @@ pub(crate) fn authenticate(shared: &Shared, received: &Received<'_>) -> Result<(
     .map_err(|failure| unauthorized(shared, &failure.0))
 }
 
-pub(crate) fn handle(shared: &Shared, operation: &'static str, received: &Received<'_>) -> Reply {
+fn handle(shared: &Shared, operation: &'static str, received: &Received<'_>) -> Reply {
     let Some(s) = segments(received.path) else {
         return error_reply(shared, 400, "GES.0001", "Parameter error!");
     };
@@ -134,12 +210,7 @@ pub(crate) fn handle(shared: &Shared, operation: &'static str, received: &Receiv
             .and_then(|g| list_backups(shared, received, project, Some(&g.graph_id))),
         ops::GES_LIST_BACKUPS => list_backups(shared, received, project, None),
         ops::GES_DELETE_BACKUP => delete_backup(shared, project, graph, s.get(5).map_or("", |v| v)),
-        _ => Err(error_reply(
-            shared,
-            404,
-            "APIGW.0101",
-            "The API does not exist or has not been published in the environment.",
-        )),
+        _ => Err(api_not_found(shared)),
     };
     match result {
         Ok(reply) | Err(reply) => reply,
@@ -244,7 +315,7 @@ fn create_backup(
 }
 
 fn ges_time(t: std::time::SystemTime) -> String {
-    crate::state::iso(t, false, "")
+    backup_core::time::format_iso8601(t, 0, "")
 }
 
 fn show_job(shared: &Shared, project: &str, graph_id: &str, job: &str) -> Result<Reply, Reply> {
@@ -298,16 +369,12 @@ fn show_job(shared: &Shared, project: &str, graph_id: &str, job: &str) -> Result
 
 fn query_int(
     shared: &Shared,
-    query: &str,
+    received: &Received<'_>,
     name: &str,
     default: u64,
     min: u64,
 ) -> Result<u64, Reply> {
-    let raw = query
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v);
+    let raw = received.raw_query_param(name);
     match raw {
         None => Ok(default),
         Some(v) => match v.parse::<u64>() {
@@ -328,8 +395,8 @@ fn list_backups(
     project: &str,
     graph_filter: Option<&str>,
 ) -> Result<Reply, Reply> {
-    let offset = query_int(shared, received.query, "offset", 0, 0)?;
-    let limit = query_int(shared, received.query, "limit", 10, 1)?;
+    let offset = query_int(shared, received, "offset", 0, 0)?;
+    let limit = query_int(shared, received, "limit", 10, 1)?;
     let now = shared.now();
     let mut backups: Vec<Backup> = shared
         .lock()
@@ -439,7 +506,7 @@ fn delete_backup(
 
 /// `POST /v3/auth/tokens`, password method, project scope: `201` with the token in
 /// `X-Subject-Token`.
-pub(crate) fn handle_iam(shared: &Shared, received: &Received<'_>) -> Reply {
+fn handle_iam(shared: &Shared, received: &Received<'_>) -> Reply {
     let denied = |message: &str| {
         Reply::json(
             401,
@@ -498,8 +565,8 @@ pub(crate) fn handle_iam(shared: &Shared, received: &Received<'_>) -> Reply {
     drop(inner);
     let body = json!({
         "token": {
-            "expires_at": crate::state::iso(expires, true, "000Z"),
-            "issued_at": crate::state::iso(now, true, "000Z"),
+            "expires_at": backup_core::time::format_iso8601(expires, 6, "Z"),
+            "issued_at": backup_core::time::format_iso8601(now, 6, "Z"),
             "methods": ["password"],
             "project": {
                 "id": account.project_id,
@@ -510,35 +577,4 @@ pub(crate) fn handle_iam(shared: &Shared, received: &Received<'_>) -> Reply {
         }
     });
     ok(shared, 201, &body).with_header("x-subject-token", token)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn operations_resolve_by_method_and_path() {
-        assert_eq!(
-            operation("POST", "/v2/p/graphs/g/backups"),
-            Some(ops::GES_CREATE_BACKUP)
-        );
-        assert_eq!(
-            operation("GET", "/v2/p/graphs/g/backups"),
-            Some(ops::GES_LIST_GRAPH_BACKUPS)
-        );
-        assert_eq!(
-            operation("GET", "/v2/p/graphs/backups"),
-            Some(ops::GES_LIST_BACKUPS)
-        );
-        assert_eq!(
-            operation("DELETE", "/v2/p/graphs/g/backups/b"),
-            Some(ops::GES_DELETE_BACKUP)
-        );
-        assert_eq!(
-            operation("GET", "/v2/p/graphs/g/jobs/j/status"),
-            Some(ops::GES_SHOW_JOB)
-        );
-        assert_eq!(operation("PUT", "/v2/p/graphs/g/backups"), None);
-        assert_eq!(operation("GET", "/v2/p/graphs/g%ZZ/backups"), None);
-    }
 }

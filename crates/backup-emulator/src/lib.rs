@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,8 +16,11 @@ mod ges;
 mod ncp;
 mod ocp;
 pub mod ops;
+mod reply;
+mod routes;
 mod server;
 mod state;
+mod vendor;
 
 pub use config::{
     BackupStrategy, CacheInstance, ClusterOperation, Credentials, Fault, FaultRule, Fixture,
@@ -247,13 +251,7 @@ impl EmulatorHandle {
 
     /// Requests received for `operation` (an [`ops`] name), authenticated or not.
     pub fn requests(&self, operation: &str) -> u64 {
-        self.shared
-            .lock()
-            .counters
-            .requests
-            .get(operation)
-            .copied()
-            .unwrap_or(0)
+        self.count(|c| &c.requests, operation)
     }
 
     /// Requests received in total.
@@ -263,22 +261,17 @@ impl EmulatorHandle {
 
     /// Backups created for `resource` (see the `*_resource` functions in [`ops`]).
     pub fn backups_created(&self, resource: &str) -> u64 {
-        self.shared
-            .lock()
-            .counters
-            .backups_created
-            .get(resource)
-            .copied()
-            .unwrap_or(0)
+        self.count(|c| &c.backups_created, resource)
     }
 
     /// Exports accepted for `resource`.
     pub fn exports(&self, resource: &str) -> u64 {
-        self.shared
-            .lock()
-            .counters
-            .exports
-            .get(resource)
+        self.count(|c| &c.exports, resource)
+    }
+
+    fn count(&self, counter: impl FnOnce(&Counters) -> &BTreeMap<String, u64>, key: &str) -> u64 {
+        counter(&self.shared.lock().counters)
+            .get(key)
             .copied()
             .unwrap_or(0)
     }

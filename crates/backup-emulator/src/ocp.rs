@@ -6,107 +6,112 @@ use serde_json::{Value, json};
 use crate::auth::{Received, verify_ocp};
 use crate::config::{OcpCluster, OcpTenant};
 use crate::ops;
-use crate::server::Reply;
-use crate::state::{Backup, BackupKind, Phase, Shared, Throttled};
-
-/// The subtasks of a backup task, in order.
-pub(crate) const SUBTASKS: [&str; 3] = [
-    "Check if ready to data backup",
-    "Start data backup",
-    "Wait for data backup to finish",
-];
+use crate::reply::Reply;
+use crate::routes::ROUTES;
+use crate::state::{Backup, BackupKind, Phase, SUBTASKS, Shared, Throttled};
+use crate::vendor::{Api, FaultError, Route, VendorApi, raw_segments};
 
 const SERVER: &str = "backup-emulator";
 
-fn segments(path: &str) -> Vec<&str> {
-    path.trim_start_matches('/').split('/').collect()
-}
+/// Served although the API description does not list them (yet): declared here, by hand.
+static UNDESCRIBED_ROUTES: [Route; 2] = [
+    Route {
+        api: Api::Ocp,
+        method: "GET",
+        path: "/api/v2/ob/clusters/{id}/tenants/{tenantId}/backup/config/backupStrategy",
+        operation_id: "getTenantBackupStrategy",
+        name: ops::OCP_GET_TENANT_BACKUP_STRATEGY,
+    },
+    Route {
+        api: Api::Ocp,
+        method: "GET",
+        path: "/api/v2/ob/clusters/{id}/tenants/{tenantId}/backup/task/dataBackupTasks",
+        operation_id: "listTenantDataBackupTasks",
+        name: ops::OCP_LIST_TENANT_DATA_BACKUP_TASKS,
+    },
+];
 
-/// The operation a method and path name.
-pub(crate) fn operation(method: &str, path: &str) -> Option<&'static str> {
-    let s = segments(path);
-    let op = match s.as_slice() {
-        ["api", "v2", "ob", "clusters", _, "backup", "backupNow"] => (ops::OCP_BACKUP_NOW, "POST"),
-        [
-            "api",
-            "v2",
-            "ob",
-            "clusters",
-            _,
-            "tenants",
-            _,
-            "backup",
-            "backupNow",
-        ] => (ops::OCP_TENANT_BACKUP_NOW, "POST"),
-        [
-            "api",
-            "v2",
-            "ob",
-            "clusters",
-            _,
-            "backup",
-            "config",
-            "backupStrategy",
-        ] => (ops::OCP_GET_BACKUP_STRATEGY, "GET"),
-        [
-            "api",
-            "v2",
-            "ob",
-            "clusters",
-            _,
-            "tenants",
-            _,
-            "backup",
-            "config",
-            "backupStrategy",
-        ] => (ops::OCP_GET_TENANT_BACKUP_STRATEGY, "GET"),
-        ["api", "v2", "tasks", "instances", _] => (ops::OCP_GET_TASK_INSTANCE, "GET"),
-        ["api", "v2", "tasks", "instances", _, "subtasks", _, "log"] => {
-            (ops::OCP_GET_SUBTASK_LOG, "GET")
-        }
-        [
-            "api",
-            "v2",
-            "ob",
-            "clusters",
-            _,
-            "backup",
-            "task",
-            "dataBackupTasks",
-        ] => (ops::OCP_LIST_DATA_BACKUP_TASKS, "GET"),
-        [
-            "api",
-            "v2",
-            "ob",
-            "clusters",
-            _,
-            "tenants",
-            _,
-            "backup",
-            "task",
-            "dataBackupTasks",
-        ] => (ops::OCP_LIST_TENANT_DATA_BACKUP_TASKS, "GET"),
-        _ => return None,
-    };
-    (op.1 == method).then_some(op.0)
-}
+/// OceanBase Cloud Platform.
+pub(crate) struct OcpApi;
 
-pub(crate) fn authenticate(shared: &Shared, received: &Received<'_>) -> Result<(), Reply> {
-    let credentials = &shared.fixture.credentials;
-    verify_ocp(
-        received,
-        &credentials.ocp_users,
-        &credentials.ocp_keys,
-        shared.now(),
-    )
-    .map_err(|failure| {
-        let code = if received.header("authorization").is_none() {
-            30000
-        } else {
-            30004
+impl VendorApi for OcpApi {
+    fn claims(&self, path: &str) -> bool {
+        path.starts_with("/api/")
+    }
+
+    fn routes(&self) -> Vec<&'static Route> {
+        ROUTES
+            .iter()
+            .chain(&UNDESCRIBED_ROUTES)
+            .filter(|r| r.api == Api::Ocp)
+            .collect()
+    }
+
+    fn authenticate(&self, shared: &Shared, received: &Received<'_>) -> Result<(), Reply> {
+        let credentials = &shared.fixture.credentials;
+        verify_ocp(
+            received,
+            &credentials.ocp_users,
+            &credentials.ocp_keys,
+            shared.now(),
+        )
+        .map_err(|failure| {
+            let code = if received.header("authorization").is_none() {
+                30000
+            } else {
+                30004
+            };
+            error_reply(shared, 401, json!(code), &failure.0)
+        })
+    }
+
+    fn throttled(&self, shared: &Shared, throttled: Throttled) -> Reply {
+        error_reply(
+            shared,
+            429,
+            json!(0),
+            "Excessive number of requests. You have exceeded the request limit for the current throttling window.",
+        )
+        .with_header("ratelimit-limit", throttled.limit.to_string())
+        .with_header("ratelimit-remaining", "0")
+        .with_header("ratelimit-reset", throttled.retry_after_seconds.to_string())
+    }
+
+    fn handle(&self, shared: &Shared, route: &'static Route, received: &Received<'_>) -> Reply {
+        let result = match route.name {
+            ops::OCP_BACKUP_NOW => backup_now(shared, received, false),
+            ops::OCP_TENANT_BACKUP_NOW => backup_now(shared, received, true),
+            ops::OCP_GET_BACKUP_STRATEGY => strategy(shared, received, false),
+            ops::OCP_GET_TENANT_BACKUP_STRATEGY => strategy(shared, received, true),
+            ops::OCP_GET_TASK_INSTANCE => task_instance(shared, received),
+            ops::OCP_GET_SUBTASK_LOG => subtask_log(shared, received),
+            ops::OCP_LIST_DATA_BACKUP_TASKS => data_backup_tasks(shared, received, false),
+            ops::OCP_LIST_TENANT_DATA_BACKUP_TASKS => data_backup_tasks(shared, received, true),
+            _ => Err(error_reply(shared, 404, json!(10002), "No handler found")),
         };
-        error_reply(shared, 401, json!(code), &failure.0)
-    })
+        match result {
+            Ok(reply) | Err(reply) => reply,
+        }
+    }
+
+    fn not_found(&self, shared: &Shared, received: &Received<'_>) -> Reply {
+        error_reply(
+            shared,
+            404,
+            json!(10002),
+            &format!("No handler found for {} {}", received.method, received.path),
+        )
+    }
+
+    /// A numeric code is sent as a number, as OCP's own codes are.
+    fn error(&self, shared: &Shared, _received: &Received<'_>, fault: FaultError<'_>) -> Reply {
+        let code = fault
+            .code
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(fault.code));
+        error_reply(shared, fault.status, code, fault.message)
+    }
 }
 
 fn envelope(shared: &Shared, status: u16) -> serde_json::Map<String, Value> {
@@ -115,7 +120,7 @@ fn envelope(shared: &Shared, status: u16) -> serde_json::Map<String, Value> {
     map.insert("successful".into(), (status < 400).into());
     map.insert(
         "timestamp".into(),
-        crate::state::iso(shared.now(), true, "+00:00").into(),
+        backup_core::time::format_iso8601(shared.now(), 3, "+00:00").into(),
     );
     map.insert("duration".into(), 1.into());
     map.insert("status".into(), status.into());
@@ -131,7 +136,7 @@ fn ok(shared: &Shared, data: Value) -> Reply {
 }
 
 /// The error envelope.
-pub(crate) fn error_reply(shared: &Shared, status: u16, code: Value, message: &str) -> Reply {
+fn error_reply(shared: &Shared, status: u16, code: Value, message: &str) -> Reply {
     error_with(shared, status, json!({"code": code, "message": message}))
 }
 
@@ -139,18 +144,6 @@ fn error_with(shared: &Shared, status: u16, error: Value) -> Reply {
     let mut map = envelope(shared, status);
     map.insert("error".into(), error);
     Reply::json(status, &Value::Object(map))
-}
-
-pub(crate) fn throttled(shared: &Shared, throttled: Throttled) -> Reply {
-    error_reply(
-        shared,
-        429,
-        json!(0),
-        "Excessive number of requests. You have exceeded the request limit for the current throttling window.",
-    )
-    .with_header("ratelimit-limit", throttled.limit.to_string())
-    .with_header("ratelimit-remaining", "0")
-    .with_header("ratelimit-reset", throttled.retry_after_seconds.to_string())
 }
 
 fn illegal(shared: &Shared, message: &str) -> Reply {
@@ -175,7 +168,7 @@ fn validation(shared: &Shared, field: &str, rejected: &Value, message: &str) -> 
 }
 
 fn id_at(shared: &Shared, path: &str, index: usize, what: &str) -> Result<i64, Reply> {
-    let raw = segments(path).get(index).copied().unwrap_or("");
+    let raw = raw_segments(path).get(index).copied().unwrap_or("");
     match raw.parse::<i64>() {
         Ok(id) if id > 0 => Ok(id),
         _ => Err(illegal(
@@ -213,28 +206,13 @@ fn tenant<'a>(shared: &Shared, cluster: &'a OcpCluster, id: i64) -> Result<&'a O
     })
 }
 
-pub(crate) fn handle(shared: &Shared, operation: &'static str, received: &Received<'_>) -> Reply {
-    let result = match operation {
-        ops::OCP_BACKUP_NOW => backup_now(shared, received, false),
-        ops::OCP_TENANT_BACKUP_NOW => backup_now(shared, received, true),
-        ops::OCP_GET_BACKUP_STRATEGY => strategy(shared, received, false),
-        ops::OCP_GET_TENANT_BACKUP_STRATEGY => strategy(shared, received, true),
-        ops::OCP_GET_TASK_INSTANCE => task_instance(shared, received),
-        ops::OCP_GET_SUBTASK_LOG => subtask_log(shared, received),
-        ops::OCP_LIST_DATA_BACKUP_TASKS => data_backup_tasks(shared, received, false),
-        ops::OCP_LIST_TENANT_DATA_BACKUP_TASKS => data_backup_tasks(shared, received, true),
-        _ => Err(error_reply(shared, 404, json!(10002), "No handler found")),
-    };
-    match result {
-        Ok(reply) | Err(reply) => reply,
-    }
-}
-
-fn backup_now(
-    shared: &Shared,
+/// The cluster a request's path names (`/api/v2/ob/clusters/{id}/...`) and, for a
+/// tenant-level operation, its tenant (`.../tenants/{tenantId}/...`).
+fn scope<'a>(
+    shared: &'a Shared,
     received: &Received<'_>,
     tenant_level: bool,
-) -> Result<Reply, Reply> {
+) -> Result<(&'a OcpCluster, Option<&'a OcpTenant>), Reply> {
     let cluster_id = id_at(shared, received.path, 4, "cluster id")?;
     let cluster = cluster(shared, cluster_id)?;
     let tenant = if tenant_level {
@@ -243,6 +221,16 @@ fn backup_now(
     } else {
         None
     };
+    Ok((cluster, tenant))
+}
+
+fn backup_now(
+    shared: &Shared,
+    received: &Received<'_>,
+    tenant_level: bool,
+) -> Result<Reply, Reply> {
+    let (cluster, tenant) = scope(shared, received, tenant_level)?;
+    let cluster_id = cluster.id;
     let body: Value = serde_json::from_slice(received.body)
         .map_err(|e| illegal(shared, &format!("JSON parse error: {e}")))?;
     if !body.is_object() {
@@ -405,14 +393,8 @@ fn backup_now(
 }
 
 fn strategy(shared: &Shared, received: &Received<'_>, tenant_level: bool) -> Result<Reply, Reply> {
-    let cluster_id = id_at(shared, received.path, 4, "cluster id")?;
-    let cluster = cluster(shared, cluster_id)?;
-    let tenant = if tenant_level {
-        let tenant_id = id_at(shared, received.path, 6, "tenant id")?;
-        Some(tenant(shared, cluster, tenant_id)?)
-    } else {
-        None
-    };
+    let (cluster, tenant) = scope(shared, received, tenant_level)?;
+    let cluster_id = cluster.id;
     let Some(s) = &cluster.backup_strategy else {
         return Err(error_reply(
             shared,
@@ -421,7 +403,7 @@ fn strategy(shared: &Shared, received: &Received<'_>, tenant_level: bool) -> Res
             &format!("Backup strategy not found for cluster id={cluster_id}"),
         ));
     };
-    let started = crate::state::iso(shared.started, true, "+00:00");
+    let started = backup_core::time::format_iso8601(shared.started, 3, "+00:00");
     let service_type = if s.backup_mode == "LOGICAL_BACKUP" {
         "BACKUP_RESTORE_SERVICE"
     } else {
@@ -520,7 +502,7 @@ fn subtask_state(
 }
 
 fn time(t: Option<std::time::SystemTime>) -> Value {
-    t.map(|t| Value::from(crate::state::iso(t, true, "+00:00")))
+    t.map(|t| Value::from(backup_core::time::format_iso8601(t, 3, "+00:00")))
         .unwrap_or(Value::Null)
 }
 
@@ -628,16 +610,12 @@ fn subtask_log(shared: &Shared, received: &Received<'_>) -> Result<Reply, Reply>
 
 fn page_param(
     shared: &Shared,
-    query: &str,
+    received: &Received<'_>,
     name: &str,
     default: i64,
     max: i64,
 ) -> Result<i64, Reply> {
-    let raw = query
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v);
+    let raw = received.raw_query_param(name);
     match raw {
         None | Some("") => Ok(default),
         Some(v) => match v.parse::<i64>() {
@@ -655,16 +633,11 @@ fn data_backup_tasks(
     received: &Received<'_>,
     tenant_level: bool,
 ) -> Result<Reply, Reply> {
-    let cluster_id = id_at(shared, received.path, 4, "cluster id")?;
-    let cluster = cluster(shared, cluster_id)?;
-    let tenant_filter = if tenant_level {
-        let tenant_id = id_at(shared, received.path, 6, "tenant id")?;
-        Some(tenant(shared, cluster, tenant_id)?.id)
-    } else {
-        None
-    };
-    let page = page_param(shared, received.query, "page", 1, i64::from(i32::MAX))?;
-    let size = page_param(shared, received.query, "size", 10, 2000)?;
+    let (cluster, tenant) = scope(shared, received, tenant_level)?;
+    let cluster_id = cluster.id;
+    let tenant_filter = tenant.map(|t| t.id);
+    let page = page_param(shared, received, "page", 1, i64::from(i32::MAX))?;
+    let size = page_param(shared, received, "size", 10, 2000)?;
     let now = shared.now();
     let mut backups: Vec<Backup> = shared
         .lock()
@@ -746,33 +719,4 @@ fn data_backup_tasks(
             },
         }),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn operations_resolve_by_method_and_path() {
-        assert_eq!(
-            operation("POST", "/api/v2/ob/clusters/1/backup/backupNow"),
-            Some(ops::OCP_BACKUP_NOW)
-        );
-        assert_eq!(
-            operation("GET", "/api/v2/ob/clusters/1/backup/backupNow"),
-            None
-        );
-        assert_eq!(
-            operation("GET", "/api/v2/tasks/instances/5"),
-            Some(ops::OCP_GET_TASK_INSTANCE)
-        );
-        assert_eq!(
-            operation(
-                "GET",
-                "/api/v2/ob/clusters/1/tenants/2/backup/task/dataBackupTasks"
-            ),
-            Some(ops::OCP_LIST_TENANT_DATA_BACKUP_TASKS)
-        );
-        assert_eq!(operation("GET", "/api/v2/ob/clusters"), None);
-    }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::to_bytes;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use hyper::body::Incoming;
@@ -19,93 +19,23 @@ use tower_service::Service;
 
 use crate::auth::Received;
 use crate::config::Fault;
+use crate::reply::Reply;
 use crate::state::Shared;
+use crate::vendor::{FaultError, VendorApi};
 use crate::{ges, ncp, ocp, ops};
 
 /// The largest request body read (bigger ones get 413).
 const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
-/// A response under construction.
-#[derive(Debug, Clone)]
-pub(crate) struct Reply {
-    pub status: u16,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub(crate) fn json(status: u16, value: &serde_json::Value) -> Self {
-        Self {
-            status,
-            headers: vec![("content-type", "application/json;charset=UTF-8".into())],
-            body: serde_json::to_vec(value).unwrap_or_default(),
-        }
-    }
-
-    pub(crate) fn xml(status: u16, text: String) -> Self {
-        Self {
-            status,
-            headers: vec![("content-type", "application/xml;charset=UTF-8".into())],
-            body: text.into_bytes(),
-        }
-    }
-
-    pub(crate) fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
-        self
-    }
-
-    fn is_xml(&self) -> bool {
-        self.headers
-            .iter()
-            .any(|(n, v)| *n == "content-type" && v.contains("xml"))
-    }
-
-    fn into_response(self) -> Response {
-        let mut builder = Response::builder().status(self.status);
-        for (name, value) in &self.headers {
-            builder = builder.header(*name, value.as_str());
-        }
-        builder.body(Body::from(self.body)).unwrap_or_else(|_| {
-            let mut response = Response::new(Body::from("invalid response"));
-            *response.status_mut() = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
-            response
-        })
-    }
-}
-
 /// Closes the connection a request arrived on, without a response.
 #[derive(Clone, Debug)]
 struct Killer(Arc<Notify>);
 
-/// Which vendor a path belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Vendor {
-    Ncp,
-    Ocp,
-    Ges,
-    Iam,
-    Other,
-}
+/// The APIs the emulator serves, each on paths of its own.
+static APIS: [&dyn VendorApi; 4] = [&ncp::NcpApi, &ocp::OcpApi, &ges::GesApi, &ges::IamApi];
 
-impl Vendor {
-    fn of(path: &str) -> Self {
-        if ["/vhadoop/", "/vcache/", "/vredis/"]
-            .iter()
-            .any(|p| path.starts_with(p))
-        {
-            Vendor::Ncp
-        } else if path.starts_with("/api/") {
-            Vendor::Ocp
-        } else if path.starts_with("/v2/") {
-            Vendor::Ges
-        } else if path.starts_with("/v3/") {
-            Vendor::Iam
-        } else {
-            Vendor::Other
-        }
-    }
-}
+/// What a path outside every API gets.
+const NOT_SERVED: &str = "not found: this emulator serves /vhadoop/v2/, /vcache/v2/, /vredis/v2/, /api/v2/, /v2/ and /v3/auth/tokens";
 
 /// The router: every request goes through [`pipeline`].
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -162,7 +92,9 @@ async fn pipeline(State(shared): State<Arc<Shared>>, request: Request) -> Respon
     match tokio::spawn(process(shared, request)).await {
         Ok(Outcome::Respond(response)) => with_date(response, &clock),
         Ok(Outcome::Close) => close(killer).await,
-        Err(_) => plain(500, "the emulator failed while handling this request"),
+        Err(_) => {
+            Reply::plain(500, "the emulator failed while handling this request").into_response()
+        }
     }
 }
 
@@ -174,16 +106,16 @@ enum Outcome {
     Close,
 }
 
-impl From<Response> for Outcome {
-    fn from(response: Response) -> Self {
-        Outcome::Respond(response)
+impl From<Reply> for Outcome {
+    fn from(reply: Reply) -> Self {
+        Outcome::Respond(reply.into_response())
     }
 }
 
 async fn process(shared: Arc<Shared>, request: Request) -> Outcome {
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_REQUEST_BODY).await else {
-        return plain(413, "request body too large or unreadable").into();
+        return Reply::plain(413, "request body too large or unreadable").into();
     };
     let headers: Vec<(String, String)> = parts
         .headers
@@ -197,37 +129,23 @@ async fn process(shared: Arc<Shared>, request: Request) -> Outcome {
         headers: &headers,
         body: &body,
     };
-    let vendor = Vendor::of(received.path);
-    let operation = match vendor {
-        Vendor::Ncp => ncp::operation(received.path),
-        Vendor::Ocp => ocp::operation(received.method, received.path),
-        Vendor::Ges => ges::operation(received.method, received.path),
-        Vendor::Iam => ges::iam_operation(received.method, received.path),
-        Vendor::Other => None,
+    let Some(api) = APIS.iter().copied().find(|api| api.claims(received.path)) else {
+        shared.count_request(ops::UNKNOWN);
+        return Reply::plain(404, NOT_SERVED).into();
     };
-    shared.count_request(operation.unwrap_or(ops::UNKNOWN));
-    let Some(operation) = operation else {
-        return not_found(vendor, &shared, &received).into_response().into();
+    let route = api.operation(received.method, received.path);
+    shared.count_request(route.map_or(ops::UNKNOWN, |r| r.name));
+    let Some(route) = route else {
+        return api.not_found(&shared, &received).into();
     };
+    let operation = route.name;
 
-    let authenticated = match vendor {
-        Vendor::Ncp => ncp::authenticate(&shared, &received),
-        Vendor::Ocp => ocp::authenticate(&shared, &received),
-        Vendor::Ges => ges::authenticate(&shared, &received),
-        Vendor::Iam | Vendor::Other => Ok(()),
-    };
-    if let Err(reply) = authenticated {
-        return reply.into_response().into();
+    if let Err(reply) = api.authenticate(&shared, &received) {
+        return reply.into();
     }
 
     if let Some(throttled) = shared.throttle(operation) {
-        return match vendor {
-            Vendor::Ncp => ncp::throttled(throttled),
-            Vendor::Ocp => ocp::throttled(&shared, throttled),
-            _ => ges::throttled(&shared, throttled),
-        }
-        .into_response()
-        .into();
+        return api.throttled(&shared, throttled).into();
     }
 
     let plan = shared.plan_faults(operation);
@@ -240,26 +158,23 @@ async fn process(shared: Arc<Shared>, request: Request) -> Outcome {
             code,
             message,
         }) => {
-            return vendor_error(vendor, &shared, &received, *status, code, message)
-                .into_response()
-                .into();
+            let fault = FaultError {
+                status: *status,
+                code,
+                message,
+            };
+            return api.error(&shared, &received, fault).into();
         }
-        Some(Fault::HtmlPage { status }) => return html_page(*status).into(),
+        Some(Fault::HtmlPage { status }) => return Reply::html_page(*status).into(),
         Some(Fault::CloseConnection {
             after_processing: false,
         }) => return Outcome::Close,
         _ => {}
     }
 
-    let reply = match vendor {
-        Vendor::Ncp => ncp::handle(&shared, operation, &received),
-        Vendor::Ocp => ocp::handle(&shared, operation, &received),
-        Vendor::Ges => ges::handle(&shared, operation, &received),
-        Vendor::Iam => ges::handle_iam(&shared, &received),
-        Vendor::Other => not_found(vendor, &shared, &received),
-    };
+    let reply = api.handle(&shared, route, &received);
 
-    let response = match plan.fault {
+    let reply = match plan.fault {
         Some(Fault::CloseConnection {
             after_processing: true,
         }) => return Outcome::Close,
@@ -274,24 +189,25 @@ async fn process(shared: Arc<Shared>, request: Request) -> Outcome {
                 body: body.to_vec(),
                 ..reply
             }
-            .into_response()
         }
         Some(Fault::TruncatedBody) => {
             let mut reply = reply;
             let half = reply.body.len() / 2;
             reply.body.truncate(half);
-            reply.into_response()
+            reply
         }
-        _ => reply.into_response(),
+        _ => reply,
     };
-    response.into()
+    reply.into()
 }
 
 /// Every answer carries a `Date` from the emulator's clock, as the vendors' gateways send
 /// theirs: what a client learns the server's time from (hyper would otherwise stamp the
 /// host's time, ignoring a `clock_offset_seconds`).
 fn with_date(mut response: Response, shared: &Shared) -> Response {
-    if let Ok(value) = axum::http::HeaderValue::from_str(&httpdate::fmt_http_date(shared.now())) {
+    if let Ok(value) =
+        axum::http::HeaderValue::from_str(&backup_core::time::format_http_date(shared.now()))
+    {
         response
             .headers_mut()
             .insert(axum::http::header::DATE, value);
@@ -306,84 +222,128 @@ async fn close(killer: Option<Killer>) -> Response {
             // The connection task drops this future with the connection.
             std::future::pending::<Response>().await
         }
-        None => plain(
+        None => Reply::plain(
             500,
             "connection cannot be closed outside the emulator's server",
-        ),
+        )
+        .into_response(),
     }
 }
 
-fn plain(status: u16, text: &str) -> Response {
-    Reply {
-        status,
-        headers: vec![("content-type", "text/plain;charset=UTF-8".into())],
-        body: text.as_bytes().to_vec(),
-    }
-    .into_response()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn html_page(status: u16) -> Response {
-    let reason = axum::http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Error");
-    let body = format!(
-        "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-    );
-    Reply {
-        status,
-        headers: vec![("content-type", "text/html".into())],
-        body: body.into_bytes(),
+    /// A path the route's template gives, every placeholder filled.
+    fn sample_path(template: &str) -> String {
+        template
+            .split('/')
+            .map(|s| if s.starts_with('{') { "1" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
     }
-    .into_response()
-}
 
-fn not_found(vendor: Vendor, shared: &Shared, received: &Received<'_>) -> Reply {
-    match vendor {
-        Vendor::Ncp => ncp::gateway_error(404, "300", "Not Found Exception", "no such API"),
-        Vendor::Ocp => ocp::error_reply(
-            shared,
-            404,
-            serde_json::json!(10002),
-            &format!("No handler found for {} {}", received.method, received.path),
-        ),
-        Vendor::Ges | Vendor::Iam => ges::error_reply(
-            shared,
-            404,
-            "APIGW.0101",
-            "The API does not exist or has not been published in the environment.",
-        ),
-        Vendor::Other => Reply {
-            status: 404,
-            headers: vec![("content-type", "text/plain;charset=UTF-8".into())],
-            body: b"not found: this emulator serves /vhadoop/v2/, /vcache/v2/, /vredis/v2/, /api/v2/, /v2/ and /v3/auth/tokens".to_vec(),
-        },
+    /// The operation a request names: the API that claims its path resolves it.
+    fn operation(method: &str, path: &str) -> Option<&'static str> {
+        let api = APIS.iter().find(|api| api.claims(path))?;
+        api.operation(method, path).map(|r| r.name)
     }
-}
 
-fn vendor_error(
-    vendor: Vendor,
-    shared: &Shared,
-    received: &Received<'_>,
-    status: u16,
-    code: &str,
-    message: &str,
-) -> Reply {
-    match vendor {
-        Vendor::Ncp => {
-            if code.len() <= 3 {
-                ncp::gateway_error(status, code, message, "")
-            } else {
-                ncp::service_error(received, status, code, message)
+    #[test]
+    fn operations_resolve_by_method_and_path() {
+        let cases = [
+            // NCP: the path alone, GET or POST.
+            (
+                "POST",
+                "/vhadoop/v2/backupClusterConfiguration",
+                Some(ops::VHADOOP_BACKUP_CLUSTER_CONFIGURATION),
+            ),
+            (
+                "GET",
+                "/vredis/v2/exportBackupToObjectStorage",
+                Some(ops::VREDIS_EXPORT),
+            ),
+            (
+                "GET",
+                "/vcache/v2/getCloudCacheBackupDetailList",
+                Some(ops::VCACHE_BACKUP_DETAIL_LIST),
+            ),
+            ("GET", "/vredis/v2/createCloudCacheManualBackup", None),
+            ("GET", "/vhadoop/v2/", None),
+            // OCP: method and path.
+            (
+                "POST",
+                "/api/v2/ob/clusters/1/backup/backupNow",
+                Some(ops::OCP_BACKUP_NOW),
+            ),
+            ("GET", "/api/v2/ob/clusters/1/backup/backupNow", None),
+            (
+                "GET",
+                "/api/v2/tasks/instances/5",
+                Some(ops::OCP_GET_TASK_INSTANCE),
+            ),
+            (
+                "GET",
+                "/api/v2/ob/clusters/1/tenants/2/backup/task/dataBackupTasks",
+                Some(ops::OCP_LIST_TENANT_DATA_BACKUP_TASKS),
+            ),
+            ("GET", "/api/v2/ob/clusters", None),
+            // GES: method and decoded path.
+            (
+                "POST",
+                "/v2/p/graphs/g/backups",
+                Some(ops::GES_CREATE_BACKUP),
+            ),
+            (
+                "GET",
+                "/v2/p/graphs/g/backups",
+                Some(ops::GES_LIST_GRAPH_BACKUPS),
+            ),
+            ("GET", "/v2/p/graphs/backups", Some(ops::GES_LIST_BACKUPS)),
+            (
+                "DELETE",
+                "/v2/p/graphs/g/backups/b",
+                Some(ops::GES_DELETE_BACKUP),
+            ),
+            (
+                "GET",
+                "/v2/p/graphs/g/jobs/j/status",
+                Some(ops::GES_SHOW_JOB),
+            ),
+            ("PUT", "/v2/p/graphs/g/backups", None),
+            ("GET", "/v2/p/graphs/g%ZZ/backups", None),
+            // IAM: the token call is a POST.
+            ("POST", "/v3/auth/tokens", Some(ops::IAM_CREATE_TOKEN)),
+            ("GET", "/v3/auth/tokens", None),
+            ("POST", "/v3/auth/tokens/", None),
+            // No API.
+            ("GET", "/v1/anything", None),
+        ];
+        for (method, path, expected) in cases {
+            assert_eq!(operation(method, path), expected, "{method} {path}");
+        }
+    }
+
+    /// Every operation the emulator serves has exactly one route, and a request on that
+    /// route reaches it through the one API that claims its path.
+    #[test]
+    fn every_served_operation_is_routed_once() {
+        let mut routed = Vec::new();
+        for api in APIS {
+            for route in api.routes() {
+                let path = sample_path(route.path);
+                let claimed: Vec<_> = APIS.iter().filter(|a| a.claims(&path)).collect();
+                assert_eq!(claimed.len(), 1, "{path}");
+                assert!(api.claims(&path), "{path}");
+                if ops::ALL.contains(&route.name) {
+                    assert_eq!(api.operation(route.method, &path), Some(route), "{path}");
+                    routed.push(route.name);
+                }
             }
         }
-        Vendor::Ocp => {
-            let code = code
-                .parse::<i64>()
-                .map(serde_json::Value::from)
-                .unwrap_or_else(|_| serde_json::Value::from(code));
-            ocp::error_reply(shared, status, code, message)
-        }
-        _ => ges::error_reply(shared, status, code, message),
+        routed.sort_unstable();
+        let mut served = ops::ALL.to_vec();
+        served.sort_unstable();
+        assert_eq!(routed, served);
     }
 }

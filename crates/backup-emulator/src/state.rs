@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use backup_core::clock::{Clock, unix_millis, utc_fields};
+use backup_core::clock::{Clock, utc_fields};
 
 use crate::config::{Fault, Fixture};
 
@@ -59,6 +59,13 @@ pub(crate) enum BackupKind {
     },
 }
 
+/// The subtasks of an OCP backup task, in order: a task failing at one ends there.
+pub(crate) const SUBTASKS: [&str; 3] = [
+    "Check if ready to data backup",
+    "Start data backup",
+    "Wait for data backup to finish",
+];
+
 #[derive(Debug, Clone)]
 pub(crate) struct Backup {
     pub kind: BackupKind,
@@ -82,7 +89,7 @@ impl Backup {
                 ..
             } => self
                 .duration
-                .mul_f64((*i as f64 + 1.0) / crate::ocp::SUBTASKS.len() as f64),
+                .mul_f64((*i as f64 + 1.0) / SUBTASKS.len() as f64),
             _ => self.duration,
         }
     }
@@ -319,17 +326,6 @@ impl Shared {
             }
         }
         plan
-    }
-}
-
-/// `YYYY-MM-DDTHH:MM:SS` (UTC), plus `suffix`.
-pub(crate) fn iso(time: SystemTime, millis: bool, suffix: &str) -> String {
-    let (y, mo, d, h, mi, s) = utc_fields(time);
-    let ms = unix_millis(time) % 1000;
-    if millis {
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}{suffix}")
-    } else {
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{suffix}")
     }
 }
 

@@ -14,18 +14,23 @@ use backup_core::clock::SteppingClock;
 use backup_emulator::config::{defaults, demo};
 use backup_emulator::{Emulator, EmulatorHandle, Fixture, ops};
 use common::*;
-use serde_json::json;
 
 async fn shifted(seconds: i64) -> EmulatorHandle {
-    Emulator::demo()
-        .clock_offset_seconds(seconds)
-        .start()
-        .await
-        .unwrap()
+    start(Emulator::demo().clock_offset_seconds(seconds)).await
+}
+
+fn ocp_strategy() -> backup_core::HttpRequest {
+    backup_core::HttpRequest::new(
+        Method::Get,
+        format!(
+            "/api/v2/ob/clusters/{}/backup/config/backupStrategy",
+            demo::OCP_CLUSTER_ID
+        ),
+    )
 }
 
 fn date_of(response: &backup_core::HttpResponse) -> SystemTime {
-    httpdate::parse_http_date(response.header("date").expect("a Date header")).unwrap()
+    backup_core::time::parse_http_date(response.header("date").expect("a Date header")).unwrap()
 }
 
 fn seconds_between(a: SystemTime, b: SystemTime) -> i64 {
@@ -33,18 +38,6 @@ fn seconds_between(a: SystemTime, b: SystemTime) -> i64 {
         Ok(d) => d.as_secs() as i64,
         Err(e) => -(e.duration().as_secs() as i64),
     }
-}
-
-fn ges_create() -> backup_core::HttpRequest {
-    json_request(
-        Method::Post,
-        &format!(
-            "/v2/{}/graphs/{}/backups",
-            defaults::HUAWEI_PROJECT_ID,
-            demo::GES_GRAPH_ID
-        ),
-        json!({}),
-    )
 }
 
 #[tokio::test]
@@ -132,14 +125,7 @@ async fn huawei_and_ocp_tolerate_ten_minutes_and_refuse_twenty() {
     );
 
     let ocp = client(&emu.base_url(), ocp_ak(), true);
-    let r = send(
-        &ocp,
-        get(&format!(
-            "/api/v2/ob/clusters/{}/backup/config/backupStrategy",
-            demo::OCP_CLUSTER_ID
-        )),
-    )
-    .await;
+    let r = send(&ocp, ocp_strategy()).await;
     assert_eq!(r.status, 401, "{}", r.text());
     assert_eq!(json(&r)["successful"], false);
     assert!(
@@ -150,14 +136,7 @@ async fn huawei_and_ocp_tolerate_ten_minutes_and_refuse_twenty() {
     );
     // HTTP Basic signs no time: the skew does not matter.
     let basic = client(&emu.base_url(), ocp_basic(), true);
-    let r = send(
-        &basic,
-        get(&format!(
-            "/api/v2/ob/clusters/{}/backup/config/backupStrategy",
-            demo::OCP_CLUSTER_ID
-        )),
-    )
-    .await;
+    let r = send(&basic, ocp_strategy()).await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
 
@@ -166,9 +145,4 @@ fn the_offset_is_a_fixture_setting() {
     let fixture = Fixture::from_json(r#"{"clock_offset_seconds": -1200}"#).unwrap();
     assert_eq!(fixture.clock_offset_seconds, -1200);
     assert_eq!(Fixture::default().clock_offset_seconds, 0);
-}
-
-/// A bodiless GET.
-fn get(path: &str) -> backup_core::HttpRequest {
-    backup_core::HttpRequest::new(Method::Get, path)
 }

@@ -11,50 +11,34 @@ use backup_emulator::{Emulator, Fault, FaultRule, ThrottleRule, ops};
 use common::*;
 use serde_json::json;
 
-fn ges_create() -> backup_core::HttpRequest {
-    json_request(
-        Method::Post,
-        &format!(
-            "/v2/{}/graphs/{}/backups",
-            defaults::HUAWEI_PROJECT_ID,
-            demo::GES_GRAPH_ID
-        ),
-        json!({}),
-    )
-}
-
-fn ges_key() -> String {
-    ops::ges_resource(defaults::HUAWEI_PROJECT_ID, demo::GES_GRAPH_ID)
-}
-
 #[tokio::test]
 async fn vendor_error_n_times_then_success() {
-    let emu = Emulator::demo()
-        .fault(
-            FaultRule::new(
-                ops::GES_CREATE_BACKUP,
-                Fault::Error {
-                    status: 400,
-                    code: "GES.7006".into(),
-                    message: "internal error".into(),
-                },
+    let emu = start(
+        Emulator::demo()
+            .fault(
+                FaultRule::new(
+                    ops::GES_CREATE_BACKUP,
+                    Fault::Error {
+                        status: 400,
+                        code: "GES.7006".into(),
+                        message: "internal error".into(),
+                    },
+                )
+                .times(2),
             )
-            .times(2),
-        )
-        .fault(
-            FaultRule::new(
-                ops::VCACHE_CREATE_MANUAL_BACKUP,
-                Fault::Error {
-                    status: 503,
-                    code: "500".into(),
-                    message: "Endpoint Error".into(),
-                },
-            )
-            .times(1),
-        )
-        .start()
-        .await
-        .unwrap();
+            .fault(
+                FaultRule::new(
+                    ops::VCACHE_CREATE_MANUAL_BACKUP,
+                    Fault::Error {
+                        status: 503,
+                        code: "500".into(),
+                        message: "Endpoint Error".into(),
+                    },
+                )
+                .times(1),
+            ),
+    )
+    .await;
     let c = client(&emu.base_url(), huawei_signer(), true);
     for _ in 0..2 {
         let r = send(&c, ges_create()).await;
@@ -90,9 +74,8 @@ async fn vendor_error_n_times_then_success() {
 }
 
 async fn statuses_with_seed(seed: u64) -> Vec<u16> {
-    let emu = Emulator::demo()
-        .seed(seed)
-        .fault(
+    let emu = start(
+        Emulator::demo().seed(seed).fault(
             FaultRule::new(
                 "*",
                 Fault::Error {
@@ -102,10 +85,9 @@ async fn statuses_with_seed(seed: u64) -> Vec<u16> {
                 },
             )
             .probability(0.5),
-        )
-        .start()
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let c = client(&emu.base_url(), ncp_signer(), true);
     let mut out = Vec::new();
     for _ in 0..20 {
@@ -140,14 +122,11 @@ async fn probabilistic_faults_repeat_with_the_same_seed() {
 
 #[tokio::test]
 async fn latency_is_added() {
-    let emu = Emulator::demo()
-        .fault(FaultRule::new(
-            ops::GES_LIST_BACKUPS,
-            Fault::Latency { ms: 300 },
-        ))
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().fault(FaultRule::new(
+        ops::GES_LIST_BACKUPS,
+        Fault::Latency { ms: 300 },
+    )))
+    .await;
     let c = client(&emu.base_url(), huawei_signer(), true);
     let started = Instant::now();
     let r = send(
@@ -166,11 +145,11 @@ async fn latency_is_added() {
 async fn a_slow_create_still_creates_after_the_client_gave_up() {
     // A client whose read timeout is shorter than the latency closes the connection; like
     // a real server, the emulator finishes the request anyway, so the backup exists.
-    let emu = Emulator::demo()
-        .fault(FaultRule::new(ops::GES_CREATE_BACKUP, Fault::Latency { ms: 400 }).times(1))
-        .start()
-        .await
-        .unwrap();
+    let emu = start(
+        Emulator::demo()
+            .fault(FaultRule::new(ops::GES_CREATE_BACKUP, Fault::Latency { ms: 400 }).times(1)),
+    )
+    .await;
     let c = ServiceClient::builder("test")
         .endpoint(emu.base_url())
         .signer(huawei_signer())
@@ -193,8 +172,8 @@ async fn a_slow_create_still_creates_after_the_client_gave_up() {
 
 #[tokio::test]
 async fn closed_connection_before_processing_is_ambiguous_and_creates_nothing() {
-    let emu = Emulator::demo()
-        .fault(
+    let emu = start(
+        Emulator::demo().fault(
             FaultRule::new(
                 ops::GES_CREATE_BACKUP,
                 Fault::CloseConnection {
@@ -202,10 +181,9 @@ async fn closed_connection_before_processing_is_ambiguous_and_creates_nothing() 
                 },
             )
             .times(1),
-        )
-        .start()
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let c = client(&emu.base_url(), huawei_signer(), false);
     let err = send_create(&c, ges_create()).await.unwrap_err();
     assert!(err.is_ambiguous_outcome(), "{err}");
@@ -217,16 +195,13 @@ async fn closed_connection_before_processing_is_ambiguous_and_creates_nothing() 
 
 #[tokio::test]
 async fn closed_connection_after_processing_leaves_exactly_one_backup() {
-    let emu = Emulator::demo()
-        .fault(FaultRule::new(
-            ops::OCP_BACKUP_NOW,
-            Fault::CloseConnection {
-                after_processing: true,
-            },
-        ))
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().fault(FaultRule::new(
+        ops::OCP_BACKUP_NOW,
+        Fault::CloseConnection {
+            after_processing: true,
+        },
+    )))
+    .await;
     // Even with retries enabled, a non-idempotent create is not repeated.
     let c = ServiceClient::builder("ocp")
         .endpoint(emu.base_url())
@@ -252,22 +227,22 @@ async fn closed_connection_after_processing_leaves_exactly_one_backup() {
 
 #[tokio::test]
 async fn malformed_truncated_and_html_bodies() {
-    let emu = Emulator::demo()
-        .fault(FaultRule::new(
-            ops::VCACHE_BACKUP_LIST,
-            Fault::MalformedBody,
-        ))
-        .fault(FaultRule::new(
-            ops::VREDIS_BACKUP_LIST,
-            Fault::TruncatedBody,
-        ))
-        .fault(FaultRule::new(
-            ops::VHADOOP_GET_INSTANCE_DETAIL,
-            Fault::HtmlPage { status: 502 },
-        ))
-        .start()
-        .await
-        .unwrap();
+    let emu = start(
+        Emulator::demo()
+            .fault(FaultRule::new(
+                ops::VCACHE_BACKUP_LIST,
+                Fault::MalformedBody,
+            ))
+            .fault(FaultRule::new(
+                ops::VREDIS_BACKUP_LIST,
+                Fault::TruncatedBody,
+            ))
+            .fault(FaultRule::new(
+                ops::VHADOOP_GET_INSTANCE_DETAIL,
+                Fault::HtmlPage { status: 502 },
+            )),
+    )
+    .await;
     let c = client(&emu.base_url(), ncp_signer(), true);
     let json_form = [("responseFormatType", "json")];
 
@@ -307,11 +282,8 @@ async fn malformed_truncated_and_html_bodies() {
 
 #[tokio::test]
 async fn throttled_run_completes_after_backoff() {
-    let emu = Emulator::demo()
-        .throttle(ThrottleRule::new(ops::GES_LIST_BACKUPS, 1, 2.0))
-        .start()
-        .await
-        .unwrap();
+    let emu =
+        start(Emulator::demo().throttle(ThrottleRule::new(ops::GES_LIST_BACKUPS, 1, 2.0))).await;
     // Default classifier and retries: 429 is retried after Retry-After (1 s).
     let c = ServiceClient::builder("ges")
         .endpoint(emu.base_url())
@@ -346,11 +318,7 @@ async fn throttled_run_completes_after_backoff() {
 
 #[tokio::test]
 async fn throttle_bodies_for_ncp_and_ocp() {
-    let emu = Emulator::demo()
-        .throttle(ThrottleRule::new("*", 1, 0.001))
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().throttle(ThrottleRule::new("*", 1, 0.001))).await;
     let n = client(&emu.base_url(), ncp_signer(), true);
     let form = [("responseFormatType", "json")];
     assert_eq!(
@@ -390,12 +358,7 @@ async fn fixture_json_configures_everything() {
                     "times": 1}],
         "throttles": []
     }"#;
-    let emu = Emulator::builder()
-        .fixture_json(fixture)
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::builder().fixture_json(fixture).unwrap()).await;
     let signer = backup_core::sign::NcpSigner::new(backup_core::credentials::NcpCredentials::new(
         "AK1", "SK1",
     ));
@@ -441,7 +404,7 @@ async fn fixture_json_configures_everything() {
 
 #[tokio::test]
 async fn dropping_the_handle_stops_the_server() {
-    let emu = Emulator::demo().start().await.unwrap();
+    let emu = start(Emulator::demo()).await;
     let base = emu.base_url();
     drop(emu);
     tokio::time::sleep(Duration::from_millis(50)).await;

@@ -7,10 +7,10 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use backup_core::Method;
 use backup_core::clock::SteppingClock;
 use backup_core::credentials::{NcpCredentials, OcpCredentials};
 use backup_core::sign::{NcpSigner, OcpSigner};
+use backup_core::{HttpRequest, Method};
 use backup_emulator::config::{defaults, demo};
 use backup_emulator::{Emulator, ops};
 use common::*;
@@ -20,11 +20,7 @@ const FAST: Duration = Duration::from_millis(300);
 
 #[tokio::test]
 async fn ncp_cache_manual_backup_appears_in_lists_and_exports() {
-    let emu = Emulator::demo()
-        .backup_duration(FAST)
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().backup_duration(FAST)).await;
     let c = client(&emu.base_url(), ncp_signer(), true);
     let no = demo::CACHE_INSTANCE_NO;
 
@@ -118,11 +114,7 @@ async fn ncp_cache_manual_backup_appears_in_lists_and_exports() {
 
 #[tokio::test]
 async fn ncp_redis_in_xml_by_default_with_get() {
-    let emu = Emulator::demo()
-        .backup_duration(FAST)
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().backup_duration(FAST)).await;
     let c = client(&emu.base_url(), ncp_signer(), true);
     let no = demo::REDIS_INSTANCE_NO;
     let r = send(
@@ -175,15 +167,13 @@ async fn ncp_redis_in_xml_by_default_with_get() {
 #[tokio::test]
 async fn ncp_hadoop_cluster_is_busy_then_running() {
     let no = "1000002";
-    let emu = Emulator::demo()
-        .backup_duration(FAST)
-        .hadoop_cluster(
+    let emu = start(
+        Emulator::demo().backup_duration(FAST).hadoop_cluster(
             backup_emulator::HadoopCluster::new(no, "busy")
                 .with_busy_during_backup("SETUP", "settingUp"),
-        )
-        .start()
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let c = client(&emu.base_url(), ncp_signer(), true);
     let form = [
         ("responseFormatType", "json"),
@@ -220,7 +210,7 @@ async fn ncp_hadoop_cluster_is_busy_then_running() {
 
 #[tokio::test]
 async fn ncp_validation_and_auth_errors() {
-    let emu = Emulator::demo().start().await.unwrap();
+    let emu = start(Emulator::demo()).await;
     let c = client(&emu.base_url(), ncp_signer(), true);
     let missing = send(
         &c,
@@ -305,11 +295,7 @@ fn backup_now_body(mode: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn ocp_backup_now_task_succeeds_and_is_listed() {
-    let emu = Emulator::demo()
-        .backup_duration(FAST)
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().backup_duration(FAST)).await;
     let basic = client(&emu.base_url(), ocp_basic(), true);
     let ak = client(&emu.base_url(), ocp_ak(), true);
 
@@ -389,11 +375,7 @@ async fn ocp_backup_now_task_succeeds_and_is_listed() {
 
 #[tokio::test]
 async fn ocp_incremental_without_full_fails_with_a_reason() {
-    let emu = Emulator::demo()
-        .backup_duration(FAST)
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().backup_duration(FAST)).await;
     let c = client(&emu.base_url(), ocp_ak(), true);
     let r = send(
         &c,
@@ -448,7 +430,7 @@ async fn ocp_incremental_without_full_fails_with_a_reason() {
 
 #[tokio::test]
 async fn ocp_validation_not_found_and_auth_errors() {
-    let emu = Emulator::demo().start().await.unwrap();
+    let emu = start(Emulator::demo()).await;
     let c = client(&emu.base_url(), ocp_basic(), true);
     let mut body = backup_now_body("FULL_BACKUP");
     body.as_object_mut().unwrap().remove("backupMode");
@@ -526,11 +508,7 @@ fn ges_path(rest: &str) -> String {
 
 #[tokio::test]
 async fn ges_backup_job_succeeds_lists_and_deletes() {
-    let emu = Emulator::demo()
-        .backup_duration(FAST)
-        .start()
-        .await
-        .unwrap();
+    let emu = start(Emulator::demo().backup_duration(FAST)).await;
     let c = client(&emu.base_url(), huawei_signer(), true);
     let r = send(
         &c,
@@ -618,7 +596,7 @@ async fn ges_backup_job_succeeds_lists_and_deletes() {
 
 #[tokio::test]
 async fn ges_iam_token_auth_and_errors() {
-    let emu = Emulator::demo().start().await.unwrap();
+    let emu = start(Emulator::demo()).await;
     let iam = client(&emu.base_url(), no_auth(), true);
     let token_request = |password: &str| {
         json_request(
@@ -708,4 +686,59 @@ async fn ges_iam_token_auth_and_errors() {
     .await;
     assert_eq!(r.status, 404);
     assert_eq!(json(&r)["error_code"], "GES.0047");
+}
+
+/// A path under a vendor's API that names no operation the emulator serves gets that
+/// vendor's not-found answer (before any authentication), and is counted as unknown;
+/// a path under no API gets a plain 404.
+#[tokio::test]
+async fn unknown_operations_get_each_vendors_not_found_answer() {
+    let emu = start(Emulator::demo()).await;
+    let c = client(&emu.base_url(), no_auth(), true);
+    let get = |path: &str| HttpRequest::new(Method::Get, path);
+
+    let ncp = send(&c, get("/vcache/v2/deleteCloudCacheInstance")).await;
+    assert_eq!(ncp.status, 404);
+    assert_eq!(
+        json(&ncp),
+        json!({"error": {"errorCode": "300", "message": "Not Found Exception", "details": "no such API"}})
+    );
+
+    // The method is part of an OCP or GES operation.
+    let ocp = send(&c, get("/api/v2/ob/clusters/1/backup/backupNow")).await;
+    assert_eq!(ocp.status, 404);
+    let ocp = json(&ocp);
+    assert_eq!(ocp["successful"], false);
+    assert_eq!(ocp["error"]["code"], 10002);
+    assert_eq!(
+        ocp["error"]["message"],
+        "No handler found for GET /api/v2/ob/clusters/1/backup/backupNow"
+    );
+
+    for path in [
+        "/v2/p/graphs/g/backups/b",
+        "/v2/p/graphs/g/metadata",
+        "/v3/auth/tokens",
+    ] {
+        let r = send(&c, get(path)).await;
+        assert_eq!(r.status, 404, "{path}");
+        let body = json(&r);
+        assert_eq!(body["error_code"], "APIGW.0101", "{path}");
+        assert_eq!(
+            body["error_msg"],
+            "The API does not exist or has not been published in the environment."
+        );
+        assert_eq!(r.header("x-request-id"), body["request_id"].as_str());
+    }
+
+    let elsewhere = send(&c, get("/v1/anything")).await;
+    assert_eq!(elsewhere.status, 404);
+    assert!(
+        elsewhere
+            .text()
+            .starts_with("not found: this emulator serves")
+    );
+
+    assert_eq!(emu.requests(ops::UNKNOWN), 6);
+    assert_eq!(emu.total_requests(), 6);
 }

@@ -46,8 +46,15 @@ pub struct GlobalArgs {
     /// The NCP region code sent with every NCP request (KR, SGN, JPN, ...).
     #[arg(long, global = true, value_name = "CODE", env = "NCLOUD_REGION")]
     pub ncp_region: Option<String>,
-    /// Your OCP server's URL, for example https://ocp.example.com.
-    #[arg(long, global = true, value_name = "URL", env = "OCP_URL")]
+    /// Your OCP server's URL.
+    // The help text names an example URL, which rustdoc would flag as a bare link.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "OCP_URL",
+        help = "Your OCP server's URL, for example https://ocp.example.com."
+    )]
     pub ocp_endpoint: Option<String>,
     /// The Huawei Cloud region of GES (cn-north-4, ap-southeast-1, ...).
     #[arg(

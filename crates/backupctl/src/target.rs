@@ -393,7 +393,13 @@ impl TargetSpec {
                 steps.push(plain_request(
                     &client.endpoint(),
                     &hw_ges_backup::CREATE_BACKUP_SPEC,
-                    op.as_input().to_request_parts(),
+                    // `project_id` is filled by the client when sent (`x-client-supplied`).
+                    op.as_input().to_request_parts().map(|mut parts| {
+                        if let Some(project_id) = client.project_id() {
+                            parts.fill_path_param("project_id", project_id);
+                        }
+                        parts
+                    }),
                     "ges",
                 )?);
                 if wait {

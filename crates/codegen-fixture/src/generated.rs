@@ -905,6 +905,136 @@ impl ListGraphBackupsFluentBuilder<'_> {
     }
 }
 
+/// The static description of `showJob` (`GET /v2/{project_id}/jobs/{job_id}`).
+pub static SHOW_JOB_SPEC: ::backup_core::operation::OperationSpec =
+    ::backup_core::operation::OperationSpec::new(
+        ::backup_core::OperationInfo::idempotent("showJob"),
+        ::backup_core::Method::Get,
+        "/v2/{project_id}/jobs/{job_id}",
+    );
+
+impl crate::Client {
+    /// Reads a job; the project comes from the client unless the caller sets one.
+    ///
+    /// `GET /v2/{project_id}/jobs/{job_id}`; idempotent. Set the input on the returned builder, then call `send()`.
+    pub fn show_job(&self) -> ShowJobFluentBuilder<'_> {
+        ShowJobFluentBuilder {
+            client: self,
+            input: ShowJobInput::default(),
+        }
+    }
+}
+
+/// The input of `showJob`: Reads a job; the project comes from the client unless the caller sets one.
+///
+/// Every member is optional here; `validate` (run by `send`) rejects missing required ones.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ShowJobInput {
+    /// The project the job runs in.
+    ///
+    /// Sent as path parameter `project_id`; when unset, the client fills it in from its configuration.
+    pub project_id: ::std::option::Option<::std::string::String>,
+    /// `job_id`.
+    ///
+    /// Sent as path parameter `job_id`; required.
+    pub job_id: ::std::option::Option<::std::string::String>,
+}
+
+impl ShowJobInput {
+    /// Checks required members and constraints; nothing is sent when this fails.
+    pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            ::backup_core::operation::non_empty("project_id", value)?;
+            ::backup_core::operation::no_control_chars("project_id", value)?;
+            ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
+            ::backup_core::operation::allowed_chars(
+                "project_id",
+                value,
+                &[('a', 'z'), ('A', 'Z'), ('0', '9')],
+                "a-zA-Z0-9",
+            )?;
+        }
+        let value = ::backup_core::operation::require("job_id", self.job_id.as_ref())?;
+        ::backup_core::operation::non_empty("job_id", value)?;
+        ::backup_core::operation::no_control_chars("job_id", value)?;
+
+        Ok(())
+    }
+
+    /// Validates the input and flattens it into the parts the client sends.
+    pub fn to_request_parts(
+        &self,
+    ) -> ::std::result::Result<::backup_core::operation::RequestParts, ::backup_core::Error> {
+        self.validate()?;
+        let mut parts = ::backup_core::operation::RequestParts::new();
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            parts.path_params.push(("project_id", value.clone()));
+        }
+        if let ::std::option::Option::Some(value) = &self.job_id {
+            parts.path_params.push(("job_id", value.clone()));
+        }
+        Ok(parts)
+    }
+}
+
+/// Builds and sends `showJob`: set the input, then call [`send`](ShowJobFluentBuilder::send).
+#[must_use = "nothing is sent until `send` is awaited"]
+pub struct ShowJobFluentBuilder<'a> {
+    client: &'a crate::Client,
+    input: ShowJobInput,
+}
+
+impl ShowJobFluentBuilder<'_> {
+    /// The project the job runs in.
+    ///
+    /// Optional: when unset, the client fills it in from its configuration.
+    pub fn project_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.input.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets or clears `project_id`.
+    pub fn set_project_id(mut self, value: ::std::option::Option<::std::string::String>) -> Self {
+        self.input.project_id = value;
+        self
+    }
+    /// Sets `job_id`.
+    ///
+    /// Required.
+    pub fn job_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.input.job_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets or clears `job_id`.
+    pub fn set_job_id(mut self, value: ::std::option::Option<::std::string::String>) -> Self {
+        self.input.job_id = value;
+        self
+    }
+    /// The input as built so far.
+    pub fn as_input(&self) -> &ShowJobInput {
+        &self.input
+    }
+    /// Replaces the whole input.
+    pub fn with_input(mut self, input: ShowJobInput) -> Self {
+        self.input = input;
+        self
+    }
+    /// Validates the input and sends `showJob`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) before anything is sent when a required member is missing or empty, a string contains a control character, an enum member holds a value the description does not list, or a value breaks a constraint of the description; [`Error::UnparseableResponse`](::backup_core::Error::UnparseableResponse) when the answer lacks a member the description requires; otherwise whatever the client returns.
+    pub async fn send(self) -> ::std::result::Result<ShowJobOutput, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::invoke::<ShowJobOutput>(
+            self.client,
+            &SHOW_JOB_SPEC,
+            parts,
+        )
+        .await
+    }
+}
+
 /// A started backup job.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1692,6 +1822,73 @@ impl ListGraphBackupsOutputBuilder {
                 .backup_count
                 .ok_or_else(|| ::backup_core::Error::invalid_input("backupCount", "is required"))?,
             backup_list: self.backup_list,
+        })
+    }
+}
+
+/// `ShowJobOutput`.
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ShowJobOutput {
+    /// `status`.
+    #[serde(
+        rename = "status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::backup_core::operation::de::lenient"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+}
+
+impl ::backup_core::operation::de::Lenient for ShowJobOutput {
+    fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+
+impl ShowJobOutput {
+    /// Starts building a [`ShowJobOutput`].
+    pub fn builder() -> ShowJobOutputBuilder {
+        ShowJobOutputBuilder::default()
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors.
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        if let ::std::option::Option::Some(value) = &self.status {
+            let name = ::backup_core::operation::field_path(path, "status");
+            ::backup_core::operation::no_control_chars(&name, value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Builder for [`ShowJobOutput`].
+#[derive(Clone, Debug, Default)]
+pub struct ShowJobOutputBuilder {
+    status: ::std::option::Option<::std::string::String>,
+}
+
+impl ShowJobOutputBuilder {
+    /// Sets `status`.
+    pub fn status(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets or clears `status`.
+    pub fn set_status(mut self, value: ::std::option::Option<::std::string::String>) -> Self {
+        self.status = value;
+        self
+    }
+    /// Builds the [`ShowJobOutput`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](::backup_core::Error::InvalidInput) when a required member is missing.
+    pub fn build(self) -> ::std::result::Result<ShowJobOutput, ::backup_core::Error> {
+        Ok(ShowJobOutput {
+            status: self.status,
         })
     }
 }

@@ -26,6 +26,8 @@ pub struct Call {
 pub struct Client {
     calls: Mutex<Vec<Call>>,
     response: Mutex<serde_json::Value>,
+    /// What fills an `x-client-supplied` `project_id` the caller left unset.
+    project_id: Option<String>,
 }
 
 impl Client {
@@ -34,7 +36,22 @@ impl Client {
         Self {
             calls: Mutex::new(Vec::new()),
             response: Mutex::new(response),
+            project_id: None,
         }
+    }
+
+    /// Configures the project id that fills `x-client-supplied` `project_id` parameters.
+    pub fn with_project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// The parts as this client sends them: client-supplied path parameters filled in.
+    fn complete(&self, mut parts: RequestParts) -> RequestParts {
+        if let Some(project_id) = &self.project_id {
+            parts.fill_path_param("project_id", project_id);
+        }
+        parts
     }
 
     /// The calls made so far.
@@ -52,6 +69,7 @@ impl Invoke for Client {
     where
         O: DeserializeOwned + Send + 'static,
     {
+        let parts = self.complete(parts);
         if let Ok(mut calls) = self.calls.lock() {
             calls.push(Call { spec, parts });
         }
@@ -69,6 +87,7 @@ impl Invoke for Client {
         spec: &'static OperationSpec,
         parts: RequestParts,
     ) -> Result<backup_core::PreparedRequest, Error> {
+        let parts = self.complete(parts);
         let mut request =
             backup_core::HttpRequest::new(spec.method, parts.render_path(spec.path_template)?);
         request.query = backup_core::encoding::encode_pairs(&parts.params);

@@ -455,3 +455,42 @@ async fn a_request_enum_outside_its_listed_values_is_rejected_before_sending() {
         .expect("a listed value");
     assert_eq!(client.calls().len(), 1);
 }
+
+#[tokio::test]
+async fn a_client_supplied_path_parameter_is_optional_and_filled_by_the_client() {
+    // Left unset, it is neither required nor in the parts: the client fills it.
+    let mut input = ShowJobInput::default();
+    input.job_id = Some("j-1".into());
+    input.validate().expect("project_id is not required");
+    let parts = input.to_request_parts().expect("valid");
+    assert_eq!(parts.path_params, vec![("job_id", "j-1".to_owned())]);
+
+    let client = Client::new(json!({"status": "done"})).with_project_id("fromclient");
+    let out = client.show_job().job_id("j-1").send().await.expect("sent");
+    assert_eq!(out.status.as_deref(), Some("done"));
+    // A caller's value wins over the client's.
+    client
+        .show_job()
+        .project_id("fromcaller")
+        .job_id("j-2")
+        .send()
+        .await
+        .expect("sent");
+    let calls = client.calls();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].parts.path_param("project_id"), Some("fromclient"));
+    assert_eq!(calls[1].parts.path_param("project_id"), Some("fromcaller"));
+
+    // A value the caller gives is checked like any path parameter, before sending.
+    for bad in ["", "a/b", "a\nb"] {
+        let (field, _) = invalid(client.show_job().project_id(bad).job_id("j").send().await);
+        assert_eq!(field, "project_id", "{bad:?}");
+    }
+    // The other path parameter stays required.
+    let (field, problem) = invalid(client.show_job().send().await);
+    assert_eq!(
+        (field.as_str(), problem.as_str()),
+        ("job_id", "is required")
+    );
+    assert_eq!(client.calls().len(), 2);
+}

@@ -1,17 +1,11 @@
-//! Hand-written, NOT generated: the type the generated operations hang off
-//! (`x-rust.client` in `api/ges.json`), and its [`Invoke`] implementation, the GES protocol.
-//!
-//! Why a separate type: every GES path starts with `{project_id}`, which the generator
-//! treats as a required per-call input. The public [`Client`](crate::Client) fills it in
-//! from its configuration before handing out the generated builders (see its methods), so
-//! callers never repeat it. Once the generator can mark a path parameter as supplied by
-//! the client, this indirection can go.
+//! Hand-written, NOT generated: the GES protocol behind the client's
+//! [`Invoke`](backup_core::operation::Invoke) implementation (building a request from an
+//! operation's spec and parts, sending it, decoding the answer).
 
 use std::sync::Arc;
 
-use backup_core::credentials::BoxFuture;
 use backup_core::encoding::encode_pairs;
-use backup_core::operation::{Invoke, OperationSpec, RequestParts};
+use backup_core::operation::{OperationSpec, RequestParts};
 use backup_core::sign::huawei::PROJECT_ID_HEADER;
 use backup_core::{
     Error, HttpRequest, HttpResponse, PreparedRequest, ResponseError, ServiceClient,
@@ -49,7 +43,8 @@ impl Operations {
         Ok(request)
     }
 
-    async fn call<O: DeserializeOwned>(
+    /// Sends one call whose client-supplied path parameters are already filled.
+    pub(crate) async fn call<O: DeserializeOwned>(
         &self,
         spec: &'static OperationSpec,
         parts: RequestParts,
@@ -57,6 +52,15 @@ impl Operations {
         let request = Self::build_request(spec, &parts)?;
         let response = self.service.send(&spec.info, request).await?;
         decode_response(spec, &response)
+    }
+
+    /// What [`call`](Self::call) would send, unsigned and redacted.
+    pub(crate) fn prepare(
+        &self,
+        spec: &'static OperationSpec,
+        parts: &RequestParts,
+    ) -> Result<PreparedRequest, Error> {
+        self.service.prepare(Self::build_request(spec, parts)?)
     }
 }
 
@@ -78,27 +82,6 @@ pub(crate) fn decode_response<O: DeserializeOwned>(
         error.request_id = response.header("x-request-id").map(str::to_owned);
         Error::from(error)
     })
-}
-
-impl Invoke for Operations {
-    fn invoke<O>(
-        &self,
-        spec: &'static OperationSpec,
-        parts: RequestParts,
-    ) -> BoxFuture<'_, Result<O, Error>>
-    where
-        O: DeserializeOwned + Send + 'static,
-    {
-        Box::pin(self.call(spec, parts))
-    }
-
-    fn to_request(
-        &self,
-        spec: &'static OperationSpec,
-        parts: RequestParts,
-    ) -> Result<PreparedRequest, Error> {
-        self.service.prepare(Self::build_request(spec, &parts)?)
-    }
 }
 
 #[cfg(test)]

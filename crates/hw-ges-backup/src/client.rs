@@ -8,16 +8,14 @@ use backup_core::credentials::{
     BoxFuture, CachedProvider, Environment, HuaweiCredentials, HuaweiDefaultChain,
     ProcessEnvironment, ProvideCredentials, SharedProvider,
 };
+use backup_core::operation::{self, Invoke, OperationSpec, RequestParts};
 use backup_core::sign::{HuaweiAkSkSigner, HuaweiTokenAuth, ProvideToken, Sign};
-use backup_core::{ClientOptions, Error, RetryConfig, ServiceClient, Timeouts};
+use backup_core::{ClientOptions, Error, PreparedRequest, RetryConfig, ServiceClient, Timeouts};
+use serde::de::DeserializeOwned;
 
 use crate::VENDOR;
 use crate::bridge::Operations;
 use crate::errors::GesClassifier;
-use crate::generated::{
-    CreateBackupFluentBuilder, DeleteBackupFluentBuilder, ListBackupsFluentBuilder,
-    ListGraphBackupsFluentBuilder, ShowJobFluentBuilder,
-};
 
 /// The environment variable the project id is read from when the builder is given none.
 pub const PROJECT_ID_VAR: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
@@ -85,9 +83,16 @@ impl fmt::Debug for Auth {
 /// Cheap to clone (one `Arc`), `Send + Sync`; clones share the connection pool and the
 /// retry budget. Build one with [`Client::builder`].
 ///
-/// The operation methods return builders generated from the crate's API description; the
-/// project id is already filled in from the client's configuration (set it on a builder to
-/// act in another project).
+/// The operation methods (`create_backup`, `show_job`, `list_graph_backups`,
+/// `list_backups`, `delete_backup`) return builders generated from the crate's API
+/// description; the project id is filled in from the client's configuration when a call is
+/// sent (set it on a builder to act in another project). `create_backup` is not
+/// idempotent: a failure that may have reached the server comes back as
+/// [`Error::AmbiguousOutcome`] (list the backups before trying again); match
+/// [`ServiceErrorKind::BackupInProgress`](backup_core::ServiceErrorKind::BackupInProgress)
+/// (`GES.7002`) and
+/// [`ServiceErrorKind::BackupQuotaExceeded`](backup_core::ServiceErrorKind::BackupQuotaExceeded)
+/// (`GES.7019`).
 #[derive(Clone)]
 pub struct Client {
     ops: Operations,
@@ -118,48 +123,61 @@ impl Client {
         self.ops.service.endpoint()
     }
 
-    /// `POST /v2/{project_id}/graphs/{graph_id}/backups`: adds a backup of a graph. Not
-    /// idempotent: a failure that may have reached the server is not retried and comes back
-    /// as [`Error::AmbiguousOutcome`] (list the backups before trying again).
-    ///
-    /// Errors to match on: [`ServiceErrorKind::BackupInProgress`](backup_core::ServiceErrorKind::BackupInProgress)
-    /// (`GES.7002`) and [`ServiceErrorKind::BackupQuotaExceeded`](backup_core::ServiceErrorKind::BackupQuotaExceeded)
-    /// (`GES.7019`).
-    pub fn create_backup(&self) -> CreateBackupFluentBuilder<'_> {
-        self.ops
-            .create_backup()
-            .set_project_id(self.project_id().map(str::to_owned))
+    /// The call's parts with `project_id` (`x-client-supplied` in `api/ges.json`) filled
+    /// from the configuration unless the caller set one. The configured id is held to the
+    /// description's rule (letters and digits, 1 to 64), as a caller's is by `validate`, so
+    /// a bad one is refused before signing whichever way it came.
+    fn with_project_id(&self, mut parts: RequestParts) -> Result<RequestParts, Error> {
+        if parts.path_param(PROJECT_ID_PARAM).is_none() {
+            let configured = self.project_id().ok_or_else(|| {
+                Error::invalid_input(
+                    PROJECT_ID_PARAM,
+                    format!(
+                        "is required: set it on the call, with `ClientBuilder::project_id` or in {PROJECT_ID_VAR}"
+                    ),
+                )
+            })?;
+            check_project_id(configured)?;
+            parts.fill_path_param(PROJECT_ID_PARAM, configured);
+        }
+        Ok(parts)
+    }
+}
+
+/// The path parameter every GES operation has and the client supplies.
+const PROJECT_ID_PARAM: &str = "project_id";
+
+/// The description's rule for a project id (`components/parameters/ProjectId`).
+fn check_project_id(value: &str) -> Result<(), Error> {
+    operation::non_empty(PROJECT_ID_PARAM, value)?;
+    operation::length(PROJECT_ID_PARAM, value, Some(1), Some(64))?;
+    operation::allowed_chars(
+        PROJECT_ID_PARAM,
+        value,
+        &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+        "A-Za-z0-9",
+    )
+}
+
+/// The operation methods (generated from `api/ges.json`) send through this.
+impl Invoke for Client {
+    fn invoke<O>(
+        &self,
+        spec: &'static OperationSpec,
+        parts: RequestParts,
+    ) -> BoxFuture<'_, Result<O, Error>>
+    where
+        O: DeserializeOwned + Send + 'static,
+    {
+        Box::pin(async move { self.ops.call(spec, self.with_project_id(parts)?).await })
     }
 
-    /// `GET /v2/{project_id}/graphs/{graph_id}/jobs/{job_id}/status`: the state of a job.
-    pub fn show_job(&self) -> ShowJobFluentBuilder<'_> {
-        self.ops
-            .show_job()
-            .set_project_id(self.project_id().map(str::to_owned))
-    }
-
-    /// `GET /v2/{project_id}/graphs/{graph_id}/backups`: one page of a graph's backups.
-    /// See [`Client::graph_backups`] for all of them.
-    pub fn list_graph_backups(&self) -> ListGraphBackupsFluentBuilder<'_> {
-        self.ops
-            .list_graph_backups()
-            .set_project_id(self.project_id().map(str::to_owned))
-    }
-
-    /// `GET /v2/{project_id}/graphs/backups`: one page of the project's backups.
-    /// See [`Client::backups`] for all of them.
-    pub fn list_backups(&self) -> ListBackupsFluentBuilder<'_> {
-        self.ops
-            .list_backups()
-            .set_project_id(self.project_id().map(str::to_owned))
-    }
-
-    /// `DELETE /v2/{project_id}/graphs/{graph_id}/backups/{backup_id}`: deletes a backup
-    /// (idempotent, so retried after failures that may have reached the server).
-    pub fn delete_backup(&self) -> DeleteBackupFluentBuilder<'_> {
-        self.ops
-            .delete_backup()
-            .set_project_id(self.project_id().map(str::to_owned))
+    fn to_request(
+        &self,
+        spec: &'static OperationSpec,
+        parts: RequestParts,
+    ) -> Result<PreparedRequest, Error> {
+        self.ops.prepare(spec, &self.with_project_id(parts)?)
     }
 }
 

@@ -21,7 +21,7 @@ pub static CREATE_BACKUP_SPEC: ::backup_core::operation::OperationSpec =
 /// The output of `createBackup`.
 pub type CreateBackupOutput = CreateBackupResp;
 
-impl crate::bridge::Operations {
+impl crate::Client {
     /// Adds a backup of a graph.
     ///
     /// The backup is made by an asynchronous job: follow `job_id` with `showJob` (or the client's
@@ -44,7 +44,7 @@ impl crate::bridge::Operations {
 pub struct CreateBackupInput {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Sent as path parameter `project_id`; required.
+    /// Sent as path parameter `project_id`; when unset, the client fills it in from its configuration.
     pub project_id: ::std::option::Option<::std::string::String>,
     /// The graph id.
     ///
@@ -55,17 +55,17 @@ pub struct CreateBackupInput {
 impl CreateBackupInput {
     /// Checks required members and constraints; nothing is sent when this fails.
     pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {
-        let value = ::backup_core::operation::require("project_id", self.project_id.as_ref())?;
-        ::backup_core::operation::non_empty("project_id", value)?;
-        ::backup_core::operation::no_control_chars("project_id", value)?;
-        ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
-        ::backup_core::operation::allowed_chars(
-            "project_id",
-            value,
-            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
-            "A-Za-z0-9",
-        )?;
-
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            ::backup_core::operation::non_empty("project_id", value)?;
+            ::backup_core::operation::no_control_chars("project_id", value)?;
+            ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
+            ::backup_core::operation::allowed_chars(
+                "project_id",
+                value,
+                &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                "A-Za-z0-9",
+            )?;
+        }
         let value = ::backup_core::operation::require("graph_id", self.graph_id.as_ref())?;
         ::backup_core::operation::non_empty("graph_id", value)?;
         ::backup_core::operation::no_control_chars("graph_id", value)?;
@@ -95,14 +95,14 @@ impl CreateBackupInput {
 /// Builds and sends `createBackup`: set the input, then call [`send`](CreateBackupFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
 pub struct CreateBackupFluentBuilder<'a> {
-    client: &'a crate::bridge::Operations,
+    client: &'a crate::Client,
     input: CreateBackupInput,
 }
 
 impl CreateBackupFluentBuilder<'_> {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Required.
+    /// Optional: when unset, the client fills it in from its configuration.
     pub fn project_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.input.project_id = ::std::option::Option::Some(value.into());
         self
@@ -166,7 +166,7 @@ pub static DELETE_BACKUP_SPEC: ::backup_core::operation::OperationSpec =
         "/v2/{project_id}/graphs/{graph_id}/backups/{backup_id}",
     );
 
-impl crate::bridge::Operations {
+impl crate::Client {
     /// Deletes one backup of a graph.
     ///
     /// Idempotent: deleting a backup that is already gone fails with `GES.7024` and changes nothing.
@@ -188,7 +188,7 @@ impl crate::bridge::Operations {
 pub struct DeleteBackupInput {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Sent as path parameter `project_id`; required.
+    /// Sent as path parameter `project_id`; when unset, the client fills it in from its configuration.
     pub project_id: ::std::option::Option<::std::string::String>,
     /// The graph id.
     ///
@@ -203,17 +203,17 @@ pub struct DeleteBackupInput {
 impl DeleteBackupInput {
     /// Checks required members and constraints; nothing is sent when this fails.
     pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {
-        let value = ::backup_core::operation::require("project_id", self.project_id.as_ref())?;
-        ::backup_core::operation::non_empty("project_id", value)?;
-        ::backup_core::operation::no_control_chars("project_id", value)?;
-        ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
-        ::backup_core::operation::allowed_chars(
-            "project_id",
-            value,
-            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
-            "A-Za-z0-9",
-        )?;
-
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            ::backup_core::operation::non_empty("project_id", value)?;
+            ::backup_core::operation::no_control_chars("project_id", value)?;
+            ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
+            ::backup_core::operation::allowed_chars(
+                "project_id",
+                value,
+                &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                "A-Za-z0-9",
+            )?;
+        }
         let value = ::backup_core::operation::require("graph_id", self.graph_id.as_ref())?;
         ::backup_core::operation::non_empty("graph_id", value)?;
         ::backup_core::operation::no_control_chars("graph_id", value)?;
@@ -249,14 +249,14 @@ impl DeleteBackupInput {
 /// Builds and sends `deleteBackup`: set the input, then call [`send`](DeleteBackupFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
 pub struct DeleteBackupFluentBuilder<'a> {
-    client: &'a crate::bridge::Operations,
+    client: &'a crate::Client,
     input: DeleteBackupInput,
 }
 
 impl DeleteBackupFluentBuilder<'_> {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Required.
+    /// Optional: when unset, the client fills it in from its configuration.
     pub fn project_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.input.project_id = ::std::option::Option::Some(value.into());
         self
@@ -331,7 +331,7 @@ pub static LIST_BACKUPS_SPEC: ::backup_core::operation::OperationSpec =
 /// The output of `listBackups`.
 pub type ListBackupsOutput = BackupPage;
 
-impl crate::bridge::Operations {
+impl crate::Client {
     /// Lists the backups of every graph of the project, a page at a time.
     ///
     /// `GET /v2/{project_id}/graphs/backups`; idempotent. Set the input on the returned builder, then call `send()`.
@@ -351,7 +351,7 @@ impl crate::bridge::Operations {
 pub struct ListBackupsInput {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Sent as path parameter `project_id`; required.
+    /// Sent as path parameter `project_id`; when unset, the client fills it in from its configuration.
     pub project_id: ::std::option::Option<::std::string::String>,
     /// The index of the first backup returned (default 0).
     ///
@@ -366,17 +366,17 @@ pub struct ListBackupsInput {
 impl ListBackupsInput {
     /// Checks required members and constraints; nothing is sent when this fails.
     pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {
-        let value = ::backup_core::operation::require("project_id", self.project_id.as_ref())?;
-        ::backup_core::operation::non_empty("project_id", value)?;
-        ::backup_core::operation::no_control_chars("project_id", value)?;
-        ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
-        ::backup_core::operation::allowed_chars(
-            "project_id",
-            value,
-            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
-            "A-Za-z0-9",
-        )?;
-
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            ::backup_core::operation::non_empty("project_id", value)?;
+            ::backup_core::operation::no_control_chars("project_id", value)?;
+            ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
+            ::backup_core::operation::allowed_chars(
+                "project_id",
+                value,
+                &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                "A-Za-z0-9",
+            )?;
+        }
         if let ::std::option::Option::Some(value) = &self.offset {
             ::backup_core::operation::range_i64("offset", i64::from(*value), Some(0), None)?;
         }
@@ -408,14 +408,14 @@ impl ListBackupsInput {
 /// Builds and sends `listBackups`: set the input, then call [`send`](ListBackupsFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
 pub struct ListBackupsFluentBuilder<'a> {
-    client: &'a crate::bridge::Operations,
+    client: &'a crate::Client,
     input: ListBackupsInput,
 }
 
 impl ListBackupsFluentBuilder<'_> {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Required.
+    /// Optional: when unset, the client fills it in from its configuration.
     pub fn project_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.input.project_id = ::std::option::Option::Some(value.into());
         self
@@ -486,7 +486,7 @@ pub static LIST_GRAPH_BACKUPS_SPEC: ::backup_core::operation::OperationSpec =
 /// The output of `listGraphBackups`.
 pub type ListGraphBackupsOutput = BackupPage;
 
-impl crate::bridge::Operations {
+impl crate::Client {
     /// Lists the backups of one graph, a page at a time.
     ///
     /// `GET /v2/{project_id}/graphs/{graph_id}/backups`; idempotent. Set the input on the returned builder, then call `send()`.
@@ -506,7 +506,7 @@ impl crate::bridge::Operations {
 pub struct ListGraphBackupsInput {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Sent as path parameter `project_id`; required.
+    /// Sent as path parameter `project_id`; when unset, the client fills it in from its configuration.
     pub project_id: ::std::option::Option<::std::string::String>,
     /// The graph id.
     ///
@@ -525,17 +525,17 @@ pub struct ListGraphBackupsInput {
 impl ListGraphBackupsInput {
     /// Checks required members and constraints; nothing is sent when this fails.
     pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {
-        let value = ::backup_core::operation::require("project_id", self.project_id.as_ref())?;
-        ::backup_core::operation::non_empty("project_id", value)?;
-        ::backup_core::operation::no_control_chars("project_id", value)?;
-        ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
-        ::backup_core::operation::allowed_chars(
-            "project_id",
-            value,
-            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
-            "A-Za-z0-9",
-        )?;
-
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            ::backup_core::operation::non_empty("project_id", value)?;
+            ::backup_core::operation::no_control_chars("project_id", value)?;
+            ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
+            ::backup_core::operation::allowed_chars(
+                "project_id",
+                value,
+                &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                "A-Za-z0-9",
+            )?;
+        }
         let value = ::backup_core::operation::require("graph_id", self.graph_id.as_ref())?;
         ::backup_core::operation::non_empty("graph_id", value)?;
         ::backup_core::operation::no_control_chars("graph_id", value)?;
@@ -575,14 +575,14 @@ impl ListGraphBackupsInput {
 /// Builds and sends `listGraphBackups`: set the input, then call [`send`](ListGraphBackupsFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
 pub struct ListGraphBackupsFluentBuilder<'a> {
-    client: &'a crate::bridge::Operations,
+    client: &'a crate::Client,
     input: ListGraphBackupsInput,
 }
 
 impl ListGraphBackupsFluentBuilder<'_> {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Required.
+    /// Optional: when unset, the client fills it in from its configuration.
     pub fn project_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.input.project_id = ::std::option::Option::Some(value.into());
         self
@@ -664,7 +664,7 @@ pub static SHOW_JOB_SPEC: ::backup_core::operation::OperationSpec =
 /// The output of `showJob`.
 pub type ShowJobOutput = Job;
 
-impl crate::bridge::Operations {
+impl crate::Client {
     /// Shows the status of an asynchronous job (such as adding a backup).
     ///
     /// `GET /v2/{project_id}/graphs/{graph_id}/jobs/{job_id}/status`; idempotent. Set the input on the returned builder, then call `send()`.
@@ -684,7 +684,7 @@ impl crate::bridge::Operations {
 pub struct ShowJobInput {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Sent as path parameter `project_id`; required.
+    /// Sent as path parameter `project_id`; when unset, the client fills it in from its configuration.
     pub project_id: ::std::option::Option<::std::string::String>,
     /// The graph id.
     ///
@@ -699,17 +699,17 @@ pub struct ShowJobInput {
 impl ShowJobInput {
     /// Checks required members and constraints; nothing is sent when this fails.
     pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {
-        let value = ::backup_core::operation::require("project_id", self.project_id.as_ref())?;
-        ::backup_core::operation::non_empty("project_id", value)?;
-        ::backup_core::operation::no_control_chars("project_id", value)?;
-        ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
-        ::backup_core::operation::allowed_chars(
-            "project_id",
-            value,
-            &[('A', 'Z'), ('a', 'z'), ('0', '9')],
-            "A-Za-z0-9",
-        )?;
-
+        if let ::std::option::Option::Some(value) = &self.project_id {
+            ::backup_core::operation::non_empty("project_id", value)?;
+            ::backup_core::operation::no_control_chars("project_id", value)?;
+            ::backup_core::operation::length("project_id", value, Some(1), Some(64))?;
+            ::backup_core::operation::allowed_chars(
+                "project_id",
+                value,
+                &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+                "A-Za-z0-9",
+            )?;
+        }
         let value = ::backup_core::operation::require("graph_id", self.graph_id.as_ref())?;
         ::backup_core::operation::non_empty("graph_id", value)?;
         ::backup_core::operation::no_control_chars("graph_id", value)?;
@@ -745,14 +745,14 @@ impl ShowJobInput {
 /// Builds and sends `showJob`: set the input, then call [`send`](ShowJobFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
 pub struct ShowJobFluentBuilder<'a> {
-    client: &'a crate::bridge::Operations,
+    client: &'a crate::Client,
     input: ShowJobInput,
 }
 
 impl ShowJobFluentBuilder<'_> {
     /// The project id: up to 64 characters, letters and digits only.
     ///
-    /// Required.
+    /// Optional: when unset, the client fills it in from its configuration.
     pub fn project_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.input.project_id = ::std::option::Option::Some(value.into());
         self

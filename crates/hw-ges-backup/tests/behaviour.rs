@@ -300,6 +300,27 @@ async fn without_a_project_id_calls_fail_before_sending() {
 }
 
 #[tokio::test]
+async fn a_configured_project_id_is_held_to_the_same_rule_as_a_callers() {
+    // The client fills `project_id` after `validate` ran, so it checks its own value too.
+    let server = serve(vec![Step::ok("{}")]).await;
+    for bad in ["abc-def", "a/b", "ünïcode"] {
+        let client = Client::builder()
+            .endpoint(server.base_url.clone())
+            .environment(StaticEnvironment::new())
+            .credentials(HuaweiCredentials::new(AK, SK))
+            .project_id(bad)
+            .build()
+            .unwrap();
+        let err = client.list_backups().send().await.unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidInput(ref i) if i.field == "project_id"),
+            "{bad:?}: {err:?}"
+        );
+    }
+    assert_eq!(server.requests().len(), 0);
+}
+
+#[tokio::test]
 async fn project_id_and_credentials_come_from_the_environment() {
     let server = serve(vec![Step::ok(r#"{"job_id":"j"}"#)]).await;
     let env = StaticEnvironment::new()

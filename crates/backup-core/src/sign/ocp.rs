@@ -18,7 +18,7 @@
 //!
 //! `Authorization: OCP-ACCESS-KEY-HMACSHA1 {AK}:{base64(HMAC-SHA1(SK, message))}`.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use hmac::Mac;
 use hmac::digest::Digest;
@@ -58,13 +58,7 @@ pub fn basic_authorization(user: &str, password: &str) -> String {
 /// Times outside what the format can express are clamped: before the Unix epoch to the
 /// epoch, after 9999-12-31T23:59:59Z to that instant.
 pub fn format_date(time: SystemTime) -> String {
-    const LAST: Duration = Duration::from_secs(253_402_300_799);
-    let time = match time.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(since) if since <= LAST => time,
-        Ok(_) => SystemTime::UNIX_EPOCH + LAST,
-        Err(_) => SystemTime::UNIX_EPOCH,
-    };
-    httpdate::fmt_http_date(time)
+    crate::time::format_http_date(time)
 }
 
 /// Upper-case hex MD5 of `body`, or the empty string for an empty body.
@@ -315,6 +309,7 @@ mod tests {
     use hmac::Hmac;
     use hmac::digest::KeyInit;
     use sha1::Sha1;
+    use std::time::Duration;
 
     const AK: &str = "cqammmxBpfGjFlto";
     const SK: &[u8] = b"2fc0c299cc94c6be266f2ceece765d4d";

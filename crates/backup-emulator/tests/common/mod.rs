@@ -12,7 +12,8 @@ use backup_core::{
     Error, HttpRequest, HttpResponse, Method, OperationInfo, RetryConfig, ServiceClient,
     ServiceError,
 };
-use backup_emulator::config::defaults;
+use backup_emulator::config::{defaults, demo};
+use backup_emulator::{EmulatorBuilder, EmulatorHandle};
 
 /// Treats every response as a success, so tests can read error bodies.
 #[derive(Debug)]
@@ -22,6 +23,11 @@ impl ClassifyResponse for Raw {
     fn classify(&self, _: &OperationInfo, _: &HttpResponse) -> Option<ServiceError> {
         None
     }
+}
+
+/// Starts the emulator `builder` configures.
+pub async fn start(builder: EmulatorBuilder) -> EmulatorHandle {
+    builder.start().await.expect("the emulator starts")
 }
 
 pub fn client(base: &str, signer: impl Sign + 'static, raw: bool) -> ServiceClient {
@@ -138,4 +144,22 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("condition not reached after {tries} tries");
+}
+
+/// `POST /v2/{project}/graphs/{graph}/backups` for the default project and the demo graph.
+pub fn ges_create() -> HttpRequest {
+    json_request(
+        Method::Post,
+        &format!(
+            "/v2/{}/graphs/{}/backups",
+            defaults::HUAWEI_PROJECT_ID,
+            demo::GES_GRAPH_ID
+        ),
+        serde_json::json!({}),
+    )
+}
+
+/// The backup counter key of the demo graph.
+pub fn ges_key() -> String {
+    backup_emulator::ops::ges_resource(defaults::HUAWEI_PROJECT_ID, demo::GES_GRAPH_ID)
 }
