@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use backup_core::clock::SteppingClock;
-use backup_core::credentials::{NcpCredentials, OcpCredentials, StaticEnvironment};
+use backup_core::credentials::{
+    HuaweiCredentials, NcpCredentials, OcpCredentials, StaticEnvironment,
+};
 use backup_core::test_util::{ScriptedServer, Step};
 use backup_core::{DispatchKind, Error, RetryConfig, Timeouts};
 
@@ -195,6 +197,16 @@ async fn probe_ocp(client: &ocp_ob_backup::Client) -> Result<(), Error> {
     client.get_backup_strategy().id(1).send().await.map(drop)
 }
 
+async fn probe_ges(client: &hw_ges_backup::Client) -> Result<(), Error> {
+    client
+        .show_job()
+        .graph_id("g1")
+        .job_id("j1")
+        .send()
+        .await
+        .map(drop)
+}
+
 const NCP_ENV: [(&str, &str); 2] = [
     ("NCLOUD_ACCESS_KEY_ID", "ENVKEY"),
     ("NCLOUD_SECRET_ACCESS_KEY", "env-secret"),
@@ -238,4 +250,14 @@ walk_builder!(
     env: [("OCP_ACCESS_KEY_ID", "ENVKEY"), ("OCP_ACCESS_KEY_SECRET", "env-secret")],
     clock_header: ("date", "Tue, 14 Nov 2023 22:13:20 GMT"),
     probe: probe_ocp,
+);
+
+walk_builder!(
+    ges_builder_applies_every_setting,
+    builder: hw_ges_backup::Client::builder().project_id("p1"),
+    credentials: HuaweiCredentials::new("ak", "sk"),
+    bad_credentials: HuaweiCredentials::new("a\nk", "sk"),
+    env: [("HUAWEICLOUD_SDK_AK", "ENVKEY"), ("HUAWEICLOUD_SDK_SK", "env-secret")],
+    clock_header: ("x-sdk-date", "20231114T221320Z"),
+    probe: probe_ges,
 );

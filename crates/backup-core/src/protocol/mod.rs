@@ -36,8 +36,13 @@ pub trait Protocol: Send + Sync + fmt::Debug + 'static {
     fn classifier(&self) -> Self::Classifier;
 
     /// Fills the path parameters the client supplies from its configuration (a GES project
-    /// id) where the caller left them unset. The default fills none.
-    fn fill_client_params(&self, _parts: &mut RequestParts) {}
+    /// id) where the caller left them unset, with
+    /// [`RequestParts::fill_path_param`]. Fails, before anything is sent, when one is
+    /// missing from both or the configured value is not valid input. The default fills
+    /// none.
+    fn fill_client_params(&self, _parts: &mut RequestParts) -> Result<(), Error> {
+        Ok(())
+    }
 
     /// The unsigned request for `spec` with `parts`. Bad input is an
     /// [`Error::InvalidInput`], and nothing is sent.
@@ -123,7 +128,7 @@ impl<P: Protocol> Connection<P> {
         spec: &OperationSpec,
         mut parts: RequestParts,
     ) -> Result<HttpRequest, Error> {
-        self.protocol.fill_client_params(&mut parts);
+        self.protocol.fill_client_params(&mut parts)?;
         self.protocol.build_request(spec, &parts)
     }
 
