@@ -91,10 +91,12 @@ block_keyed_hmac! {
     hmac_sha1, sha1::Sha1
 }
 
-/// A signer over a shared provider of credentials: the struct, its constructors and a
-/// `Debug` that shows only the provider (which redacts), the same for every vendor.
+/// A signer over a shared provider of credentials: the struct, its constructors, a
+/// `Debug` that shows only the provider (which redacts), and a `Sign` that fetches and
+/// validates the credentials before each attempt and hands them to `$sign`, the same for
+/// every vendor.
 macro_rules! provider_signer {
-    ($(#[$doc:meta])* $name:ident, $credentials:ty) => {
+    ($(#[$doc:meta])* $name:ident, $credentials:ty, $sign:ident) => {
         $(#[$doc])*
         #[derive(Clone)]
         pub struct $name {
@@ -122,6 +124,21 @@ macro_rules! provider_signer {
                 f.debug_struct(stringify!($name))
                     .field("credentials", &self.credentials)
                     .finish()
+            }
+        }
+
+        impl Sign for $name {
+            fn sign<'a>(
+                &'a self,
+                request: &'a mut HttpRequest,
+                context: &'a SigningContext,
+            ) -> BoxFuture<'a, Result<(), Error>> {
+                Box::pin(async move {
+                    let credentials = self.credentials.provide_credentials().await?;
+                    // The last guard for providers that do not check what they hand out.
+                    credentials.validate()?;
+                    $sign(credentials, request, context)
+                })
             }
         }
     };
@@ -157,82 +174,71 @@ impl Sign for NoAuth {
 provider_signer! {
     /// Signs with NCP API Gateway v2: `x-ncp-apigw-timestamp`, `x-ncp-iam-access-key` and
     /// `x-ncp-apigw-signature-v2` over `METHOD request-target`, the timestamp and the key.
-    NcpSigner, NcpCredentials
+    NcpSigner, NcpCredentials, sign_ncp
 }
 
-impl Sign for NcpSigner {
-    fn sign<'a>(
-        &'a self,
-        request: &'a mut HttpRequest,
-        context: &'a SigningContext,
-    ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async move {
-            let credentials = self.credentials.provide_credentials().await?;
-            // The last guard for providers that do not check what they hand out.
-            credentials.validate()?;
-            let timestamp = crate::clock::unix_millis(context.now);
-            let signature = ncp::signature(
-                credentials.secret_key.expose_secret().as_bytes(),
-                request.method.as_str(),
-                &request.request_target(),
-                timestamp,
-                &credentials.access_key_id,
-            );
-            request.secrets.add(credentials.secret_key.expose_secret());
-            request.secrets.add(&signature);
-            request.set_header(ncp::TIMESTAMP_HEADER, timestamp.to_string());
-            request.set_header(ncp::ACCESS_KEY_HEADER, credentials.access_key_id.clone());
-            request.set_header(ncp::SIGNATURE_HEADER, signature);
-            Ok(())
-        })
-    }
+/// Signs `request` for NCP API Gateway v2 with `credentials` at `context.now`.
+fn sign_ncp(
+    credentials: NcpCredentials,
+    request: &mut HttpRequest,
+    context: &SigningContext,
+) -> Result<(), Error> {
+    let timestamp = crate::clock::unix_millis(context.now);
+    let signature = ncp::signature(
+        credentials.secret_key.expose_secret().as_bytes(),
+        request.method.as_str(),
+        &request.request_target(),
+        timestamp,
+        &credentials.access_key_id,
+    );
+    request.secrets.add(credentials.secret_key.expose_secret());
+    request.secrets.add(&signature);
+    request.set_header(ncp::TIMESTAMP_HEADER, timestamp.to_string());
+    request.set_header(ncp::ACCESS_KEY_HEADER, credentials.access_key_id.clone());
+    request.set_header(ncp::SIGNATURE_HEADER, signature);
+    Ok(())
 }
 
 provider_signer! {
     /// Signs with Huawei Cloud APIG `SDK-HMAC-SHA256`. Adds `X-Sdk-Date`, `X-Project-Id` (when
     /// the credentials name a project) and `X-Security-Token` (temporary credentials), then
     /// signs every header of the request plus `host`.
-    HuaweiAkSkSigner, HuaweiCredentials
+    HuaweiAkSkSigner, HuaweiCredentials, sign_huawei_ak_sk
 }
 
-impl Sign for HuaweiAkSkSigner {
-    fn sign<'a>(
-        &'a self,
-        request: &'a mut HttpRequest,
-        context: &'a SigningContext,
-    ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async move {
-            let credentials = self.credentials.provide_credentials().await?;
-            credentials.validate()?;
-            request.remove_header("authorization");
-            request.set_header(huawei::DATE_HEADER, huawei::format_sdk_date(context.now));
-            if let Some(project_id) = &credentials.project_id {
-                request.set_header(huawei::PROJECT_ID_HEADER, project_id.clone());
-            }
-            match &credentials.security_token {
-                Some(token) => {
-                    request.secrets.add(token.expose_secret());
-                    request.set_header(
-                        huawei::SECURITY_TOKEN_HEADER,
-                        token.expose_secret().to_owned(),
-                    );
-                }
-                None => request.remove_header(huawei::SECURITY_TOKEN_HEADER),
-            }
-            let authorization = huawei::authorization(
-                &SignableRequest::from(&*request),
-                Some(&context.host),
-                &credentials.access_key_id,
-                credentials.secret_access_key.expose_secret().as_bytes(),
-            );
-            request
-                .secrets
-                .add(credentials.secret_access_key.expose_secret());
-            request.secrets.add_authorization(&authorization);
-            request.set_header("authorization", authorization);
-            Ok(())
-        })
+/// Signs `request` with Huawei `SDK-HMAC-SHA256`.
+fn sign_huawei_ak_sk(
+    credentials: HuaweiCredentials,
+    request: &mut HttpRequest,
+    context: &SigningContext,
+) -> Result<(), Error> {
+    request.remove_header("authorization");
+    request.set_header(huawei::DATE_HEADER, huawei::format_sdk_date(context.now));
+    if let Some(project_id) = &credentials.project_id {
+        request.set_header(huawei::PROJECT_ID_HEADER, project_id.clone());
     }
+    match &credentials.security_token {
+        Some(token) => {
+            request.secrets.add(token.expose_secret());
+            request.set_header(
+                huawei::SECURITY_TOKEN_HEADER,
+                token.expose_secret().to_owned(),
+            );
+        }
+        None => request.remove_header(huawei::SECURITY_TOKEN_HEADER),
+    }
+    let authorization = huawei::authorization(
+        &SignableRequest::from(&*request),
+        Some(&context.host),
+        &credentials.access_key_id,
+        credentials.secret_access_key.expose_secret().as_bytes(),
+    );
+    request
+        .secrets
+        .add(credentials.secret_access_key.expose_secret());
+    request.secrets.add_authorization(&authorization);
+    request.set_header("authorization", authorization);
+    Ok(())
 }
 
 /// A source of Huawei IAM tokens for [`HuaweiTokenAuth`].
@@ -322,43 +328,37 @@ impl Sign for HuaweiTokenAuth {
 
 provider_signer! {
     /// Authenticates OCP requests: HTTP Basic, or `OCP-ACCESS-KEY-HMACSHA1` with a `Date` header.
-    OcpSigner, OcpCredentials
+    OcpSigner, OcpCredentials, sign_ocp
 }
 
-impl Sign for OcpSigner {
-    fn sign<'a>(
-        &'a self,
-        request: &'a mut HttpRequest,
-        context: &'a SigningContext,
-    ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async move {
-            let credentials = self.credentials.provide_credentials().await?;
-            credentials.validate()?;
-            match credentials {
-                OcpCredentials::Basic { username, password } => {
-                    let authorization =
-                        ocp::basic_authorization(&username, password.expose_secret());
-                    request.secrets.add(password.expose_secret());
-                    request.secrets.add_authorization(&authorization);
-                    request.set_header("authorization", authorization);
-                }
-                OcpCredentials::AccessKey {
-                    access_key_id,
-                    access_key_secret,
-                } => {
-                    request.set_header("date", ocp::format_date(context.now));
-                    let authorization = ocp::authorization(
-                        &SignableRequest::from(&*request),
-                        &context.host,
-                        &access_key_id,
-                        access_key_secret.expose_secret().as_bytes(),
-                    );
-                    request.secrets.add(access_key_secret.expose_secret());
-                    request.secrets.add_authorization(&authorization);
-                    request.set_header("authorization", authorization);
-                }
-            }
-            Ok(())
-        })
+/// Authenticates `request` for OCP (Basic or access key).
+fn sign_ocp(
+    credentials: OcpCredentials,
+    request: &mut HttpRequest,
+    context: &SigningContext,
+) -> Result<(), Error> {
+    match credentials {
+        OcpCredentials::Basic { username, password } => {
+            let authorization = ocp::basic_authorization(&username, password.expose_secret());
+            request.secrets.add(password.expose_secret());
+            request.secrets.add_authorization(&authorization);
+            request.set_header("authorization", authorization);
+        }
+        OcpCredentials::AccessKey {
+            access_key_id,
+            access_key_secret,
+        } => {
+            request.set_header("date", ocp::format_date(context.now));
+            let authorization = ocp::authorization(
+                &SignableRequest::from(&*request),
+                &context.host,
+                &access_key_id,
+                access_key_secret.expose_secret().as_bytes(),
+            );
+            request.secrets.add(access_key_secret.expose_secret());
+            request.secrets.add_authorization(&authorization);
+            request.set_header("authorization", authorization);
+        }
     }
+    Ok(())
 }
