@@ -65,12 +65,25 @@ impl Protocol for GesProtocol {
         Ok(())
     }
 
+    /// Builds the HTTP request of one call (path encoded segment by segment, query in
+    /// description order, `{}` body for JSON operations, `X-Project-Id` from the path).
     fn build_request(
         &self,
         spec: &OperationSpec,
         parts: &RequestParts,
     ) -> Result<HttpRequest, Error> {
-        build_request(spec, parts)
+        let path = parts.render_path(spec.path_template)?;
+        let mut request = HttpRequest::new(spec.method, path);
+        request.query = encode_pairs(&parts.params);
+        if let Some(project_id) = parts.path_param(PROJECT_ID_PARAM) {
+            request.set_header(PROJECT_ID_HEADER, project_id);
+        }
+        if let Some(body) = &parts.json_body {
+            request.set_header("content-type", "application/json");
+            request.body = serde_json::to_vec(body)
+                .map_err(|e| Error::invalid_input("body", format!("could not be encoded: {e}")))?;
+        }
+        Ok(request)
     }
 
     fn decode<O: DeserializeOwned + 'static>(
@@ -92,26 +105,6 @@ fn check_project_id(value: &str) -> Result<(), Error> {
         &[('A', 'Z'), ('a', 'z'), ('0', '9')],
         "A-Za-z0-9",
     )
-}
-
-/// Builds the HTTP request of one call (path encoded segment by segment, query in
-/// description order, `{}` body for JSON operations, `X-Project-Id` from the path).
-pub(crate) fn build_request(
-    spec: &OperationSpec,
-    parts: &RequestParts,
-) -> Result<HttpRequest, Error> {
-    let path = parts.render_path(spec.path_template)?;
-    let mut request = HttpRequest::new(spec.method, path);
-    request.query = encode_pairs(&parts.params);
-    if let Some(project_id) = parts.path_param(PROJECT_ID_PARAM) {
-        request.set_header(PROJECT_ID_HEADER, project_id);
-    }
-    if let Some(body) = &parts.json_body {
-        request.set_header("content-type", "application/json");
-        request.body = serde_json::to_vec(body)
-            .map_err(|e| Error::invalid_input("body", format!("could not be encoded: {e}")))?;
-    }
-    Ok(request)
 }
 
 /// What the client makes of a response [`ServiceClient::send`] accepted: the body as `O`.
@@ -155,7 +148,9 @@ mod tests {
             .path_params
             .push(("graph_id", "11111111-2222-3333-4444-555555555555".into()));
         parts.json_body = Some(serde_json::json!({}));
-        let mut request = build_request(&CREATE_BACKUP_SPEC, &parts).unwrap();
+        let mut request = GesProtocol::default()
+            .build_request(&CREATE_BACKUP_SPEC, &parts)
+            .unwrap();
         let signer = HuaweiAkSkSigner::new(HuaweiCredentials::new("AccessKey", "SecretKey"));
         let context = SigningContext {
             now: SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_200),

@@ -20,9 +20,7 @@ pub mod vcache;
 pub mod vredis;
 
 pub use backup_core;
-pub use backup_core::credentials::{CachedProvider, NcpCredentials, NcpDefaultChain};
-pub use backup_core::protocol::ncp::{RegionCode, RequestStyle, ResponseFormat, Site};
-pub use backup_core::{Error, Progress, Result, ServiceErrorKind, WaitConfig};
+pub use backup_core::protocol::ncp::exports::*;
 pub use manual::{BackupEntry, ManualBackupWaiter, ManualBackups};
 pub use reconcile::RECONCILE_MARGIN;
 

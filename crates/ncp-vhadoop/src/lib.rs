@@ -20,9 +20,8 @@ mod wait;
 use backup_core::protocol::ncp::{FromGateway, Gateway, GatewayBuilder};
 
 pub use backup_core;
-pub use backup_core::credentials::{CachedProvider, NcpCredentials, NcpDefaultChain};
-pub use backup_core::protocol::ncp::{RegionCode, RequestStyle, ResponseFormat, Site};
-pub use backup_core::{Error, PollState, Progress, Result, ServiceErrorKind, WaitConfig};
+pub use backup_core::PollState;
+pub use backup_core::protocol::ncp::exports::*;
 pub use generated::*;
 pub use reconcile::RECONCILE_MARGIN;
 pub use wait::{ClusterState, RunningWaiter};

@@ -117,12 +117,29 @@ impl Protocol for OcpProtocol {
         OcpClassifier
     }
 
+    /// The unsigned request of one call: path encoded segment by segment, query parameters,
+    /// a JSON body whose secret members are registered for scrubbing.
     fn build_request(
         &self,
         spec: &OperationSpec,
         parts: &RequestParts,
     ) -> Result<HttpRequest, Error> {
-        build_request(spec, parts)
+        refuse_tenant_dimension_at_cluster_level(spec, parts)?;
+        let path = parts.render_path(spec.path_template)?;
+        let mut request = HttpRequest::new(spec.method, path);
+        if !parts.params.is_empty() {
+            request.query = backup_core::encoding::encode_pairs(&parts.params);
+        }
+        request.set_header("accept", "application/json");
+        if let Some(body) = &parts.json_body {
+            // OCP may echo them (a validation error's `rejectedValue`, a debug message).
+            request.secrets.add_json_members(body);
+            request.body = serde_json::to_vec(body).map_err(|e| {
+                Error::invalid_input("body", format!("could not be serialized: {e}"))
+            })?;
+            request.set_header("content-type", "application/json");
+        }
+        Ok(request)
     }
 
     fn decode<O: DeserializeOwned + 'static>(
@@ -132,26 +149,6 @@ impl Protocol for OcpProtocol {
     ) -> Result<O, Error> {
         decode_response(spec, response)
     }
-}
-
-/// The unsigned request of one call: path encoded segment by segment, query parameters,
-/// a JSON body whose secret members are registered for scrubbing.
-fn build_request(spec: &OperationSpec, parts: &RequestParts) -> Result<HttpRequest, Error> {
-    refuse_tenant_dimension_at_cluster_level(spec, parts)?;
-    let path = parts.render_path(spec.path_template)?;
-    let mut request = HttpRequest::new(spec.method, path);
-    if !parts.params.is_empty() {
-        request.query = backup_core::encoding::encode_pairs(&parts.params);
-    }
-    request.set_header("accept", "application/json");
-    if let Some(body) = &parts.json_body {
-        // OCP may echo them (a validation error's `rejectedValue`, a debug message).
-        request.secrets.add_json_members(body);
-        request.body = serde_json::to_vec(body)
-            .map_err(|e| Error::invalid_input("body", format!("could not be serialized: {e}")))?;
-        request.set_header("content-type", "application/json");
-    }
-    Ok(request)
 }
 
 /// The cluster-level backupNow backs up the whole cluster: the vendor's page says tenant

@@ -229,6 +229,7 @@ pub struct RequestOptions {
 mod client;
 mod envelope;
 mod errors;
+pub mod exports;
 mod request;
 #[cfg(feature = "test-util")]
 pub mod testing;
