@@ -71,3 +71,76 @@ macro_rules! ncp_client {
     };
 }
 pub(crate) use ncp_client;
+
+/// Implements [`ManualBackups`] and [`BackupEntry`] for one API family's client and backup
+/// type: the two families differ only in names, so the calls are written once.
+macro_rules! manual_backups {
+    (
+        backup: $backup:ident,
+        instance_param: $instance_param:literal,
+        vendor: $vendor:literal,
+        list: $list:ident,
+        listed: $listed:ident,
+        create: $create:ident,
+        instance_no: $instance_no:ident $(,)?
+    ) => {
+        impl $crate::manual::sealed::Sealed for Client {}
+
+        impl $crate::ManualBackups for Client {
+            type Backup = $backup;
+            const INSTANCE_PARAM: &'static str = $instance_param;
+            const VENDOR: &'static str = $vendor;
+
+            fn list_manual_backups<'a>(
+                &'a self,
+                instance_no: &'a str,
+                region_code: Option<&'a str>,
+            ) -> backup_core::credentials::BoxFuture<'a, Result<Vec<$backup>, backup_core::Error>>
+            {
+                Box::pin(async move {
+                    let output = self
+                        .$list()
+                        .$instance_no(instance_no)
+                        .set_region_code(region_code.map(str::to_owned))
+                        .send()
+                        .await?;
+                    Ok(output.$listed.unwrap_or_default())
+                })
+            }
+
+            fn server_time(&self) -> std::time::SystemTime {
+                self.gateway().service_client().server_time()
+            }
+
+            fn create_manual_backup<'a>(
+                &'a self,
+                instance_no: &'a str,
+                region_code: Option<&'a str>,
+            ) -> backup_core::credentials::BoxFuture<'a, Result<Option<String>, backup_core::Error>>
+            {
+                Box::pin(async move {
+                    let output = self
+                        .$create()
+                        .$instance_no(instance_no)
+                        .set_region_code(region_code.map(str::to_owned))
+                        .send()
+                        .await?;
+                    Ok(output.request_id)
+                })
+            }
+        }
+
+        impl $crate::BackupEntry for $backup {
+            fn start_time(&self) -> Option<&str> {
+                self.start_time.as_deref()
+            }
+            fn end_time(&self) -> Option<&str> {
+                self.end_time.as_deref()
+            }
+            fn file_name(&self) -> Option<&str> {
+                self.file_name.as_deref()
+            }
+        }
+    };
+}
+pub(crate) use manual_backups;

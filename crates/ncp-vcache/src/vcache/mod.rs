@@ -5,12 +5,11 @@ mod generated;
 
 use std::time::SystemTime;
 
-use backup_core::credentials::BoxFuture;
 use backup_core::reconcile::{Attempt, Reconciliation};
 
 pub use generated::*;
 
-use crate::manual::{BackupEntry, ManualBackupWaiter, ManualBackups, sealed};
+use crate::manual::ManualBackupWaiter;
 
 crate::ncp_client! {
     /// A client for Cloud DB for Cache's `/vcache/v2/` API (Valkey and Redis).
@@ -77,58 +76,12 @@ impl Client {
     }
 }
 
-impl sealed::Sealed for Client {}
-
-impl ManualBackups for Client {
-    type Backup = CloudCacheBackupDetail;
-    const INSTANCE_PARAM: &'static str = "cloudCacheInstanceNo";
-    const VENDOR: &'static str = "ncp-vcache";
-
-    fn list_manual_backups<'a>(
-        &'a self,
-        instance_no: &'a str,
-        region_code: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Vec<Self::Backup>, backup_core::Error>> {
-        Box::pin(async move {
-            let output = self
-                .get_cloud_cache_manual_backup_detail_list()
-                .cloud_cache_instance_no(instance_no)
-                .set_region_code(region_code.map(str::to_owned))
-                .send()
-                .await?;
-            Ok(output.cloud_cache_backup_detail_list.unwrap_or_default())
-        })
-    }
-
-    fn server_time(&self) -> std::time::SystemTime {
-        self.gateway().service_client().server_time()
-    }
-
-    fn create_manual_backup<'a>(
-        &'a self,
-        instance_no: &'a str,
-        region_code: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Option<String>, backup_core::Error>> {
-        Box::pin(async move {
-            let output = self
-                .create_cloud_cache_manual_backup()
-                .cloud_cache_instance_no(instance_no)
-                .set_region_code(region_code.map(str::to_owned))
-                .send()
-                .await?;
-            Ok(output.request_id)
-        })
-    }
-}
-
-impl BackupEntry for CloudCacheBackupDetail {
-    fn start_time(&self) -> Option<&str> {
-        self.start_time.as_deref()
-    }
-    fn end_time(&self) -> Option<&str> {
-        self.end_time.as_deref()
-    }
-    fn file_name(&self) -> Option<&str> {
-        self.file_name.as_deref()
-    }
+crate::manual_backups! {
+    backup: CloudCacheBackupDetail,
+    instance_param: "cloudCacheInstanceNo",
+    vendor: "ncp-vcache",
+    list: get_cloud_cache_manual_backup_detail_list,
+    listed: cloud_cache_backup_detail_list,
+    create: create_cloud_cache_manual_backup,
+    instance_no: cloud_cache_instance_no,
 }

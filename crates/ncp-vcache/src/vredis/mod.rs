@@ -5,12 +5,11 @@ mod generated;
 
 use std::time::SystemTime;
 
-use backup_core::credentials::BoxFuture;
 use backup_core::reconcile::{Attempt, Reconciliation};
 
 pub use generated::*;
 
-use crate::manual::{BackupEntry, ManualBackupWaiter, ManualBackups, sealed};
+use crate::manual::ManualBackupWaiter;
 
 crate::ncp_client! {
     /// A client for Cloud DB for Cache's `/vredis/v2/` API (Redis only).
@@ -77,58 +76,12 @@ impl Client {
     }
 }
 
-impl sealed::Sealed for Client {}
-
-impl ManualBackups for Client {
-    type Backup = CloudRedisBackupDetail;
-    const INSTANCE_PARAM: &'static str = "cloudRedisInstanceNo";
-    const VENDOR: &'static str = "ncp-vredis";
-
-    fn list_manual_backups<'a>(
-        &'a self,
-        instance_no: &'a str,
-        region_code: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Vec<Self::Backup>, backup_core::Error>> {
-        Box::pin(async move {
-            let output = self
-                .get_cloud_redis_manual_backup_detail_list()
-                .cloud_redis_instance_no(instance_no)
-                .set_region_code(region_code.map(str::to_owned))
-                .send()
-                .await?;
-            Ok(output.cloud_redis_backup_detail_list.unwrap_or_default())
-        })
-    }
-
-    fn server_time(&self) -> std::time::SystemTime {
-        self.gateway().service_client().server_time()
-    }
-
-    fn create_manual_backup<'a>(
-        &'a self,
-        instance_no: &'a str,
-        region_code: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Option<String>, backup_core::Error>> {
-        Box::pin(async move {
-            let output = self
-                .create_cloud_redis_manual_backup()
-                .cloud_redis_instance_no(instance_no)
-                .set_region_code(region_code.map(str::to_owned))
-                .send()
-                .await?;
-            Ok(output.request_id)
-        })
-    }
-}
-
-impl BackupEntry for CloudRedisBackupDetail {
-    fn start_time(&self) -> Option<&str> {
-        self.start_time.as_deref()
-    }
-    fn end_time(&self) -> Option<&str> {
-        self.end_time.as_deref()
-    }
-    fn file_name(&self) -> Option<&str> {
-        self.file_name.as_deref()
-    }
+crate::manual_backups! {
+    backup: CloudRedisBackupDetail,
+    instance_param: "cloudRedisInstanceNo",
+    vendor: "ncp-vredis",
+    list: get_cloud_redis_manual_backup_detail_list,
+    listed: cloud_redis_backup_detail_list,
+    create: create_cloud_redis_manual_backup,
+    instance_no: cloud_redis_instance_no,
 }
