@@ -1266,7 +1266,7 @@ fn emit_operation(out: &mut String, op: &Op, client: &str, indexed: bool) {
     doc_lines(out, &doc);
     let _ = writeln!(
         out,
-        "pub fn {method_ident}(&self) -> {fluent}<'_> {{ {fluent} {{ client: self, input: {input}::default() }} }}\n}}\n"
+        "pub fn {method_ident}(&self) -> {fluent} {{ {fluent} {{ client: ::std::clone::Clone::clone(self), input: {input}::default() }} }}\n}}\n"
     );
 
     // The input.
@@ -1440,12 +1440,14 @@ fn emit_operation(out: &mut String, op: &Op, client: &str, indexed: bool) {
         "/// Builds and sends `{}`: set the input, then call [`send`]({fluent}::send).",
         op.id
     );
+    // The builder owns a clone of the client (a cheap handle), so `send()` borrows
+    // nothing and its future can be spawned.
     out.push_str("#[must_use = \"nothing is sent until `send` is awaited\"]\n");
     let _ = writeln!(
         out,
-        "pub struct {fluent}<'a> {{\nclient: &'a {client},\ninput: {input},\n}}\n"
+        "pub struct {fluent} {{\nclient: {client},\ninput: {input},\n}}\n"
     );
-    let _ = writeln!(out, "impl {fluent}<'_> {{");
+    let _ = writeln!(out, "impl {fluent} {{");
     emit_setters(out, &op.fields, "input.");
     out.push_str("/// The input as built so far.\n");
     let _ = writeln!(out, "pub fn as_input(&self) -> &{input} {{ &self.input }}");
@@ -1464,10 +1466,21 @@ fn emit_operation(out: &mut String, op: &Op, client: &str, indexed: bool) {
             let _ = write!(send_doc, "\n- `{code}`: {d}");
         }
     }
+    // `to_request` validates first, so bad input fails it exactly as it fails `send`.
+    doc_lines(
+        out,
+        &format!(
+            "What [`send`]({fluent}::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.\n\n# Errors\n\nThe same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building."
+        ),
+    );
+    let _ = writeln!(
+        out,
+        "pub fn to_request(&self) -> ::std::result::Result<{CORE}::PreparedRequest, ::backup_core::Error> {{\nlet parts = self.input.to_request_parts()?;\n{OPS}::Invoke::to_request(&self.client, &{spec}, parts)\n}}"
+    );
     doc_lines(out, &send_doc);
     let _ = writeln!(
         out,
-        "pub async fn send(self) -> ::std::result::Result<{output}, ::backup_core::Error> {{\nlet parts = self.input.to_request_parts()?;\n{OPS}::Invoke::invoke::<{output}>(self.client, &{spec}, parts).await\n}}\n}}\n"
+        "pub async fn send(self) -> ::std::result::Result<{output}, ::backup_core::Error> {{\nlet parts = self.input.to_request_parts()?;\n{OPS}::Invoke::invoke::<{output}>(&self.client, &{spec}, parts).await\n}}\n}}\n"
     );
 }
 

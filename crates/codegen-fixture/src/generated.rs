@@ -24,9 +24,9 @@ impl crate::Client {
     /// The backup runs asynchronously; follow the returned job.
     ///
     /// `POST /v2/{project_id}/graphs/{graph_id}/backups`; not idempotent; starts a backup. Set the input on the returned builder, then call `send()`.
-    pub fn create_backup(&self) -> CreateBackupFluentBuilder<'_> {
+    pub fn create_backup(&self) -> CreateBackupFluentBuilder {
         CreateBackupFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: CreateBackupInput::default(),
         }
     }
@@ -159,12 +159,12 @@ impl CreateBackupInput {
 
 /// Builds and sends `createBackup`: set the input, then call [`send`](CreateBackupFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct CreateBackupFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct CreateBackupFluentBuilder {
+    client: crate::Client,
     input: CreateBackupInput,
 }
 
-impl CreateBackupFluentBuilder<'_> {
+impl CreateBackupFluentBuilder {
     /// The project the graph belongs to.
     ///
     /// Required.
@@ -248,6 +248,17 @@ impl CreateBackupFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](CreateBackupFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &CREATE_BACKUP_SPEC, parts)
+    }
     /// Validates the input and sends `createBackup`.
     ///
     /// # Errors
@@ -260,7 +271,7 @@ impl CreateBackupFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<CreateBackupOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<CreateBackupOutput>(
-            self.client,
+            &self.client,
             &CREATE_BACKUP_SPEC,
             parts,
         )
@@ -283,9 +294,9 @@ impl crate::Client {
     /// Takes a manual backup of a cache instance.
     ///
     /// `POST /vcache/v2/createManualBackup`; not idempotent; starts a backup. Set the input on the returned builder, then call `send()`.
-    pub fn create_manual_backup(&self) -> CreateManualBackupFluentBuilder<'_> {
+    pub fn create_manual_backup(&self) -> CreateManualBackupFluentBuilder {
         CreateManualBackupFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: CreateManualBackupInput::default(),
         }
     }
@@ -357,12 +368,12 @@ impl CreateManualBackupInput {
 
 /// Builds and sends `createManualBackup`: set the input, then call [`send`](CreateManualBackupFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct CreateManualBackupFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct CreateManualBackupFluentBuilder {
+    client: crate::Client,
     input: CreateManualBackupInput,
 }
 
-impl CreateManualBackupFluentBuilder<'_> {
+impl CreateManualBackupFluentBuilder {
     /// Sets `dryRun`.
     pub fn dry_run(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.input.dry_run = ::std::option::Option::Some(value.into());
@@ -414,6 +425,21 @@ impl CreateManualBackupFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](CreateManualBackupFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &CREATE_MANUAL_BACKUP_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `createManualBackup`.
     ///
     /// # Errors
@@ -424,7 +450,7 @@ impl CreateManualBackupFluentBuilder<'_> {
     ) -> ::std::result::Result<CreateManualBackupOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<CreateManualBackupOutput>(
-            self.client,
+            &self.client,
             &CREATE_MANUAL_BACKUP_SPEC,
             parts,
         )
@@ -444,9 +470,9 @@ impl crate::Client {
     /// Deletes one backup.
     ///
     /// `DELETE /v2/{project_id}/graphs/{graph_id}/backups/{backup_id}`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn delete_backup(&self) -> DeleteBackupFluentBuilder<'_> {
+    pub fn delete_backup(&self) -> DeleteBackupFluentBuilder {
         DeleteBackupFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: DeleteBackupInput::default(),
         }
     }
@@ -518,12 +544,12 @@ impl DeleteBackupInput {
 
 /// Builds and sends `deleteBackup`: set the input, then call [`send`](DeleteBackupFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct DeleteBackupFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct DeleteBackupFluentBuilder {
+    client: crate::Client,
     input: DeleteBackupInput,
 }
 
-impl DeleteBackupFluentBuilder<'_> {
+impl DeleteBackupFluentBuilder {
     /// The project the graph belongs to.
     ///
     /// Required.
@@ -569,6 +595,17 @@ impl DeleteBackupFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](DeleteBackupFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &DELETE_BACKUP_SPEC, parts)
+    }
     /// Validates the input and sends `deleteBackup`.
     ///
     /// # Errors
@@ -577,7 +614,7 @@ impl DeleteBackupFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<DeleteBackupOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<DeleteBackupOutput>(
-            self.client,
+            &self.client,
             &DELETE_BACKUP_SPEC,
             parts,
         )
@@ -600,9 +637,9 @@ impl crate::Client {
     /// Reads the storage configuration, secret included (a secret in a response only).
     ///
     /// `GET /v2/{project_id}/storage`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn get_storage_config(&self) -> GetStorageConfigFluentBuilder<'_> {
+    pub fn get_storage_config(&self) -> GetStorageConfigFluentBuilder {
         GetStorageConfigFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: GetStorageConfigInput::default(),
         }
     }
@@ -652,12 +689,12 @@ impl GetStorageConfigInput {
 
 /// Builds and sends `getStorageConfig`: set the input, then call [`send`](GetStorageConfigFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetStorageConfigFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct GetStorageConfigFluentBuilder {
+    client: crate::Client,
     input: GetStorageConfigInput,
 }
 
-impl GetStorageConfigFluentBuilder<'_> {
+impl GetStorageConfigFluentBuilder {
     /// The project the graph belongs to.
     ///
     /// Required.
@@ -679,6 +716,17 @@ impl GetStorageConfigFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](GetStorageConfigFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &GET_STORAGE_CONFIG_SPEC, parts)
+    }
     /// Validates the input and sends `getStorageConfig`.
     ///
     /// # Errors
@@ -687,7 +735,7 @@ impl GetStorageConfigFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<GetStorageConfigOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetStorageConfigOutput>(
-            self.client,
+            &self.client,
             &GET_STORAGE_CONFIG_SPEC,
             parts,
         )
@@ -708,9 +756,9 @@ impl crate::Client {
     /// Lists the backups of a graph, a page at a time.
     ///
     /// `GET /v2/{project_id}/graphs/{graph_id}/backups`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn list_graph_backups(&self) -> ListGraphBackupsFluentBuilder<'_> {
+    pub fn list_graph_backups(&self) -> ListGraphBackupsFluentBuilder {
         ListGraphBackupsFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: ListGraphBackupsInput::default(),
         }
     }
@@ -814,12 +862,12 @@ impl ListGraphBackupsInput {
 
 /// Builds and sends `listGraphBackups`: set the input, then call [`send`](ListGraphBackupsFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct ListGraphBackupsFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct ListGraphBackupsFluentBuilder {
+    client: crate::Client,
     input: ListGraphBackupsInput,
 }
 
-impl ListGraphBackupsFluentBuilder<'_> {
+impl ListGraphBackupsFluentBuilder {
     /// The project the graph belongs to.
     ///
     /// Required.
@@ -889,6 +937,17 @@ impl ListGraphBackupsFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](ListGraphBackupsFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &LIST_GRAPH_BACKUPS_SPEC, parts)
+    }
     /// Validates the input and sends `listGraphBackups`.
     ///
     /// # Errors
@@ -897,7 +956,7 @@ impl ListGraphBackupsFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<ListGraphBackupsOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<ListGraphBackupsOutput>(
-            self.client,
+            &self.client,
             &LIST_GRAPH_BACKUPS_SPEC,
             parts,
         )
@@ -917,9 +976,9 @@ impl crate::Client {
     /// Reads a job; the project comes from the client unless the caller sets one.
     ///
     /// `GET /v2/{project_id}/jobs/{job_id}`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn show_job(&self) -> ShowJobFluentBuilder<'_> {
+    pub fn show_job(&self) -> ShowJobFluentBuilder {
         ShowJobFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: ShowJobInput::default(),
         }
     }
@@ -980,12 +1039,12 @@ impl ShowJobInput {
 
 /// Builds and sends `showJob`: set the input, then call [`send`](ShowJobFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct ShowJobFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct ShowJobFluentBuilder {
+    client: crate::Client,
     input: ShowJobInput,
 }
 
-impl ShowJobFluentBuilder<'_> {
+impl ShowJobFluentBuilder {
     /// The project the job runs in.
     ///
     /// Optional: when unset, the client fills it in from its configuration.
@@ -1019,6 +1078,17 @@ impl ShowJobFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](ShowJobFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &SHOW_JOB_SPEC, parts)
+    }
     /// Validates the input and sends `showJob`.
     ///
     /// # Errors
@@ -1027,7 +1097,7 @@ impl ShowJobFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<ShowJobOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<ShowJobOutput>(
-            self.client,
+            &self.client,
             &SHOW_JOB_SPEC,
             parts,
         )

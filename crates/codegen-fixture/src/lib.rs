@@ -7,7 +7,7 @@ use backup_core::Error;
 use backup_core::credentials::BoxFuture;
 use backup_core::operation::{Invoke, OperationSpec, RequestParts};
 use serde::de::DeserializeOwned;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 mod generated;
 pub use generated::*;
@@ -21,28 +21,29 @@ pub struct Call {
     pub parts: RequestParts,
 }
 
-/// A client that records calls and answers each with the same JSON value.
-#[derive(Debug, Default)]
+/// A client that records calls and answers each with the same JSON value. Cheap to
+/// clone, like a vendor client: clones share the record.
+#[derive(Debug, Default, Clone)]
 pub struct Client {
-    calls: Mutex<Vec<Call>>,
-    response: Mutex<serde_json::Value>,
+    calls: Arc<Mutex<Vec<Call>>>,
+    response: Arc<Mutex<serde_json::Value>>,
     /// What fills an `x-client-supplied` `project_id` the caller left unset.
-    project_id: Option<String>,
+    project_id: Option<Arc<str>>,
 }
 
 impl Client {
     /// A client that answers with `response`.
     pub fn new(response: serde_json::Value) -> Self {
         Self {
-            calls: Mutex::new(Vec::new()),
-            response: Mutex::new(response),
+            calls: Arc::new(Mutex::new(Vec::new())),
+            response: Arc::new(Mutex::new(response)),
             project_id: None,
         }
     }
 
     /// Configures the project id that fills `x-client-supplied` `project_id` parameters.
     pub fn with_project_id(mut self, project_id: impl Into<String>) -> Self {
-        self.project_id = Some(project_id.into());
+        self.project_id = Some(Arc::from(project_id.into()));
         self
     }
 

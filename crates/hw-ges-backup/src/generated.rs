@@ -28,9 +28,9 @@ impl crate::Client {
     /// `wait_for_job`). Not idempotent: sending it twice can start two backups.
     ///
     /// `POST /v2/{project_id}/graphs/{graph_id}/backups`; not idempotent; starts a backup. Set the input on the returned builder, then call `send()`.
-    pub fn create_backup(&self) -> CreateBackupFluentBuilder<'_> {
+    pub fn create_backup(&self) -> CreateBackupFluentBuilder {
         CreateBackupFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: CreateBackupInput::default(),
         }
     }
@@ -94,12 +94,12 @@ impl CreateBackupInput {
 
 /// Builds and sends `createBackup`: set the input, then call [`send`](CreateBackupFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct CreateBackupFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct CreateBackupFluentBuilder {
+    client: crate::Client,
     input: CreateBackupInput,
 }
 
-impl CreateBackupFluentBuilder<'_> {
+impl CreateBackupFluentBuilder {
     /// The project id: up to 64 characters, letters and digits only.
     ///
     /// Optional: when unset, the client fills it in from its configuration.
@@ -133,6 +133,17 @@ impl CreateBackupFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](CreateBackupFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &CREATE_BACKUP_SPEC, parts)
+    }
     /// Validates the input and sends `createBackup`.
     ///
     /// # Errors
@@ -150,7 +161,7 @@ impl CreateBackupFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<CreateBackupOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<CreateBackupOutput>(
-            self.client,
+            &self.client,
             &CREATE_BACKUP_SPEC,
             parts,
         )
@@ -172,9 +183,9 @@ impl crate::Client {
     /// Idempotent: deleting a backup that is already gone fails with `GES.7024` and changes nothing.
     ///
     /// `DELETE /v2/{project_id}/graphs/{graph_id}/backups/{backup_id}`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn delete_backup(&self) -> DeleteBackupFluentBuilder<'_> {
+    pub fn delete_backup(&self) -> DeleteBackupFluentBuilder {
         DeleteBackupFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: DeleteBackupInput::default(),
         }
     }
@@ -248,12 +259,12 @@ impl DeleteBackupInput {
 
 /// Builds and sends `deleteBackup`: set the input, then call [`send`](DeleteBackupFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct DeleteBackupFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct DeleteBackupFluentBuilder {
+    client: crate::Client,
     input: DeleteBackupInput,
 }
 
-impl DeleteBackupFluentBuilder<'_> {
+impl DeleteBackupFluentBuilder {
     /// The project id: up to 64 characters, letters and digits only.
     ///
     /// Optional: when unset, the client fills it in from its configuration.
@@ -299,6 +310,17 @@ impl DeleteBackupFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](DeleteBackupFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &DELETE_BACKUP_SPEC, parts)
+    }
     /// Validates the input and sends `deleteBackup`.
     ///
     /// # Errors
@@ -311,7 +333,7 @@ impl DeleteBackupFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<DeleteBackupOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<DeleteBackupOutput>(
-            self.client,
+            &self.client,
             &DELETE_BACKUP_SPEC,
             parts,
         )
@@ -335,9 +357,9 @@ impl crate::Client {
     /// Lists the backups of every graph of the project, a page at a time.
     ///
     /// `GET /v2/{project_id}/graphs/backups`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn list_backups(&self) -> ListBackupsFluentBuilder<'_> {
+    pub fn list_backups(&self) -> ListBackupsFluentBuilder {
         ListBackupsFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: ListBackupsInput::default(),
         }
     }
@@ -407,12 +429,12 @@ impl ListBackupsInput {
 
 /// Builds and sends `listBackups`: set the input, then call [`send`](ListBackupsFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct ListBackupsFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct ListBackupsFluentBuilder {
+    client: crate::Client,
     input: ListBackupsInput,
 }
 
-impl ListBackupsFluentBuilder<'_> {
+impl ListBackupsFluentBuilder {
     /// The project id: up to 64 characters, letters and digits only.
     ///
     /// Optional: when unset, the client fills it in from its configuration.
@@ -454,6 +476,17 @@ impl ListBackupsFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](ListBackupsFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &LIST_BACKUPS_SPEC, parts)
+    }
     /// Validates the input and sends `listBackups`.
     ///
     /// # Errors
@@ -466,7 +499,7 @@ impl ListBackupsFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<ListBackupsOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<ListBackupsOutput>(
-            self.client,
+            &self.client,
             &LIST_BACKUPS_SPEC,
             parts,
         )
@@ -490,9 +523,9 @@ impl crate::Client {
     /// Lists the backups of one graph, a page at a time.
     ///
     /// `GET /v2/{project_id}/graphs/{graph_id}/backups`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn list_graph_backups(&self) -> ListGraphBackupsFluentBuilder<'_> {
+    pub fn list_graph_backups(&self) -> ListGraphBackupsFluentBuilder {
         ListGraphBackupsFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: ListGraphBackupsInput::default(),
         }
     }
@@ -574,12 +607,12 @@ impl ListGraphBackupsInput {
 
 /// Builds and sends `listGraphBackups`: set the input, then call [`send`](ListGraphBackupsFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct ListGraphBackupsFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct ListGraphBackupsFluentBuilder {
+    client: crate::Client,
     input: ListGraphBackupsInput,
 }
 
-impl ListGraphBackupsFluentBuilder<'_> {
+impl ListGraphBackupsFluentBuilder {
     /// The project id: up to 64 characters, letters and digits only.
     ///
     /// Optional: when unset, the client fills it in from its configuration.
@@ -633,6 +666,17 @@ impl ListGraphBackupsFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](ListGraphBackupsFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &LIST_GRAPH_BACKUPS_SPEC, parts)
+    }
     /// Validates the input and sends `listGraphBackups`.
     ///
     /// # Errors
@@ -645,7 +689,7 @@ impl ListGraphBackupsFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<ListGraphBackupsOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<ListGraphBackupsOutput>(
-            self.client,
+            &self.client,
             &LIST_GRAPH_BACKUPS_SPEC,
             parts,
         )
@@ -668,9 +712,9 @@ impl crate::Client {
     /// Shows the status of an asynchronous job (such as adding a backup).
     ///
     /// `GET /v2/{project_id}/graphs/{graph_id}/jobs/{job_id}/status`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn show_job(&self) -> ShowJobFluentBuilder<'_> {
+    pub fn show_job(&self) -> ShowJobFluentBuilder {
         ShowJobFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: ShowJobInput::default(),
         }
     }
@@ -744,12 +788,12 @@ impl ShowJobInput {
 
 /// Builds and sends `showJob`: set the input, then call [`send`](ShowJobFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct ShowJobFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct ShowJobFluentBuilder {
+    client: crate::Client,
     input: ShowJobInput,
 }
 
-impl ShowJobFluentBuilder<'_> {
+impl ShowJobFluentBuilder {
     /// The project id: up to 64 characters, letters and digits only.
     ///
     /// Optional: when unset, the client fills it in from its configuration.
@@ -795,6 +839,17 @@ impl ShowJobFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](ShowJobFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &SHOW_JOB_SPEC, parts)
+    }
     /// Validates the input and sends `showJob`.
     ///
     /// # Errors
@@ -807,7 +862,7 @@ impl ShowJobFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<ShowJobOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<ShowJobOutput>(
-            self.client,
+            &self.client,
             &SHOW_JOB_SPEC,
             parts,
         )

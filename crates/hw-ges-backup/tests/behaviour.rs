@@ -794,3 +794,85 @@ async fn backups_come_as_pages_and_as_a_stream() {
     assert_eq!(ids, ["b1", "b2", "b3", "b4", "b5"]);
     assert_eq!(server.requests().len(), 3);
 }
+
+// ---------------------------------------------------------------------------------------
+// `to_request` shows a call without sending it (issue 14 item 5)
+
+#[tokio::test]
+async fn to_request_shows_the_encoded_path_with_the_clients_project_id() {
+    let server = serve(vec![Step::ok(r#"{"job_id":"j"}"#)]).await;
+    let client = aksk_client(&server);
+    let shown = client
+        .create_backup()
+        .graph_id("a/b c")
+        .to_request()
+        .unwrap();
+    assert_eq!(shown.method, backup_core::Method::Post);
+    assert_eq!(
+        shown.url,
+        format!(
+            "{}/v2/{PROJECT}/graphs/a%2Fb%20c/backups",
+            server.base_url.trim_end_matches('/')
+        )
+    );
+    assert!(
+        shown
+            .headers
+            .iter()
+            .any(|(name, value)| name == "x-project-id" && value == PROJECT),
+        "{shown}"
+    );
+    assert_eq!(shown.body, "{}");
+    // A project set on the call wins over the client's.
+    let other = client
+        .list_backups()
+        .project_id("otherproject")
+        .to_request()
+        .unwrap();
+    assert!(
+        other.url.contains("/v2/otherproject/graphs/backups"),
+        "{other}"
+    );
+    assert_eq!(server.requests().len(), 0);
+}
+
+#[tokio::test]
+async fn to_request_refuses_what_send_refuses_and_sends_nothing() {
+    let server = serve(vec![Step::ok("{}")]).await;
+    let client = aksk_client(&server);
+    let bad_graph = client.create_backup().graph_id("..");
+    let shown = bad_graph.to_request().unwrap_err();
+    let sent = bad_graph.send().await.unwrap_err();
+    assert!(
+        matches!(shown, Error::InvalidInput(ref i) if i.field == "graph_id"),
+        "{shown:?}"
+    );
+    assert_eq!(shown.to_string(), sent.to_string());
+    let bad_project = client
+        .show_job()
+        .graph_id(GRAPH)
+        .job_id("j")
+        .project_id("a-b");
+    let shown = bad_project.to_request().unwrap_err();
+    let sent = bad_project.send().await.unwrap_err();
+    assert!(
+        matches!(shown, Error::InvalidInput(ref i) if i.field == "project_id"),
+        "{shown:?}"
+    );
+    assert_eq!(shown.to_string(), sent.to_string());
+    // No project id anywhere: refused by the client, the same way.
+    let bare = Client::builder()
+        .endpoint(server.base_url.clone())
+        .environment(StaticEnvironment::new())
+        .credentials(HuaweiCredentials::new(AK, SK))
+        .build()
+        .unwrap();
+    let shown = bare.list_backups().to_request().unwrap_err();
+    let sent = bare.list_backups().send().await.unwrap_err();
+    assert!(
+        matches!(shown, Error::InvalidInput(ref i) if i.field == "project_id"),
+        "{shown:?}"
+    );
+    assert_eq!(shown.to_string(), sent.to_string());
+    assert_eq!(server.requests().len(), 0);
+}

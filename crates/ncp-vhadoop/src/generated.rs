@@ -32,9 +32,9 @@ impl crate::Client {
     /// have been written.
     ///
     /// `GET /vhadoop/v2/backupClusterConfiguration`; not idempotent; starts a backup. Set the input on the returned builder, then call `send()`.
-    pub fn backup_cluster_configuration(&self) -> BackupClusterConfigurationFluentBuilder<'_> {
+    pub fn backup_cluster_configuration(&self) -> BackupClusterConfigurationFluentBuilder {
         BackupClusterConfigurationFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: BackupClusterConfigurationInput::default(),
         }
     }
@@ -93,12 +93,12 @@ impl BackupClusterConfigurationInput {
 
 /// Builds and sends `backupClusterConfiguration`: set the input, then call [`send`](BackupClusterConfigurationFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct BackupClusterConfigurationFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct BackupClusterConfigurationFluentBuilder {
+    client: crate::Client,
     input: BackupClusterConfigurationInput,
 }
 
-impl BackupClusterConfigurationFluentBuilder<'_> {
+impl BackupClusterConfigurationFluentBuilder {
     /// Region code (`KR`, ...). Default: the first region of `getRegionList`, or the
     /// client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -137,6 +137,21 @@ impl BackupClusterConfigurationFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](BackupClusterConfigurationFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &BACKUP_CLUSTER_CONFIGURATION_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `backupClusterConfiguration`.
     ///
     /// # Errors
@@ -152,7 +167,7 @@ impl BackupClusterConfigurationFluentBuilder<'_> {
     ) -> ::std::result::Result<BackupClusterConfigurationOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<BackupClusterConfigurationOutput>(
-            self.client,
+            &self.client,
             &BACKUP_CLUSTER_CONFIGURATION_SPEC,
             parts,
         )
@@ -178,11 +193,9 @@ impl crate::Client {
     /// `CREAT`/`SETUP` or `CREAT`/`UPGD` while it is busy, `DEL`/`DEL` while it is being deleted.
     ///
     /// `GET /vhadoop/v2/getCloudHadoopInstanceDetail`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn get_cloud_hadoop_instance_detail(
-        &self,
-    ) -> GetCloudHadoopInstanceDetailFluentBuilder<'_> {
+    pub fn get_cloud_hadoop_instance_detail(&self) -> GetCloudHadoopInstanceDetailFluentBuilder {
         GetCloudHadoopInstanceDetailFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: GetCloudHadoopInstanceDetailInput::default(),
         }
     }
@@ -241,12 +254,12 @@ impl GetCloudHadoopInstanceDetailInput {
 
 /// Builds and sends `getCloudHadoopInstanceDetail`: set the input, then call [`send`](GetCloudHadoopInstanceDetailFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetCloudHadoopInstanceDetailFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct GetCloudHadoopInstanceDetailFluentBuilder {
+    client: crate::Client,
     input: GetCloudHadoopInstanceDetailInput,
 }
 
-impl GetCloudHadoopInstanceDetailFluentBuilder<'_> {
+impl GetCloudHadoopInstanceDetailFluentBuilder {
     /// Region code (`KR`, ...). Default: the first region of `getRegionList`, or the
     /// client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -285,6 +298,21 @@ impl GetCloudHadoopInstanceDetailFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](GetCloudHadoopInstanceDetailFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &GET_CLOUD_HADOOP_INSTANCE_DETAIL_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `getCloudHadoopInstanceDetail`.
     ///
     /// # Errors
@@ -299,7 +327,7 @@ impl GetCloudHadoopInstanceDetailFluentBuilder<'_> {
     ) -> ::std::result::Result<GetCloudHadoopInstanceDetailOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetCloudHadoopInstanceDetailOutput>(
-            self.client,
+            &self.client,
             &GET_CLOUD_HADOOP_INSTANCE_DETAIL_SPEC,
             parts,
         )

@@ -30,9 +30,9 @@ impl crate::Client {
     /// Not idempotent: a failure that may have reached OCP ends with `Error::AmbiguousOutcome`.
     ///
     /// `POST /api/v2/ob/clusters/{id}/backup/backupNow`; not idempotent; starts a backup. Set the input on the returned builder, then call `send()`.
-    pub fn backup_now(&self) -> BackupNowFluentBuilder<'_> {
+    pub fn backup_now(&self) -> BackupNowFluentBuilder {
         BackupNowFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: BackupNowInput::default(),
         }
     }
@@ -136,12 +136,12 @@ impl BackupNowInput {
 
 /// Builds and sends `backupNow`: set the input, then call [`send`](BackupNowFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct BackupNowFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct BackupNowFluentBuilder {
+    client: crate::Client,
     input: BackupNowInput,
 }
 
-impl BackupNowFluentBuilder<'_> {
+impl BackupNowFluentBuilder {
     /// The OCP cluster id (not `obClusterId`); positive.
     ///
     /// Required.
@@ -215,6 +215,17 @@ impl BackupNowFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](BackupNowFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &BACKUP_NOW_SPEC, parts)
+    }
     /// Validates the input and sends `backupNow`.
     ///
     /// # Errors
@@ -230,7 +241,7 @@ impl BackupNowFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<BackupNowOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<BackupNowOutput>(
-            self.client,
+            &self.client,
             &BACKUP_NOW_SPEC,
             parts,
         )
@@ -257,9 +268,9 @@ impl crate::Client {
     /// cluster is configured to back up to (see `Client::backup_now_with_configured_storage`).
     ///
     /// `GET /api/v2/ob/clusters/{id}/backup/config/backupStrategy`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn get_backup_strategy(&self) -> GetBackupStrategyFluentBuilder<'_> {
+    pub fn get_backup_strategy(&self) -> GetBackupStrategyFluentBuilder {
         GetBackupStrategyFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: GetBackupStrategyInput::default(),
         }
     }
@@ -301,12 +312,12 @@ impl GetBackupStrategyInput {
 
 /// Builds and sends `getBackupStrategy`: set the input, then call [`send`](GetBackupStrategyFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetBackupStrategyFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct GetBackupStrategyFluentBuilder {
+    client: crate::Client,
     input: GetBackupStrategyInput,
 }
 
-impl GetBackupStrategyFluentBuilder<'_> {
+impl GetBackupStrategyFluentBuilder {
     /// The OCP cluster id (not `obClusterId`); positive.
     ///
     /// Required.
@@ -328,6 +339,17 @@ impl GetBackupStrategyFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](GetBackupStrategyFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &GET_BACKUP_STRATEGY_SPEC, parts)
+    }
     /// Validates the input and sends `getBackupStrategy`.
     ///
     /// # Errors
@@ -338,7 +360,7 @@ impl GetBackupStrategyFluentBuilder<'_> {
     ) -> ::std::result::Result<GetBackupStrategyOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetBackupStrategyOutput>(
-            self.client,
+            &self.client,
             &GET_BACKUP_STRATEGY_SPEC,
             parts,
         )
@@ -364,9 +386,9 @@ impl crate::Client {
     /// Used to tell why a subtask failed: the task API has no error field.
     ///
     /// `GET /api/v2/tasks/instances/{id}/subtasks/{subtaskInstanceId}/log`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn get_subtask_log(&self) -> GetSubtaskLogFluentBuilder<'_> {
+    pub fn get_subtask_log(&self) -> GetSubtaskLogFluentBuilder {
         GetSubtaskLogFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: GetSubtaskLogInput::default(),
         }
     }
@@ -423,12 +445,12 @@ impl GetSubtaskLogInput {
 
 /// Builds and sends `getSubtaskLog`: set the input, then call [`send`](GetSubtaskLogFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetSubtaskLogFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct GetSubtaskLogFluentBuilder {
+    client: crate::Client,
     input: GetSubtaskLogInput,
 }
 
-impl GetSubtaskLogFluentBuilder<'_> {
+impl GetSubtaskLogFluentBuilder {
     /// The task instance id.
     ///
     /// Required.
@@ -462,6 +484,17 @@ impl GetSubtaskLogFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](GetSubtaskLogFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &GET_SUBTASK_LOG_SPEC, parts)
+    }
     /// Validates the input and sends `getSubtaskLog`.
     ///
     /// # Errors
@@ -470,7 +503,7 @@ impl GetSubtaskLogFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<GetSubtaskLogOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetSubtaskLogOutput>(
-            self.client,
+            &self.client,
             &GET_SUBTASK_LOG_SPEC,
             parts,
         )
@@ -496,9 +529,9 @@ impl crate::Client {
     /// A task is finished when its status is `SUCCESSFUL` or `FAILED`.
     ///
     /// `GET /api/v2/tasks/instances/{id}`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn get_task_instance(&self) -> GetTaskInstanceFluentBuilder<'_> {
+    pub fn get_task_instance(&self) -> GetTaskInstanceFluentBuilder {
         GetTaskInstanceFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: GetTaskInstanceInput::default(),
         }
     }
@@ -540,12 +573,12 @@ impl GetTaskInstanceInput {
 
 /// Builds and sends `getTaskInstance`: set the input, then call [`send`](GetTaskInstanceFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetTaskInstanceFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct GetTaskInstanceFluentBuilder {
+    client: crate::Client,
     input: GetTaskInstanceInput,
 }
 
-impl GetTaskInstanceFluentBuilder<'_> {
+impl GetTaskInstanceFluentBuilder {
     /// The task instance id (from `taskIdList`).
     ///
     /// Required.
@@ -567,6 +600,17 @@ impl GetTaskInstanceFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](GetTaskInstanceFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &GET_TASK_INSTANCE_SPEC, parts)
+    }
     /// Validates the input and sends `getTaskInstance`.
     ///
     /// # Errors
@@ -575,7 +619,7 @@ impl GetTaskInstanceFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<GetTaskInstanceOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetTaskInstanceOutput>(
-            self.client,
+            &self.client,
             &GET_TASK_INSTANCE_SPEC,
             parts,
         )
@@ -602,9 +646,9 @@ impl crate::Client {
     /// Pages start at 1; `size` is at most 2000. `Client::data_backup_tasks` walks every page.
     ///
     /// `GET /api/v2/ob/clusters/{id}/backup/task/dataBackupTasks`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn list_data_backup_tasks(&self) -> ListDataBackupTasksFluentBuilder<'_> {
+    pub fn list_data_backup_tasks(&self) -> ListDataBackupTasksFluentBuilder {
         ListDataBackupTasksFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: ListDataBackupTasksInput::default(),
         }
     }
@@ -695,12 +739,12 @@ impl ListDataBackupTasksInput {
 
 /// Builds and sends `listDataBackupTasks`: set the input, then call [`send`](ListDataBackupTasksFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct ListDataBackupTasksFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct ListDataBackupTasksFluentBuilder {
+    client: crate::Client,
     input: ListDataBackupTasksInput,
 }
 
-impl ListDataBackupTasksFluentBuilder<'_> {
+impl ListDataBackupTasksFluentBuilder {
     /// The OCP cluster id (not `obClusterId`); positive.
     ///
     /// Required.
@@ -772,6 +816,21 @@ impl ListDataBackupTasksFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](ListDataBackupTasksFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &LIST_DATA_BACKUP_TASKS_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `listDataBackupTasks`.
     ///
     /// # Errors
@@ -782,7 +841,7 @@ impl ListDataBackupTasksFluentBuilder<'_> {
     ) -> ::std::result::Result<ListDataBackupTasksOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<ListDataBackupTasksOutput>(
-            self.client,
+            &self.client,
             &LIST_DATA_BACKUP_TASKS_SPEC,
             parts,
         )
@@ -810,9 +869,9 @@ impl crate::Client {
     /// Same body and result as `backupNow`, for one tenant. Not idempotent.
     ///
     /// `POST /api/v2/ob/clusters/{id}/tenants/{tenantId}/backup/backupNow`; not idempotent; starts a backup. Set the input on the returned builder, then call `send()`.
-    pub fn tenant_backup_now(&self) -> TenantBackupNowFluentBuilder<'_> {
+    pub fn tenant_backup_now(&self) -> TenantBackupNowFluentBuilder {
         TenantBackupNowFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: TenantBackupNowInput::default(),
         }
     }
@@ -926,12 +985,12 @@ impl TenantBackupNowInput {
 
 /// Builds and sends `tenantBackupNow`: set the input, then call [`send`](TenantBackupNowFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct TenantBackupNowFluentBuilder<'a> {
-    client: &'a crate::Client,
+pub struct TenantBackupNowFluentBuilder {
+    client: crate::Client,
     input: TenantBackupNowInput,
 }
 
-impl TenantBackupNowFluentBuilder<'_> {
+impl TenantBackupNowFluentBuilder {
     /// The OCP cluster id (not `obClusterId`); positive.
     ///
     /// Required.
@@ -1017,6 +1076,17 @@ impl TenantBackupNowFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](TenantBackupNowFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(&self.client, &TENANT_BACKUP_NOW_SPEC, parts)
+    }
     /// Validates the input and sends `tenantBackupNow`.
     ///
     /// # Errors
@@ -1025,7 +1095,7 @@ impl TenantBackupNowFluentBuilder<'_> {
     pub async fn send(self) -> ::std::result::Result<TenantBackupNowOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<TenantBackupNowOutput>(
-            self.client,
+            &self.client,
             &TENANT_BACKUP_NOW_SPEC,
             parts,
         )

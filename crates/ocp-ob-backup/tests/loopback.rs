@@ -1473,7 +1473,7 @@ async fn logs_at_trace_level_never_contain_secrets() {
 // ---------------------------------------------------------------------------------------
 // Truthful backupNow outcomes (issue 13 item 3)
 
-fn cluster_backup(c: &Client) -> ocp_ob_backup::BackupNowFluentBuilder<'_> {
+fn cluster_backup(c: &Client) -> ocp_ob_backup::BackupNowFluentBuilder {
     c.backup_now()
         .id(8)
         .backup_mode(BackupMode::PhysicalBackup)
@@ -1674,5 +1674,104 @@ async fn the_cluster_backup_now_refuses_the_tenant_dimension_before_sending() {
         .send()
         .await
         .unwrap();
+    assert_eq!(server.requests().len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Builders own their client; `to_request` shows a call without sending it (issue 14 items 4, 5)
+
+fn oss_storage() -> BackupStorageConfig {
+    BackupStorageConfig::builder()
+        .config_name("oss_backup")
+        .ob_backup_storage_base_info(
+            BackupStorageBaseInfo::builder()
+                .backup_storage_type(BackupStorageType::BackupStorageOss)
+                .storage_url("osstest/backup")
+                .oss_access_key(
+                    OssAccessKey::builder()
+                        .endpoint("oss-cn-hangzhou.aliyuncs.com")
+                        .access_key_id("LTAI-id")
+                        .access_key_secret(OSS_SECRET)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn to_request_shows_the_backup_now_body_with_the_storage_secret_redacted() {
+    let server = ScriptedServer::start(vec![Step::ok(SAMPLE_RESPONSE)]).await;
+    let c = client(&server, access_key());
+    let builder = c
+        .backup_now()
+        .id(8)
+        .backup_mode(BackupMode::PhysicalBackup)
+        .data_backup_mode(DataBackupMode::FullBackup)
+        .ob_backup_service_storage_config(oss_storage());
+    let shown = builder.to_request().unwrap();
+    assert_eq!(shown.method, backup_core::Method::Post);
+    assert_eq!(
+        shown.url,
+        format!(
+            "{}/api/v2/ob/clusters/8/backup/backupNow",
+            server.base_url.trim_end_matches('/')
+        )
+    );
+    assert!(!shown.body.contains(OSS_SECRET), "{}", shown.body);
+    assert!(!shown.to_string().contains(OSS_SECRET), "{shown}");
+    let body: Value = serde_json::from_str(&shown.body).unwrap();
+    let key = &body["obBackupServiceStorageConfig"]["obBackupStorageBaseInfo"]["ossAccessKey"];
+    assert_eq!(key["accessKeySecret"], "[redacted]", "{}", shown.body);
+    assert_eq!(key["accessKeyId"], "LTAI-id");
+    assert_eq!(body["backupMode"], "PHYSICAL_BACKUP");
+    // Showing sent nothing; sending still sends the secret on the wire.
+    assert_eq!(server.requests().len(), 0);
+    builder.send().await.unwrap();
+    let sent = server.requests();
+    assert_eq!(sent.len(), 1);
+    assert!(String::from_utf8_lossy(&sent[0].body).contains(OSS_SECRET));
+}
+
+#[tokio::test]
+async fn to_request_refuses_bad_input_with_the_error_send_gives_and_sends_nothing() {
+    let server = ScriptedServer::start(vec![Step::ok(SAMPLE_RESPONSE)]).await;
+    let c = client(&server, basic());
+    // No backupMode: a required member is missing.
+    let missing = c
+        .backup_now()
+        .id(8)
+        .data_backup_mode(DataBackupMode::FullBackup);
+    let shown = missing.to_request().unwrap_err();
+    let sent = missing.send().await.unwrap_err();
+    assert!(
+        matches!(shown, backup_core::Error::InvalidInput(_)),
+        "{shown:?}"
+    );
+    assert_eq!(shown.to_string(), sent.to_string());
+    // A value outside the listed ones.
+    let unlisted = cluster_backup(&c).backup_mode(BackupMode::Unknown("physical".into()));
+    let shown = unlisted.to_request().unwrap_err();
+    let sent = unlisted.send().await.unwrap_err();
+    assert!(
+        matches!(shown, backup_core::Error::InvalidInput(_)),
+        "{shown:?}"
+    );
+    assert_eq!(shown.to_string(), sent.to_string());
+    assert_eq!(server.requests().len(), 0);
+}
+
+#[tokio::test]
+async fn a_send_future_owns_its_client_and_can_be_spawned() {
+    // Before issue 14 item 4 the builder borrowed `&Client`, so this did not compile: the
+    // spawned future must be `'static`, and `c` is dropped before it runs.
+    let server = ScriptedServer::start(vec![Step::ok(SAMPLE_RESPONSE)]).await;
+    let c = client(&server, basic());
+    let call = cluster_backup(&c).send();
+    drop(c);
+    tokio::spawn(call).await.unwrap().unwrap();
     assert_eq!(server.requests().len(), 1);
 }

@@ -31,11 +31,9 @@ impl crate::vcache::Client {
     /// `Client::wait_for_manual_backup`).
     ///
     /// `GET /vcache/v2/createCloudCacheManualBackup`; not idempotent; starts a backup. Set the input on the returned builder, then call `send()`.
-    pub fn create_cloud_cache_manual_backup(
-        &self,
-    ) -> CreateCloudCacheManualBackupFluentBuilder<'_> {
+    pub fn create_cloud_cache_manual_backup(&self) -> CreateCloudCacheManualBackupFluentBuilder {
         CreateCloudCacheManualBackupFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: CreateCloudCacheManualBackupInput::default(),
         }
     }
@@ -94,12 +92,12 @@ impl CreateCloudCacheManualBackupInput {
 
 /// Builds and sends `createCloudCacheManualBackup`: set the input, then call [`send`](CreateCloudCacheManualBackupFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct CreateCloudCacheManualBackupFluentBuilder<'a> {
-    client: &'a crate::vcache::Client,
+pub struct CreateCloudCacheManualBackupFluentBuilder {
+    client: crate::vcache::Client,
     input: CreateCloudCacheManualBackupInput,
 }
 
-impl CreateCloudCacheManualBackupFluentBuilder<'_> {
+impl CreateCloudCacheManualBackupFluentBuilder {
     /// Region code of the instance (`KR`, ...). Default: the first region of
     /// `getRegionList`, or the client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -138,6 +136,21 @@ impl CreateCloudCacheManualBackupFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](CreateCloudCacheManualBackupFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &CREATE_CLOUD_CACHE_MANUAL_BACKUP_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `createCloudCacheManualBackup`.
     ///
     /// # Errors
@@ -154,7 +167,7 @@ impl CreateCloudCacheManualBackupFluentBuilder<'_> {
     ) -> ::std::result::Result<CreateCloudCacheManualBackupOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<CreateCloudCacheManualBackupOutput>(
-            self.client,
+            &self.client,
             &CREATE_CLOUD_CACHE_MANUAL_BACKUP_SPEC,
             parts,
         )
@@ -183,9 +196,9 @@ impl crate::vcache::Client {
     /// S3-compatible Object Storage API to see the file.
     ///
     /// `GET /vcache/v2/exportBackupToObjectStorage`; not idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn export_backup_to_object_storage(&self) -> ExportBackupToObjectStorageFluentBuilder<'_> {
+    pub fn export_backup_to_object_storage(&self) -> ExportBackupToObjectStorageFluentBuilder {
         ExportBackupToObjectStorageFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: ExportBackupToObjectStorageInput::default(),
         }
     }
@@ -283,12 +296,12 @@ impl ExportBackupToObjectStorageInput {
 
 /// Builds and sends `exportBackupToObjectStorage`: set the input, then call [`send`](ExportBackupToObjectStorageFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct ExportBackupToObjectStorageFluentBuilder<'a> {
-    client: &'a crate::vcache::Client,
+pub struct ExportBackupToObjectStorageFluentBuilder {
+    client: crate::vcache::Client,
     input: ExportBackupToObjectStorageInput,
 }
 
-impl ExportBackupToObjectStorageFluentBuilder<'_> {
+impl ExportBackupToObjectStorageFluentBuilder {
     /// Region code of the instance (`KR`, ...). Default: the first region of
     /// `getRegionList`, or the client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -363,6 +376,21 @@ impl ExportBackupToObjectStorageFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](ExportBackupToObjectStorageFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &EXPORT_BACKUP_TO_OBJECT_STORAGE_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `exportBackupToObjectStorage`.
     ///
     /// # Errors
@@ -379,7 +407,7 @@ impl ExportBackupToObjectStorageFluentBuilder<'_> {
     ) -> ::std::result::Result<ExportBackupToObjectStorageOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<ExportBackupToObjectStorageOutput>(
-            self.client,
+            &self.client,
             &EXPORT_BACKUP_TO_OBJECT_STORAGE_SPEC,
             parts,
         )
@@ -405,9 +433,9 @@ impl crate::vcache::Client {
     /// send are `None`.
     ///
     /// `GET /vcache/v2/getCloudCacheBackupList`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn get_cloud_cache_backup_list(&self) -> GetCloudCacheBackupListFluentBuilder<'_> {
+    pub fn get_cloud_cache_backup_list(&self) -> GetCloudCacheBackupListFluentBuilder {
         GetCloudCacheBackupListFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: GetCloudCacheBackupListInput::default(),
         }
     }
@@ -450,12 +478,12 @@ impl GetCloudCacheBackupListInput {
 
 /// Builds and sends `getCloudCacheBackupList`: set the input, then call [`send`](GetCloudCacheBackupListFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetCloudCacheBackupListFluentBuilder<'a> {
-    client: &'a crate::vcache::Client,
+pub struct GetCloudCacheBackupListFluentBuilder {
+    client: crate::vcache::Client,
     input: GetCloudCacheBackupListInput,
 }
 
-impl GetCloudCacheBackupListFluentBuilder<'_> {
+impl GetCloudCacheBackupListFluentBuilder {
     /// Region code of the instance (`KR`, ...). Default: the first region of
     /// `getRegionList`, or the client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -476,6 +504,21 @@ impl GetCloudCacheBackupListFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](GetCloudCacheBackupListFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &GET_CLOUD_CACHE_BACKUP_LIST_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `getCloudCacheBackupList`.
     ///
     /// # Errors
@@ -492,7 +535,7 @@ impl GetCloudCacheBackupListFluentBuilder<'_> {
     ) -> ::std::result::Result<GetCloudCacheBackupListOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetCloudCacheBackupListOutput>(
-            self.client,
+            &self.client,
             &GET_CLOUD_CACHE_BACKUP_LIST_SPEC,
             parts,
         )
@@ -518,9 +561,9 @@ impl crate::vcache::Client {
     /// `GET /vcache/v2/getCloudCacheManualBackupDetailList`; idempotent. Set the input on the returned builder, then call `send()`.
     pub fn get_cloud_cache_manual_backup_detail_list(
         &self,
-    ) -> GetCloudCacheManualBackupDetailListFluentBuilder<'_> {
+    ) -> GetCloudCacheManualBackupDetailListFluentBuilder {
         GetCloudCacheManualBackupDetailListFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: GetCloudCacheManualBackupDetailListInput::default(),
         }
     }
@@ -579,12 +622,12 @@ impl GetCloudCacheManualBackupDetailListInput {
 
 /// Builds and sends `getCloudCacheManualBackupDetailList`: set the input, then call [`send`](GetCloudCacheManualBackupDetailListFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetCloudCacheManualBackupDetailListFluentBuilder<'a> {
-    client: &'a crate::vcache::Client,
+pub struct GetCloudCacheManualBackupDetailListFluentBuilder {
+    client: crate::vcache::Client,
     input: GetCloudCacheManualBackupDetailListInput,
 }
 
-impl GetCloudCacheManualBackupDetailListFluentBuilder<'_> {
+impl GetCloudCacheManualBackupDetailListFluentBuilder {
     /// Region code of the instance (`KR`, ...). Default: the first region of
     /// `getRegionList`, or the client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -623,6 +666,21 @@ impl GetCloudCacheManualBackupDetailListFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](GetCloudCacheManualBackupDetailListFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &GET_CLOUD_CACHE_MANUAL_BACKUP_DETAIL_LIST_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `getCloudCacheManualBackupDetailList`.
     ///
     /// # Errors
@@ -640,7 +698,7 @@ impl GetCloudCacheManualBackupDetailListFluentBuilder<'_> {
     {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetCloudCacheManualBackupDetailListOutput>(
-            self.client,
+            &self.client,
             &GET_CLOUD_CACHE_MANUAL_BACKUP_DETAIL_LIST_SPEC,
             parts,
         )
@@ -664,11 +722,9 @@ impl crate::vcache::Client {
     /// `lastBackupDate` is the time of the instance's latest manual backup.
     ///
     /// `GET /vcache/v2/getCloudCacheManualBackupList`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn get_cloud_cache_manual_backup_list(
-        &self,
-    ) -> GetCloudCacheManualBackupListFluentBuilder<'_> {
+    pub fn get_cloud_cache_manual_backup_list(&self) -> GetCloudCacheManualBackupListFluentBuilder {
         GetCloudCacheManualBackupListFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: GetCloudCacheManualBackupListInput::default(),
         }
     }
@@ -711,12 +767,12 @@ impl GetCloudCacheManualBackupListInput {
 
 /// Builds and sends `getCloudCacheManualBackupList`: set the input, then call [`send`](GetCloudCacheManualBackupListFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetCloudCacheManualBackupListFluentBuilder<'a> {
-    client: &'a crate::vcache::Client,
+pub struct GetCloudCacheManualBackupListFluentBuilder {
+    client: crate::vcache::Client,
     input: GetCloudCacheManualBackupListInput,
 }
 
-impl GetCloudCacheManualBackupListFluentBuilder<'_> {
+impl GetCloudCacheManualBackupListFluentBuilder {
     /// Region code of the instance (`KR`, ...). Default: the first region of
     /// `getRegionList`, or the client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -737,6 +793,21 @@ impl GetCloudCacheManualBackupListFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](GetCloudCacheManualBackupListFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &GET_CLOUD_CACHE_MANUAL_BACKUP_LIST_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `getCloudCacheManualBackupList`.
     ///
     /// # Errors
@@ -753,7 +824,7 @@ impl GetCloudCacheManualBackupListFluentBuilder<'_> {
     ) -> ::std::result::Result<GetCloudCacheManualBackupListOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetCloudCacheManualBackupListOutput>(
-            self.client,
+            &self.client,
             &GET_CLOUD_CACHE_MANUAL_BACKUP_LIST_SPEC,
             parts,
         )

@@ -31,11 +31,9 @@ impl crate::vredis::Client {
     /// `Client::wait_for_manual_backup`).
     ///
     /// `GET /vredis/v2/createCloudRedisManualBackup`; not idempotent; starts a backup. Set the input on the returned builder, then call `send()`.
-    pub fn create_cloud_redis_manual_backup(
-        &self,
-    ) -> CreateCloudRedisManualBackupFluentBuilder<'_> {
+    pub fn create_cloud_redis_manual_backup(&self) -> CreateCloudRedisManualBackupFluentBuilder {
         CreateCloudRedisManualBackupFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: CreateCloudRedisManualBackupInput::default(),
         }
     }
@@ -94,12 +92,12 @@ impl CreateCloudRedisManualBackupInput {
 
 /// Builds and sends `createCloudRedisManualBackup`: set the input, then call [`send`](CreateCloudRedisManualBackupFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct CreateCloudRedisManualBackupFluentBuilder<'a> {
-    client: &'a crate::vredis::Client,
+pub struct CreateCloudRedisManualBackupFluentBuilder {
+    client: crate::vredis::Client,
     input: CreateCloudRedisManualBackupInput,
 }
 
-impl CreateCloudRedisManualBackupFluentBuilder<'_> {
+impl CreateCloudRedisManualBackupFluentBuilder {
     /// Region code of the instance (`KR`, ...). Default: the first region of
     /// `getRegionList`, or the client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -138,6 +136,21 @@ impl CreateCloudRedisManualBackupFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](CreateCloudRedisManualBackupFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &CREATE_CLOUD_REDIS_MANUAL_BACKUP_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `createCloudRedisManualBackup`.
     ///
     /// # Errors
@@ -154,7 +167,7 @@ impl CreateCloudRedisManualBackupFluentBuilder<'_> {
     ) -> ::std::result::Result<CreateCloudRedisManualBackupOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<CreateCloudRedisManualBackupOutput>(
-            self.client,
+            &self.client,
             &CREATE_CLOUD_REDIS_MANUAL_BACKUP_SPEC,
             parts,
         )
@@ -183,9 +196,9 @@ impl crate::vredis::Client {
     /// S3-compatible Object Storage API to see the file.
     ///
     /// `GET /vredis/v2/exportBackupToObjectStorage`; not idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn export_backup_to_object_storage(&self) -> ExportBackupToObjectStorageFluentBuilder<'_> {
+    pub fn export_backup_to_object_storage(&self) -> ExportBackupToObjectStorageFluentBuilder {
         ExportBackupToObjectStorageFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: ExportBackupToObjectStorageInput::default(),
         }
     }
@@ -283,12 +296,12 @@ impl ExportBackupToObjectStorageInput {
 
 /// Builds and sends `exportBackupToObjectStorage`: set the input, then call [`send`](ExportBackupToObjectStorageFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct ExportBackupToObjectStorageFluentBuilder<'a> {
-    client: &'a crate::vredis::Client,
+pub struct ExportBackupToObjectStorageFluentBuilder {
+    client: crate::vredis::Client,
     input: ExportBackupToObjectStorageInput,
 }
 
-impl ExportBackupToObjectStorageFluentBuilder<'_> {
+impl ExportBackupToObjectStorageFluentBuilder {
     /// Region code of the instance (`KR`, ...). Default: the first region of
     /// `getRegionList`, or the client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -363,6 +376,21 @@ impl ExportBackupToObjectStorageFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](ExportBackupToObjectStorageFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &EXPORT_BACKUP_TO_OBJECT_STORAGE_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `exportBackupToObjectStorage`.
     ///
     /// # Errors
@@ -379,7 +407,7 @@ impl ExportBackupToObjectStorageFluentBuilder<'_> {
     ) -> ::std::result::Result<ExportBackupToObjectStorageOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<ExportBackupToObjectStorageOutput>(
-            self.client,
+            &self.client,
             &EXPORT_BACKUP_TO_OBJECT_STORAGE_SPEC,
             parts,
         )
@@ -401,11 +429,9 @@ impl crate::vredis::Client {
     /// Lists the system backups of one Redis instance, one entry per backup.
     ///
     /// `GET /vredis/v2/getCloudRedisBackupDetailList`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn get_cloud_redis_backup_detail_list(
-        &self,
-    ) -> GetCloudRedisBackupDetailListFluentBuilder<'_> {
+    pub fn get_cloud_redis_backup_detail_list(&self) -> GetCloudRedisBackupDetailListFluentBuilder {
         GetCloudRedisBackupDetailListFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: GetCloudRedisBackupDetailListInput::default(),
         }
     }
@@ -464,12 +490,12 @@ impl GetCloudRedisBackupDetailListInput {
 
 /// Builds and sends `getCloudRedisBackupDetailList`: set the input, then call [`send`](GetCloudRedisBackupDetailListFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetCloudRedisBackupDetailListFluentBuilder<'a> {
-    client: &'a crate::vredis::Client,
+pub struct GetCloudRedisBackupDetailListFluentBuilder {
+    client: crate::vredis::Client,
     input: GetCloudRedisBackupDetailListInput,
 }
 
-impl GetCloudRedisBackupDetailListFluentBuilder<'_> {
+impl GetCloudRedisBackupDetailListFluentBuilder {
     /// Region code of the instance (`KR`, ...). Default: the first region of
     /// `getRegionList`, or the client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -508,6 +534,21 @@ impl GetCloudRedisBackupDetailListFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](GetCloudRedisBackupDetailListFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &GET_CLOUD_REDIS_BACKUP_DETAIL_LIST_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `getCloudRedisBackupDetailList`.
     ///
     /// # Errors
@@ -524,7 +565,7 @@ impl GetCloudRedisBackupDetailListFluentBuilder<'_> {
     ) -> ::std::result::Result<GetCloudRedisBackupDetailListOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetCloudRedisBackupDetailListOutput>(
-            self.client,
+            &self.client,
             &GET_CLOUD_REDIS_BACKUP_DETAIL_LIST_SPEC,
             parts,
         )
@@ -546,9 +587,9 @@ impl crate::vredis::Client {
     /// Lists the system (scheduled) backups of the Redis instances, one entry per instance.
     ///
     /// `GET /vredis/v2/getCloudRedisBackupList`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn get_cloud_redis_backup_list(&self) -> GetCloudRedisBackupListFluentBuilder<'_> {
+    pub fn get_cloud_redis_backup_list(&self) -> GetCloudRedisBackupListFluentBuilder {
         GetCloudRedisBackupListFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: GetCloudRedisBackupListInput::default(),
         }
     }
@@ -591,12 +632,12 @@ impl GetCloudRedisBackupListInput {
 
 /// Builds and sends `getCloudRedisBackupList`: set the input, then call [`send`](GetCloudRedisBackupListFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetCloudRedisBackupListFluentBuilder<'a> {
-    client: &'a crate::vredis::Client,
+pub struct GetCloudRedisBackupListFluentBuilder {
+    client: crate::vredis::Client,
     input: GetCloudRedisBackupListInput,
 }
 
-impl GetCloudRedisBackupListFluentBuilder<'_> {
+impl GetCloudRedisBackupListFluentBuilder {
     /// Region code of the instance (`KR`, ...). Default: the first region of
     /// `getRegionList`, or the client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -617,6 +658,21 @@ impl GetCloudRedisBackupListFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](GetCloudRedisBackupListFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &GET_CLOUD_REDIS_BACKUP_LIST_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `getCloudRedisBackupList`.
     ///
     /// # Errors
@@ -633,7 +689,7 @@ impl GetCloudRedisBackupListFluentBuilder<'_> {
     ) -> ::std::result::Result<GetCloudRedisBackupListOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetCloudRedisBackupListOutput>(
-            self.client,
+            &self.client,
             &GET_CLOUD_REDIS_BACKUP_LIST_SPEC,
             parts,
         )
@@ -660,9 +716,9 @@ impl crate::vredis::Client {
     /// `GET /vredis/v2/getCloudRedisManualBackupDetailList`; idempotent. Set the input on the returned builder, then call `send()`.
     pub fn get_cloud_redis_manual_backup_detail_list(
         &self,
-    ) -> GetCloudRedisManualBackupDetailListFluentBuilder<'_> {
+    ) -> GetCloudRedisManualBackupDetailListFluentBuilder {
         GetCloudRedisManualBackupDetailListFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: GetCloudRedisManualBackupDetailListInput::default(),
         }
     }
@@ -721,12 +777,12 @@ impl GetCloudRedisManualBackupDetailListInput {
 
 /// Builds and sends `getCloudRedisManualBackupDetailList`: set the input, then call [`send`](GetCloudRedisManualBackupDetailListFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetCloudRedisManualBackupDetailListFluentBuilder<'a> {
-    client: &'a crate::vredis::Client,
+pub struct GetCloudRedisManualBackupDetailListFluentBuilder {
+    client: crate::vredis::Client,
     input: GetCloudRedisManualBackupDetailListInput,
 }
 
-impl GetCloudRedisManualBackupDetailListFluentBuilder<'_> {
+impl GetCloudRedisManualBackupDetailListFluentBuilder {
     /// Region code of the instance (`KR`, ...). Default: the first region of
     /// `getRegionList`, or the client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -765,6 +821,21 @@ impl GetCloudRedisManualBackupDetailListFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](GetCloudRedisManualBackupDetailListFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &GET_CLOUD_REDIS_MANUAL_BACKUP_DETAIL_LIST_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `getCloudRedisManualBackupDetailList`.
     ///
     /// # Errors
@@ -782,7 +853,7 @@ impl GetCloudRedisManualBackupDetailListFluentBuilder<'_> {
     {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetCloudRedisManualBackupDetailListOutput>(
-            self.client,
+            &self.client,
             &GET_CLOUD_REDIS_MANUAL_BACKUP_DETAIL_LIST_SPEC,
             parts,
         )
@@ -807,11 +878,9 @@ impl crate::vredis::Client {
     /// this operation without documenting it here).
     ///
     /// `GET /vredis/v2/getCloudRedisManualBackupList`; idempotent. Set the input on the returned builder, then call `send()`.
-    pub fn get_cloud_redis_manual_backup_list(
-        &self,
-    ) -> GetCloudRedisManualBackupListFluentBuilder<'_> {
+    pub fn get_cloud_redis_manual_backup_list(&self) -> GetCloudRedisManualBackupListFluentBuilder {
         GetCloudRedisManualBackupListFluentBuilder {
-            client: self,
+            client: ::std::clone::Clone::clone(self),
             input: GetCloudRedisManualBackupListInput::default(),
         }
     }
@@ -854,12 +923,12 @@ impl GetCloudRedisManualBackupListInput {
 
 /// Builds and sends `getCloudRedisManualBackupList`: set the input, then call [`send`](GetCloudRedisManualBackupListFluentBuilder::send).
 #[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetCloudRedisManualBackupListFluentBuilder<'a> {
-    client: &'a crate::vredis::Client,
+pub struct GetCloudRedisManualBackupListFluentBuilder {
+    client: crate::vredis::Client,
     input: GetCloudRedisManualBackupListInput,
 }
 
-impl GetCloudRedisManualBackupListFluentBuilder<'_> {
+impl GetCloudRedisManualBackupListFluentBuilder {
     /// Region code of the instance (`KR`, ...). Default: the first region of
     /// `getRegionList`, or the client's default region.
     pub fn region_code(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -880,6 +949,21 @@ impl GetCloudRedisManualBackupListFluentBuilder<'_> {
         self.input = input;
         self
     }
+    /// What [`send`](GetCloudRedisManualBackupListFluentBuilder::send) would send, without sending it: method, URL, headers (credentials redacted) and body (secrets redacted); the signature is added when sent.
+    ///
+    /// # Errors
+    ///
+    /// The same [`Error::InvalidInput`](::backup_core::Error::InvalidInput) `send` returns for bad input, or an error of the client's request building.
+    pub fn to_request(
+        &self,
+    ) -> ::std::result::Result<::backup_core::PreparedRequest, ::backup_core::Error> {
+        let parts = self.input.to_request_parts()?;
+        ::backup_core::operation::Invoke::to_request(
+            &self.client,
+            &GET_CLOUD_REDIS_MANUAL_BACKUP_LIST_SPEC,
+            parts,
+        )
+    }
     /// Validates the input and sends `getCloudRedisManualBackupList`.
     ///
     /// # Errors
@@ -896,7 +980,7 @@ impl GetCloudRedisManualBackupListFluentBuilder<'_> {
     ) -> ::std::result::Result<GetCloudRedisManualBackupListOutput, ::backup_core::Error> {
         let parts = self.input.to_request_parts()?;
         ::backup_core::operation::Invoke::invoke::<GetCloudRedisManualBackupListOutput>(
-            self.client,
+            &self.client,
             &GET_CLOUD_REDIS_MANUAL_BACKUP_LIST_SPEC,
             parts,
         )
