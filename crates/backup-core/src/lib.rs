@@ -4,6 +4,7 @@
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 #![cfg_attr(test, allow(clippy::string_slice, clippy::indexing_slicing))]
 
+mod builder;
 mod client;
 pub mod clock;
 pub mod credentials;
@@ -27,6 +28,7 @@ pub mod test_tls;
 pub mod test_util;
 pub mod time;
 
+pub use builder::{ClientBuilder, ClientConfig, ClientFactory};
 pub use client::{
     ClassifyResponse, ClientOptions, DefaultClassifier, ServiceClient, ServiceClientBuilder,
     Timeouts,
@@ -37,5 +39,9 @@ pub use error::{
     ServiceError, ServiceErrorKind, WaitTimedOut,
 };
 pub use poll::{PollState, Progress, WaitConfig};
+pub use protocol::{Connection, HasConnection, Protocol};
 pub use request::{HttpRequest, HttpResponse, Method, OperationInfo, PreparedRequest};
 pub use retry::RetryConfig;
+
+/// A result whose error is this crate's [`Error`]; every vendor crate re-exports it.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -273,44 +273,16 @@ pub fn length(
     max: Option<usize>,
 ) -> Result<(), Error> {
     let n = value.chars().count();
-    if let Some(min) = min
-        && n < min
-    {
-        return Err(Error::invalid_input(
-            field,
-            format!("must be at least {min} characters long (got {n})"),
-        ));
-    }
-    if let Some(max) = max
-        && n > max
-    {
-        return Err(Error::invalid_input(
-            field,
-            format!("must be at most {max} characters long (got {n})"),
-        ));
-    }
-    Ok(())
+    check_bounds(field, n, min, max, |bound| {
+        format!("must be {bound} characters long (got {n})")
+    })
 }
 
 /// Checks an integer against the optional inclusive bounds.
 pub fn range_i64(field: &str, value: i64, min: Option<i64>, max: Option<i64>) -> Result<(), Error> {
-    if let Some(min) = min
-        && value < min
-    {
-        return Err(Error::invalid_input(
-            field,
-            format!("must be at least {min} (got {value})"),
-        ));
-    }
-    if let Some(max) = max
-        && value > max
-    {
-        return Err(Error::invalid_input(
-            field,
-            format!("must be at most {max} (got {value})"),
-        ));
-    }
-    Ok(())
+    check_bounds(field, value, min, max, |bound| {
+        format!("must be {bound} (got {value})")
+    })
 }
 
 /// Checks a number against the optional inclusive bounds; NaN is rejected.
@@ -318,23 +290,9 @@ pub fn range_f64(field: &str, value: f64, min: Option<f64>, max: Option<f64>) ->
     if value.is_nan() {
         return Err(Error::invalid_input(field, "must be a number (got NaN)"));
     }
-    if let Some(min) = min
-        && value < min
-    {
-        return Err(Error::invalid_input(
-            field,
-            format!("must be at least {min} (got {value})"),
-        ));
-    }
-    if let Some(max) = max
-        && value > max
-    {
-        return Err(Error::invalid_input(
-            field,
-            format!("must be at most {max} (got {value})"),
-        ));
-    }
-    Ok(())
+    check_bounds(field, value, min, max, |bound| {
+        format!("must be {bound} (got {value})")
+    })
 }
 
 /// Checks that every character of `value` lies in one of the inclusive `ranges`;
@@ -390,20 +348,35 @@ pub fn item_count(
     min: Option<usize>,
     max: Option<usize>,
 ) -> Result<(), Error> {
+    check_bounds(field, len, min, max, |bound| {
+        format!("must have {bound} items (got {len})")
+    })
+}
+
+/// Fails when `value` is below `min` or above `max`, with the message `message` words
+/// around the broken bound (`at least 3`, `at most 9`): one comparison for lengths,
+/// numbers and item counts.
+fn check_bounds<T: PartialOrd + fmt::Display + Copy>(
+    field: &str,
+    value: T,
+    min: Option<T>,
+    max: Option<T>,
+    message: impl Fn(String) -> String,
+) -> Result<(), Error> {
     if let Some(min) = min
-        && len < min
+        && value < min
     {
         return Err(Error::invalid_input(
             field,
-            format!("must have at least {min} items (got {len})"),
+            message(format!("at least {min}")),
         ));
     }
     if let Some(max) = max
-        && len > max
+        && value > max
     {
         return Err(Error::invalid_input(
             field,
-            format!("must have at most {max} items (got {len})"),
+            message(format!("at most {max}")),
         ));
     }
     Ok(())

@@ -6,9 +6,9 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use backup_core::WaitConfig;
 use backup_core::credentials::{HuaweiCredentials, NcpCredentials, OcpCredentials};
-use backup_core::protocol::ncp::{GatewayBuilder, RegionCode, Site};
+use backup_core::protocol::ncp::{FromGateway, GatewayBuilder, RegionCode, Site};
+use backup_core::{ClientBuilder, ClientFactory, WaitConfig};
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
@@ -107,16 +107,23 @@ impl Context {
             .or(self.global.endpoint.as_deref())
     }
 
-    fn ncp_builder<C: backup_core::protocol::ncp::FromGateway>(
+    /// The transport options every vendor's client takes from the global arguments
+    /// (`--allow-insecure-http`, `--ca-cert`), written once so that no vendor misses one.
+    fn with_transport<C: ClientFactory<S>, S>(
         &self,
-    ) -> Result<GatewayBuilder<C>, String> {
-        let mut builder =
-            GatewayBuilder::<C>::new().allow_insecure_http(self.global.allow_insecure_http);
+        builder: ClientBuilder<C, S>,
+    ) -> ClientBuilder<C, S> {
+        let builder = builder.allow_insecure_http(self.global.allow_insecure_http);
+        match &self.root_certificate_pem {
+            Some(pem) => builder.add_root_certificate_pem(pem.clone()),
+            None => builder,
+        }
+    }
+
+    fn ncp_builder<C: FromGateway>(&self) -> Result<GatewayBuilder<C>, String> {
+        let mut builder = self.with_transport(GatewayBuilder::<C>::new());
         if let Some(credentials) = &self.credentials.ncp {
             builder = builder.credentials(credentials.clone());
-        }
-        if let Some(pem) = &self.root_certificate_pem {
-            builder = builder.add_root_certificate_pem(pem.clone());
         }
         if let Some(site) = &self.global.ncp_site {
             let site = Site::from_name(site)
@@ -155,14 +162,10 @@ impl Context {
             let endpoint = self.ocp_endpoint().ok_or(
                 "no OCP server given: pass --ocp-endpoint URL (or set OCP_URL)".to_owned(),
             )?;
-            let mut builder = ocp_ob_backup::Client::builder()
-                .endpoint(endpoint)
-                .allow_insecure_http(self.global.allow_insecure_http);
+            let mut builder =
+                self.with_transport(ocp_ob_backup::Client::builder().endpoint(endpoint));
             if let Some(credentials) = &self.credentials.ocp {
                 builder = builder.credentials(credentials.clone());
-            }
-            if let Some(pem) = &self.root_certificate_pem {
-                builder = builder.add_root_certificate_pem(pem.clone());
             }
             builder.build().map_err(|e| e.to_string())
         })
@@ -170,7 +173,7 @@ impl Context {
 
     pub fn ges(&self) -> Result<&hw_ges_backup::Client, ClientSetupError> {
         get_or_build(&self.ges, "ges", || {
-            let mut builder = hw_ges_backup::Client::builder();
+            let mut builder = self.with_transport(hw_ges_backup::Client::builder());
             match (self.ges_endpoint(), &self.global.ges_region) {
                 (Some(endpoint), _) => builder = builder.endpoint(endpoint),
                 (None, Some(region)) => builder = builder.region(region.clone()),
@@ -182,9 +185,6 @@ impl Context {
             }
             if let Some(project_id) = &self.global.ges_project_id {
                 builder = builder.project_id(project_id.clone());
-            }
-            if let Some(pem) = &self.root_certificate_pem {
-                builder = builder.add_root_certificate_pem(pem.clone());
             }
             if let Some(credentials) = &self.credentials.huawei {
                 if let Some(project_id) = &credentials.project_id
@@ -224,5 +224,66 @@ fn get_or_build<'a, T>(
 impl From<ClientSetupError> for crate::error::CliError {
     fn from(e: ClientSetupError) -> Self {
         crate::error::CliError::Usage(e.to_string())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn context(extra: &[&str]) -> Context {
+        let mut args = vec![
+            "backupctl",
+            "--endpoint",
+            "http://backup.example.com:8080",
+            "--ges-project-id",
+            "p1",
+        ];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["ocp", "list", "--cluster-id", "1"]);
+        let cli = crate::cli::Cli::try_parse_from(args).unwrap();
+        let credentials = FixedCredentials {
+            ncp: Some(NcpCredentials::new("ak", "sk")),
+            huawei: Some(HuaweiCredentials::new("ak", "sk")),
+            ocp: Some(OcpCredentials::access_key("ak", "sk")),
+        };
+        Context::new(cli.global, credentials)
+    }
+
+    /// Every vendor's client is refused plain HTTP to a remote host, and every vendor's
+    /// client takes `--allow-insecure-http` (GES used to ignore it).
+    #[test]
+    fn allow_insecure_http_reaches_every_vendor() {
+        let refused = context(&[]);
+        let allowed = context(&["--allow-insecure-http"]);
+        let outcomes = [
+            (
+                "ncp-vhadoop",
+                refused.hadoop().map(drop),
+                allowed.hadoop().map(drop),
+            ),
+            (
+                "ncp-vcache",
+                refused.vcache().map(drop),
+                allowed.vcache().map(drop),
+            ),
+            (
+                "ncp-vredis",
+                refused.vredis().map(drop),
+                allowed.vredis().map(drop),
+            ),
+            ("ocp", refused.ocp().map(drop), allowed.ocp().map(drop)),
+            ("ges", refused.ges().map(drop), allowed.ges().map(drop)),
+        ];
+        for (vendor, without, with) in outcomes {
+            let refusal = without.err().map(|e| e.message).unwrap_or_default();
+            assert!(
+                refusal.contains("refusing plain http://"),
+                "{vendor} without the flag: {refusal:?}"
+            );
+            assert!(with.is_ok(), "{vendor} with the flag: {:?}", with.err());
+        }
     }
 }

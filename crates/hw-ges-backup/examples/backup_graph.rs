@@ -8,8 +8,7 @@
 
 use std::time::Duration;
 
-use backup_core::{Error, ServiceErrorKind};
-use hw_ges_backup::Client;
+use hw_ges_backup::{Client, Error, ServiceErrorKind};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {

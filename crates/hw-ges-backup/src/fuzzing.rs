@@ -8,9 +8,9 @@ use backup_core::operation::OperationSpec;
 use backup_core::{Error, HttpResponse};
 use serde::de::DeserializeOwned;
 
-use crate::bridge::decode_response;
 use crate::errors::GesClassifier;
 use crate::iam::{IAM_VENDOR, OPERATION as IAM_OPERATION, parse_rfc3339, token_from_response};
+use crate::protocol::decode_response;
 use crate::waiter::job_state;
 use crate::*;
 

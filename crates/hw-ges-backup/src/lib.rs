@@ -2,10 +2,9 @@
 //! the end, list backups and delete old ones.
 //!
 //! ```no_run
-//! use backup_core::{Error, ServiceErrorKind};
-//! use hw_ges_backup::Client;
+//! use hw_ges_backup::{Client, Result, ServiceErrorKind, WaitConfig};
 //!
-//! # async fn run() -> Result<(), Error> {
+//! # async fn run() -> Result<()> {
 //! // AK/SK from HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK (or ~/.huaweicloud/credentials),
 //! // the project id from HUAWEICLOUD_SDK_PROJECT_ID unless given here.
 //! let client = Client::builder().region("cn-north-4").build()?;
@@ -42,23 +41,29 @@
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 #![cfg_attr(test, allow(clippy::string_slice, clippy::indexing_slicing))]
 
-mod bridge;
 mod client;
 pub mod errors;
 #[doc(hidden)]
 pub mod fuzzing;
 mod generated;
 mod iam;
+mod protocol;
 mod reconcile;
 mod waiter;
 
-pub use client::{Auth, Client, ClientBuilder, PROJECT_ID_VAR, endpoint_for_region};
+pub use client::{Client, ClientBuilder, PROJECT_ID_VAR, endpoint_for_region};
 pub use generated::*;
 pub use iam::{
     DEFAULT_REFRESH_BEFORE, DEFAULT_TOKEN_LIFETIME, IamTokenProvider, IamTokenProviderBuilder,
 };
+pub use protocol::GesProtocol;
 pub use reconcile::RECONCILE_MARGIN;
 pub use waiter::{BackupDone, BackupPages, BackupPaginator, JobDone};
+
+/// Re-exported from `backup-core`, so that a program depends on this crate alone.
+pub use backup_core::credentials::HuaweiCredentials;
+pub use backup_core::protocol::huawei::{Auth, HuaweiSettings};
+pub use backup_core::{Error, Progress, Result, ServiceErrorKind, WaitConfig};
 
 /// The vendor name in errors and traces.
 pub const VENDOR: &str = "huawei-ges";

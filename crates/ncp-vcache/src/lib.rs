@@ -20,17 +20,14 @@ pub mod vcache;
 pub mod vredis;
 
 pub use backup_core;
-pub use backup_core::credentials::{CachedProvider, NcpCredentials, NcpDefaultChain};
-pub use backup_core::protocol::ncp::{RegionCode, RequestStyle, ResponseFormat, Site};
-pub use backup_core::{Error, Progress, ServiceErrorKind, WaitConfig};
+pub use backup_core::protocol::ncp::exports::*;
 pub use manual::{BackupEntry, BackupExport, BackupFileType, ManualBackupDone, ManualBackups};
 pub use reconcile::RECONCILE_MARGIN;
 
-/// Defines a client type over the NCP gateway, with its builder alias, [`FromGateway`] and
-/// [`Invoke`] implementations.
+/// Defines a client type over the NCP gateway, with its builder alias and [`FromGateway`]
+/// implementation (which gives it `Invoke`).
 ///
 /// [`FromGateway`]: backup_core::protocol::ncp::FromGateway
-/// [`Invoke`]: backup_core::operation::Invoke
 macro_rules! ncp_client {
     ($(#[$doc:meta])* vendor: $vendor:literal) => {
         $(#[$doc])*
@@ -66,26 +63,9 @@ macro_rules! ncp_client {
             fn from_gateway(gateway: backup_core::protocol::ncp::Gateway) -> Self {
                 Self { gateway }
             }
-        }
 
-        impl backup_core::operation::Invoke for Client {
-            fn invoke<O>(
-                &self,
-                spec: &'static backup_core::operation::OperationSpec,
-                parts: backup_core::operation::RequestParts,
-            ) -> backup_core::credentials::BoxFuture<'_, Result<O, backup_core::Error>>
-            where
-                O: serde::de::DeserializeOwned + Send + 'static,
-            {
-                backup_core::operation::Invoke::invoke(&self.gateway, spec, parts)
-            }
-
-            fn to_request(
-                &self,
-                spec: &'static backup_core::operation::OperationSpec,
-                parts: backup_core::operation::RequestParts,
-            ) -> Result<backup_core::PreparedRequest, backup_core::Error> {
-                backup_core::operation::Invoke::to_request(&self.gateway, spec, parts)
+            fn gateway(&self) -> &backup_core::protocol::ncp::Gateway {
+                &self.gateway
             }
         }
     };

@@ -17,15 +17,11 @@ mod generated;
 mod reconcile;
 mod wait;
 
-use backup_core::credentials::BoxFuture;
-use backup_core::operation::{Invoke, OperationSpec, RequestParts};
 use backup_core::protocol::ncp::{FromGateway, Gateway, GatewayBuilder};
-use serde::de::DeserializeOwned;
 
 pub use backup_core;
-pub use backup_core::credentials::{CachedProvider, NcpCredentials, NcpDefaultChain};
-pub use backup_core::protocol::ncp::{RegionCode, RequestStyle, ResponseFormat, Site};
-pub use backup_core::{Error, PollState, Progress, ServiceErrorKind, WaitConfig};
+pub use backup_core::PollState;
+pub use backup_core::protocol::ncp::exports::*;
 pub use generated::*;
 pub use reconcile::RECONCILE_MARGIN;
 pub use wait::{ClusterRunning, ClusterState};
@@ -65,25 +61,8 @@ impl FromGateway for Client {
     fn from_gateway(gateway: Gateway) -> Self {
         Self { gateway }
     }
-}
 
-impl Invoke for Client {
-    fn invoke<O>(
-        &self,
-        spec: &'static OperationSpec,
-        parts: RequestParts,
-    ) -> BoxFuture<'_, Result<O, Error>>
-    where
-        O: DeserializeOwned + Send + 'static,
-    {
-        self.gateway.invoke(spec, parts)
-    }
-
-    fn to_request(
-        &self,
-        spec: &'static OperationSpec,
-        parts: RequestParts,
-    ) -> Result<backup_core::PreparedRequest, Error> {
-        self.gateway.to_request(spec, parts)
+    fn gateway(&self) -> &Gateway {
+        &self.gateway
     }
 }

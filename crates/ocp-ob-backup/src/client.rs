@@ -1,20 +1,17 @@
-//! The hand-written OCP client: configuration, and the [`Invoke`] implementation the
-//! generated operations call (request building, envelope unwrapping, secret scrubbing).
+//! The hand-written OCP client: its [`Protocol`] (request building, envelope unwrapping,
+//! the backup-starting checks) over backup-core's one invoke path, and how the one
+//! [`ClientBuilder`](backup_core::ClientBuilder) makes it.
 
 use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
-use backup_core::clock::Clock;
-use backup_core::credentials::{
-    BoxFuture, CachedProvider, OcpCredentials, OcpEnvironmentProvider, ProvideCredentials,
-    SharedProvider,
-};
-use backup_core::operation::{Invoke, OperationSpec, RequestParts};
+use backup_core::credentials::{CachedProvider, OcpCredentials, OcpEnvironmentProvider};
+use backup_core::operation::{OperationSpec, RequestParts};
 use backup_core::sign::OcpSigner;
 use backup_core::{
-    ClientOptions, Error, HttpRequest, HttpResponse, PreparedRequest, ResponseError, RetryConfig,
-    ServiceClient, Timeouts,
+    ClientConfig, ClientFactory, Connection, Error, HasConnection, HttpRequest, HttpResponse,
+    Protocol, ResponseError, ServiceClient,
 };
 use serde::de::DeserializeOwned;
 
@@ -31,13 +28,13 @@ pub(crate) const VENDOR: &str = "ocp";
 /// returns a fluent builder (see the crate documentation).
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<ServiceClient>,
+    connection: Connection<OcpProtocol>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("service", &self.inner)
+            .field("service", self.connection.service_client())
             .finish()
     }
 }
@@ -45,202 +42,113 @@ impl fmt::Debug for Client {
 impl Client {
     /// Starts configuring a client.
     pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
+        ClientBuilder::new()
     }
 
     /// The endpoint requests go to.
     pub fn endpoint(&self) -> String {
-        self.inner.endpoint()
+        self.connection.endpoint()
     }
 }
 
-/// Configures a [`Client`].
+/// Configures a [`Client`]: the one [`backup_core::ClientBuilder`], with no settings of
+/// OCP's own.
 ///
 /// The endpoint is the user's own OCP URL, for example `https://ocp.example.com` or
-/// `http://10.0.0.5:8080`. Plain `http://` to a host that is not loopback is refused unless
-/// [`allow_insecure_http`](Self::allow_insecure_http) is set: with HTTP Basic the password
-/// would cross the network in clear text (and with an access key, the signed requests and
-/// the storage secrets in backup bodies would).
-#[derive(Default)]
-pub struct ClientBuilder {
-    endpoint: Option<String>,
-    credentials: Option<SharedProvider<OcpCredentials>>,
-    options: ClientOptions,
-}
+/// `http://10.0.0.5:8080`; it is required. Plain `http://` to a host that is not loopback
+/// is refused unless `allow_insecure_http(true)`: with HTTP Basic the password would cross
+/// the network in clear text (and with an access key, the signed requests and the storage
+/// secrets in backup bodies would). Self-hosted OCP often listens on plain HTTP port 8080:
+/// prefer an access key, a TLS proxy or `add_root_certificate_pem`.
+///
+/// Credentials: [`OcpCredentials::basic`] (user and password) or
+/// [`OcpCredentials::access_key`] (`OCP-ACCESS-KEY-HMACSHA1`, OCP 4.0.3 and later,
+/// recommended by the vendor). Default: `OCP_ACCESS_KEY_ID`/`OCP_ACCESS_KEY_SECRET`, else
+/// `OCP_USERNAME`/`OCP_PASSWORD`, from the builder's environment ([`OcpEnvironmentProvider`]).
+/// The default retry policy never retries backupNow after a failure that may have reached
+/// OCP; only access-key signing sends a `Date`, so only it depends on the clock.
+pub type ClientBuilder = backup_core::ClientBuilder<Client>;
 
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("endpoint", &self.endpoint)
-            .field("credentials", &self.credentials)
-            .field("allow_insecure_http", &self.options.allow_insecure_http)
-            .field("retry", &self.options.retry)
-            .field("timeouts", &self.options.timeouts)
-            .finish_non_exhaustive()
-    }
-}
+impl ClientFactory<()> for Client {
+    type Credentials = OcpCredentials;
 
-impl ClientBuilder {
-    /// The OCP URL: `https://host[:port][/prefix]` (or `http://`, see
-    /// [`allow_insecure_http`](Self::allow_insecure_http)). Required.
-    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
-        self
-    }
-
-    /// Fixed credentials: [`OcpCredentials::basic`] (user and password) or
-    /// [`OcpCredentials::access_key`] (`OCP-ACCESS-KEY-HMACSHA1`, OCP 4.0.3 and later,
-    /// recommended by the vendor).
-    ///
-    /// Default: `OCP_ACCESS_KEY_ID`/`OCP_ACCESS_KEY_SECRET`, else
-    /// `OCP_USERNAME`/`OCP_PASSWORD`, read once ([`OcpEnvironmentProvider`]).
-    pub fn credentials(mut self, credentials: OcpCredentials) -> Self {
-        self.credentials = Some(Arc::new(credentials));
-        self
-    }
-
-    /// A credentials source of your own (a vault, a file); consulted before each attempt,
-    /// so it should cache.
-    pub fn credentials_provider(
-        mut self,
-        provider: impl ProvideCredentials<Credentials = OcpCredentials> + 'static,
-    ) -> Self {
-        self.credentials = Some(Arc::new(provider));
-        self
-    }
-
-    /// Allows plain `http://` to a host that is not loopback (`localhost`, `127.0.0.0/8`,
-    /// `::1` are always allowed). Off by default.
-    ///
-    /// Self-hosted OCP often listens on plain HTTP port 8080. Turning this on sends HTTP
-    /// Basic passwords, and the storage access keys of backup requests, unencrypted: do it
-    /// only on a network you trust, and prefer an access key (which signs instead of
-    /// sending a password) or a TLS proxy.
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.options.allow_insecure_http = allow;
-        self
-    }
-
-    /// The retry policy. Default: [`RetryConfig::default`] (3 attempts; backupNow is never
-    /// retried after a failure that may have reached OCP).
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.options.retry = Some(retry);
-        self
-    }
-
-    /// Connect and per-attempt timeouts. Default: [`Timeouts::default`].
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.options.timeouts = Some(timeouts);
-        self
-    }
-
-    /// The clock used for the `Date` of signed requests. Default: the system clock.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.options.clock = Some(clock);
-        self
-    }
-
-    /// Whether a `Date` the server refuses (the local clock is off) is corrected from the
-    /// response's own `Date` and the request re-sent once; the learned offset is kept for
-    /// later calls. Default: on. Only access-key signing sends a `Date`; HTTP Basic does
-    /// not depend on the clock. See [`backup_core::skew`].
-    pub fn clock_skew_correction(mut self, correct: bool) -> Self {
-        self.options.clock_skew_correction = Some(correct);
-        self
-    }
-
-    /// The largest response body accepted. Default 8 MiB.
-    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.options.max_body_bytes = Some(bytes);
-        self
-    }
-
-    /// Also trusts the CA certificates in `pem` (one or more PEM `CERTIFICATE` blocks)
-    /// besides the built-in roots: private OCP deployments often serve a certificate from
-    /// an internal CA. Can be called more than once; a PEM without a parseable certificate
-    /// fails [`build`](Self::build) with [`Error::Config`]. Prefer this to
-    /// [`allow_insecure_http`](Self::allow_insecure_http).
-    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.options.root_certificates_pem.push(pem.into());
-        self
-    }
-
-    /// Checks the configuration and builds the client.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] when no endpoint is set, it is not a URL, or it is plain `http://`
-    /// to a non-loopback host without [`allow_insecure_http`](Self::allow_insecure_http);
-    /// [`Error::InvalidCredentials`] for fixed credentials that cannot be sent (see
-    /// [`OcpCredentials::validate`]).
-    pub fn build(self) -> Result<Client, Error> {
-        if let Some(credentials) = &self.credentials {
-            credentials.check_fixed()?;
-        }
-        let credentials = self.credentials.unwrap_or_else(|| {
-            Arc::new(CachedProvider::new(OcpEnvironmentProvider::new()))
-                as SharedProvider<OcpCredentials>
+    fn build(config: ClientConfig<OcpCredentials>, _settings: ()) -> Result<Self, Error> {
+        let credentials = config.credentials.unwrap_or_else(|| {
+            Arc::new(CachedProvider::new(
+                OcpEnvironmentProvider::with_environment(config.environment.clone()),
+            ))
         });
         let mut builder = ServiceClient::builder(VENDOR)
             .signer(OcpSigner::from_shared(credentials))
-            .classifier(OcpClassifier)
+            .classifier(OcpProtocol.classifier())
             .user_agent(concat!(
                 "ocp-ob-backup/",
                 env!("CARGO_PKG_VERSION"),
                 " backup-core"
             ));
-        if let Some(endpoint) = self.endpoint {
+        if let Some(endpoint) = config.endpoint {
             builder = builder.endpoint(endpoint);
         }
+        let service = config.options.apply(builder).build()?;
         Ok(Client {
-            inner: Arc::new(self.options.apply(builder).build()?),
+            connection: Connection::new(service, OcpProtocol),
         })
     }
 }
 
-impl Invoke for Client {
-    fn invoke<O>(
-        &self,
-        spec: &'static OperationSpec,
-        parts: RequestParts,
-    ) -> BoxFuture<'_, Result<O, Error>>
-    where
-        O: DeserializeOwned + Send + 'static,
-    {
-        Box::pin(async move {
-            let request = build_request(spec, &parts)?;
-            let response = self.inner.send(&spec.info, request).await?;
-            decode_response(spec, &response)
-        })
-    }
+impl HasConnection for Client {
+    type Protocol = OcpProtocol;
 
-    fn to_request(
-        &self,
-        spec: &'static OperationSpec,
-        parts: RequestParts,
-    ) -> Result<PreparedRequest, Error> {
-        self.inner.prepare(build_request(spec, &parts)?)
+    fn connection(&self) -> &Connection<OcpProtocol> {
+        &self.connection
     }
 }
 
-/// The unsigned request of one call: path encoded segment by segment, query parameters,
-/// a JSON body whose secret members are registered for scrubbing.
-fn build_request(spec: &OperationSpec, parts: &RequestParts) -> Result<HttpRequest, Error> {
-    refuse_tenant_dimension_at_cluster_level(spec, parts)?;
-    let path = parts.render_path(spec.path_template)?;
-    let mut request = HttpRequest::new(spec.method, path);
-    if !parts.params.is_empty() {
-        request.query = backup_core::encoding::encode_pairs(&parts.params);
+/// The OCP protocol: JSON bodies with their secrets registered, the `data` envelope, the
+/// checks a backup-starting call makes before and after sending.
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct OcpProtocol;
+
+impl Protocol for OcpProtocol {
+    type Classifier = OcpClassifier;
+
+    fn classifier(&self) -> OcpClassifier {
+        OcpClassifier
     }
-    request.set_header("accept", "application/json");
-    if let Some(body) = &parts.json_body {
-        // OCP may echo them (a validation error's `rejectedValue`, a debug message).
-        request.secrets.add_json_members(body);
-        request.body = serde_json::to_vec(body)
-            .map_err(|e| Error::invalid_input("body", format!("could not be serialized: {e}")))?;
-        request.set_header("content-type", "application/json");
+
+    /// The unsigned request of one call: path encoded segment by segment, query parameters,
+    /// a JSON body whose secret members are registered for scrubbing.
+    fn build_request(
+        &self,
+        spec: &OperationSpec,
+        parts: &RequestParts,
+    ) -> Result<HttpRequest, Error> {
+        refuse_tenant_dimension_at_cluster_level(spec, parts)?;
+        let path = parts.render_path(spec.path_template)?;
+        let mut request = HttpRequest::new(spec.method, path);
+        if !parts.params.is_empty() {
+            request.query = backup_core::encoding::encode_pairs(&parts.params);
+        }
+        request.set_header("accept", "application/json");
+        if let Some(body) = &parts.json_body {
+            // OCP may echo them (a validation error's `rejectedValue`, a debug message).
+            request.secrets.add_json_members(body);
+            request.body = serde_json::to_vec(body).map_err(|e| {
+                Error::invalid_input("body", format!("could not be serialized: {e}"))
+            })?;
+            request.set_header("content-type", "application/json");
+        }
+        Ok(request)
     }
-    Ok(request)
+
+    fn decode<O: DeserializeOwned + 'static>(
+        &self,
+        spec: &OperationSpec,
+        response: &HttpResponse,
+    ) -> Result<O, Error> {
+        decode_response(spec, response)
+    }
 }
 
 /// The cluster-level backupNow backs up the whole cluster: the vendor's page says tenant

@@ -14,7 +14,7 @@ mod reconcile;
 mod time;
 mod waiter;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, OcpProtocol};
 pub use generated::*;
 pub use paginator::{DEFAULT_PAGE_SIZE, DataBackupTaskPages, DataBackupTasks, MAX_PAGE_SIZE};
 pub use protocol::OcpClassifier;
@@ -24,4 +24,4 @@ pub use waiter::{DataBackupTaskDone, TasksDone};
 
 /// Re-exported from `backup-core` for convenience.
 pub use backup_core::credentials::OcpCredentials;
-pub use backup_core::{Error, Progress, WaitConfig};
+pub use backup_core::{Error, Progress, Result, ServiceErrorKind, WaitConfig};

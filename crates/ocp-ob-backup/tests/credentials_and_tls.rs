@@ -85,7 +85,7 @@ async fn access_key_id_with_nul_from_the_environment_sends_nothing() {
         .with_var("OCP_ACCESS_KEY_SECRET", "secret-value");
     let client = Client::builder()
         .endpoint(&server.base_url)
-        .credentials_provider(OcpEnvironmentProvider::with_environment(env))
+        .credentials(OcpEnvironmentProvider::with_environment(env))
         .build()
         .expect("a provider is consulted at the first call");
     let err = client

@@ -17,11 +17,10 @@
 use std::borrow::Cow;
 use std::time::SystemTime;
 
-use hmac::digest::{Digest, Key, KeyInit};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use hmac::Mac;
+use sha2::{Digest, Sha256};
 
-use super::SignableRequest;
+use super::{SignableRequest, hmac_sha256};
 use crate::encoding::is_unreserved;
 
 /// The algorithm name, first line of the string to sign and first word of `Authorization`.
@@ -462,19 +461,6 @@ fn hex_lower<const N: usize>(bytes: &[u8]) -> [u8; N] {
 fn as_str(hex: &[u8]) -> &str {
     // Only ASCII hex digits are ever passed.
     std::str::from_utf8(hex).unwrap_or_default()
-}
-
-/// An HMAC-SHA256 keyed with `secret`, of any length (see `ncp.rs`): the key is brought to
-/// the block size the way HMAC does, so construction cannot fail.
-fn hmac_sha256(secret: &[u8]) -> Hmac<Sha256> {
-    let mut key = Key::<Hmac<Sha256>>::default();
-    if secret.len() <= key.len() {
-        key.iter_mut().zip(secret).for_each(|(k, s)| *k = *s);
-    } else {
-        let digest = Sha256::digest(secret);
-        key.iter_mut().zip(digest).for_each(|(k, d)| *k = d);
-    }
-    <Hmac<Sha256> as KeyInit>::new(&key)
 }
 
 #[cfg(test)]

@@ -60,6 +60,90 @@ pub struct SigningContext {
     pub host: String,
 }
 
+/// Defines an HMAC constructor keyed with a secret of any length: the key is brought to
+/// the digest's block size the way HMAC itself does (zero-padded, or hashed first when
+/// longer), so construction cannot fail and no error has to be discarded. One definition
+/// for the vendors' digests.
+macro_rules! block_keyed_hmac {
+    ($(#[$doc:meta])* $name:ident, $digest:ty) => {
+        $(#[$doc])*
+        pub(crate) fn $name(secret: &[u8]) -> hmac::Hmac<$digest> {
+            use hmac::digest::{Digest, Key, KeyInit};
+            let mut key = Key::<hmac::Hmac<$digest>>::default();
+            if secret.len() <= key.len() {
+                key.iter_mut().zip(secret).for_each(|(k, s)| *k = *s);
+            } else {
+                let digest = <$digest>::digest(secret);
+                key.iter_mut().zip(digest).for_each(|(k, d)| *k = d);
+            }
+            <hmac::Hmac<$digest> as KeyInit>::new(&key)
+        }
+    };
+}
+
+block_keyed_hmac! {
+    /// HMAC-SHA256 (NCP and Huawei signatures).
+    hmac_sha256, sha2::Sha256
+}
+
+block_keyed_hmac! {
+    /// HMAC-SHA1 (OCP access-key signatures).
+    hmac_sha1, sha1::Sha1
+}
+
+/// A signer over a shared provider of credentials: the struct, its constructors, a
+/// `Debug` that shows only the provider (which redacts), and a `Sign` that fetches and
+/// validates the credentials before each attempt and hands them to `$sign`, the same for
+/// every vendor.
+macro_rules! provider_signer {
+    ($(#[$doc:meta])* $name:ident, $credentials:ty, $sign:ident) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name {
+            credentials: SharedProvider<$credentials>,
+        }
+
+        impl $name {
+            /// A signer with fixed credentials or any provider.
+            pub fn new(
+                credentials: impl ProvideCredentials<Credentials = $credentials> + 'static,
+            ) -> Self {
+                Self {
+                    credentials: Arc::new(credentials),
+                }
+            }
+
+            /// A signer over an already shared provider.
+            pub fn from_shared(credentials: SharedProvider<$credentials>) -> Self {
+                Self { credentials }
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("credentials", &self.credentials)
+                    .finish()
+            }
+        }
+
+        impl Sign for $name {
+            fn sign<'a>(
+                &'a self,
+                request: &'a mut HttpRequest,
+                context: &'a SigningContext,
+            ) -> BoxFuture<'a, Result<(), Error>> {
+                Box::pin(async move {
+                    let credentials = self.credentials.provide_credentials().await?;
+                    // The last guard for providers that do not check what they hand out.
+                    credentials.validate()?;
+                    $sign(credentials, request, context)
+                })
+            }
+        }
+    };
+}
+
 /// Adds authentication to a request. Called once per attempt, so every retry carries a
 /// fresh timestamp and signature.
 pub trait Sign: Send + Sync + fmt::Debug {
@@ -87,135 +171,74 @@ impl Sign for NoAuth {
     }
 }
 
-/// Signs with NCP API Gateway v2: `x-ncp-apigw-timestamp`, `x-ncp-iam-access-key` and
-/// `x-ncp-apigw-signature-v2` over `METHOD request-target`, the timestamp and the key.
-#[derive(Clone)]
-pub struct NcpSigner {
-    credentials: SharedProvider<NcpCredentials>,
+provider_signer! {
+    /// Signs with NCP API Gateway v2: `x-ncp-apigw-timestamp`, `x-ncp-iam-access-key` and
+    /// `x-ncp-apigw-signature-v2` over `METHOD request-target`, the timestamp and the key.
+    NcpSigner, NcpCredentials, sign_ncp
 }
 
-impl NcpSigner {
-    /// A signer with fixed credentials or any provider.
-    pub fn new(
-        credentials: impl ProvideCredentials<Credentials = NcpCredentials> + 'static,
-    ) -> Self {
-        Self {
-            credentials: Arc::new(credentials),
-        }
-    }
-
-    /// A signer over an already shared provider.
-    pub fn from_shared(credentials: SharedProvider<NcpCredentials>) -> Self {
-        Self { credentials }
-    }
+/// Signs `request` for NCP API Gateway v2 with `credentials` at `context.now`.
+fn sign_ncp(
+    credentials: NcpCredentials,
+    request: &mut HttpRequest,
+    context: &SigningContext,
+) -> Result<(), Error> {
+    let timestamp = crate::clock::unix_millis(context.now);
+    let signature = ncp::signature(
+        credentials.secret_key.expose_secret().as_bytes(),
+        request.method.as_str(),
+        &request.request_target(),
+        timestamp,
+        &credentials.access_key_id,
+    );
+    request.secrets.add(credentials.secret_key.expose_secret());
+    request.secrets.add(&signature);
+    request.set_header(ncp::TIMESTAMP_HEADER, timestamp.to_string());
+    request.set_header(ncp::ACCESS_KEY_HEADER, credentials.access_key_id.clone());
+    request.set_header(ncp::SIGNATURE_HEADER, signature);
+    Ok(())
 }
 
-impl fmt::Debug for NcpSigner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NcpSigner")
-            .field("credentials", &self.credentials)
-            .finish()
-    }
+provider_signer! {
+    /// Signs with Huawei Cloud APIG `SDK-HMAC-SHA256`. Adds `X-Sdk-Date`, `X-Project-Id` (when
+    /// the credentials name a project) and `X-Security-Token` (temporary credentials), then
+    /// signs every header of the request plus `host`.
+    HuaweiAkSkSigner, HuaweiCredentials, sign_huawei_ak_sk
 }
 
-impl Sign for NcpSigner {
-    fn sign<'a>(
-        &'a self,
-        request: &'a mut HttpRequest,
-        context: &'a SigningContext,
-    ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async move {
-            let credentials = self.credentials.provide_credentials().await?;
-            // The last guard for providers that do not check what they hand out.
-            credentials.validate()?;
-            let timestamp = crate::clock::unix_millis(context.now);
-            let signature = ncp::signature(
-                credentials.secret_key.expose_secret().as_bytes(),
-                request.method.as_str(),
-                &request.request_target(),
-                timestamp,
-                &credentials.access_key_id,
+/// Signs `request` with Huawei `SDK-HMAC-SHA256`.
+fn sign_huawei_ak_sk(
+    credentials: HuaweiCredentials,
+    request: &mut HttpRequest,
+    context: &SigningContext,
+) -> Result<(), Error> {
+    request.remove_header("authorization");
+    request.set_header(huawei::DATE_HEADER, huawei::format_sdk_date(context.now));
+    if let Some(project_id) = &credentials.project_id {
+        request.set_header(huawei::PROJECT_ID_HEADER, project_id.clone());
+    }
+    match &credentials.security_token {
+        Some(token) => {
+            request.secrets.add(token.expose_secret());
+            request.set_header(
+                huawei::SECURITY_TOKEN_HEADER,
+                token.expose_secret().to_owned(),
             );
-            request.secrets.add(credentials.secret_key.expose_secret());
-            request.secrets.add(&signature);
-            request.set_header(ncp::TIMESTAMP_HEADER, timestamp.to_string());
-            request.set_header(ncp::ACCESS_KEY_HEADER, credentials.access_key_id.clone());
-            request.set_header(ncp::SIGNATURE_HEADER, signature);
-            Ok(())
-        })
-    }
-}
-
-/// Signs with Huawei Cloud APIG `SDK-HMAC-SHA256`. Adds `X-Sdk-Date`, `X-Project-Id` (when
-/// the credentials name a project) and `X-Security-Token` (temporary credentials), then
-/// signs every header of the request plus `host`.
-#[derive(Clone)]
-pub struct HuaweiAkSkSigner {
-    credentials: SharedProvider<HuaweiCredentials>,
-}
-
-impl HuaweiAkSkSigner {
-    /// A signer with fixed credentials or any provider.
-    pub fn new(
-        credentials: impl ProvideCredentials<Credentials = HuaweiCredentials> + 'static,
-    ) -> Self {
-        Self {
-            credentials: Arc::new(credentials),
         }
+        None => request.remove_header(huawei::SECURITY_TOKEN_HEADER),
     }
-
-    /// A signer over an already shared provider.
-    pub fn from_shared(credentials: SharedProvider<HuaweiCredentials>) -> Self {
-        Self { credentials }
-    }
-}
-
-impl fmt::Debug for HuaweiAkSkSigner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HuaweiAkSkSigner")
-            .field("credentials", &self.credentials)
-            .finish()
-    }
-}
-
-impl Sign for HuaweiAkSkSigner {
-    fn sign<'a>(
-        &'a self,
-        request: &'a mut HttpRequest,
-        context: &'a SigningContext,
-    ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async move {
-            let credentials = self.credentials.provide_credentials().await?;
-            credentials.validate()?;
-            request.remove_header("authorization");
-            request.set_header(huawei::DATE_HEADER, huawei::format_sdk_date(context.now));
-            if let Some(project_id) = &credentials.project_id {
-                request.set_header(huawei::PROJECT_ID_HEADER, project_id.clone());
-            }
-            match &credentials.security_token {
-                Some(token) => {
-                    request.secrets.add(token.expose_secret());
-                    request.set_header(
-                        huawei::SECURITY_TOKEN_HEADER,
-                        token.expose_secret().to_owned(),
-                    );
-                }
-                None => request.remove_header(huawei::SECURITY_TOKEN_HEADER),
-            }
-            let authorization = huawei::authorization(
-                &SignableRequest::from(&*request),
-                Some(&context.host),
-                &credentials.access_key_id,
-                credentials.secret_access_key.expose_secret().as_bytes(),
-            );
-            request
-                .secrets
-                .add(credentials.secret_access_key.expose_secret());
-            request.secrets.add_authorization(&authorization);
-            request.set_header("authorization", authorization);
-            Ok(())
-        })
-    }
+    let authorization = huawei::authorization(
+        &SignableRequest::from(&*request),
+        Some(&context.host),
+        &credentials.access_key_id,
+        credentials.secret_access_key.expose_secret().as_bytes(),
+    );
+    request
+        .secrets
+        .add(credentials.secret_access_key.expose_secret());
+    request.secrets.add_authorization(&authorization);
+    request.set_header("authorization", authorization);
+    Ok(())
 }
 
 /// A source of Huawei IAM tokens for [`HuaweiTokenAuth`].
@@ -303,70 +326,39 @@ impl Sign for HuaweiTokenAuth {
     }
 }
 
-/// Authenticates OCP requests: HTTP Basic, or `OCP-ACCESS-KEY-HMACSHA1` with a `Date` header.
-#[derive(Clone)]
-pub struct OcpSigner {
-    credentials: SharedProvider<OcpCredentials>,
+provider_signer! {
+    /// Authenticates OCP requests: HTTP Basic, or `OCP-ACCESS-KEY-HMACSHA1` with a `Date` header.
+    OcpSigner, OcpCredentials, sign_ocp
 }
 
-impl OcpSigner {
-    /// A signer with fixed credentials or any provider.
-    pub fn new(
-        credentials: impl ProvideCredentials<Credentials = OcpCredentials> + 'static,
-    ) -> Self {
-        Self {
-            credentials: Arc::new(credentials),
+/// Authenticates `request` for OCP (Basic or access key).
+fn sign_ocp(
+    credentials: OcpCredentials,
+    request: &mut HttpRequest,
+    context: &SigningContext,
+) -> Result<(), Error> {
+    match credentials {
+        OcpCredentials::Basic { username, password } => {
+            let authorization = ocp::basic_authorization(&username, password.expose_secret());
+            request.secrets.add(password.expose_secret());
+            request.secrets.add_authorization(&authorization);
+            request.set_header("authorization", authorization);
+        }
+        OcpCredentials::AccessKey {
+            access_key_id,
+            access_key_secret,
+        } => {
+            request.set_header("date", ocp::format_date(context.now));
+            let authorization = ocp::authorization(
+                &SignableRequest::from(&*request),
+                &context.host,
+                &access_key_id,
+                access_key_secret.expose_secret().as_bytes(),
+            );
+            request.secrets.add(access_key_secret.expose_secret());
+            request.secrets.add_authorization(&authorization);
+            request.set_header("authorization", authorization);
         }
     }
-
-    /// A signer over an already shared provider.
-    pub fn from_shared(credentials: SharedProvider<OcpCredentials>) -> Self {
-        Self { credentials }
-    }
-}
-
-impl fmt::Debug for OcpSigner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OcpSigner")
-            .field("credentials", &self.credentials)
-            .finish()
-    }
-}
-
-impl Sign for OcpSigner {
-    fn sign<'a>(
-        &'a self,
-        request: &'a mut HttpRequest,
-        context: &'a SigningContext,
-    ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async move {
-            let credentials = self.credentials.provide_credentials().await?;
-            credentials.validate()?;
-            match credentials {
-                OcpCredentials::Basic { username, password } => {
-                    let authorization =
-                        ocp::basic_authorization(&username, password.expose_secret());
-                    request.secrets.add(password.expose_secret());
-                    request.secrets.add_authorization(&authorization);
-                    request.set_header("authorization", authorization);
-                }
-                OcpCredentials::AccessKey {
-                    access_key_id,
-                    access_key_secret,
-                } => {
-                    request.set_header("date", ocp::format_date(context.now));
-                    let authorization = ocp::authorization(
-                        &SignableRequest::from(&*request),
-                        &context.host,
-                        &access_key_id,
-                        access_key_secret.expose_secret().as_bytes(),
-                    );
-                    request.secrets.add(access_key_secret.expose_secret());
-                    request.secrets.add_authorization(&authorization);
-                    request.set_header("authorization", authorization);
-                }
-            }
-            Ok(())
-        })
-    }
+    Ok(())
 }

@@ -23,10 +23,9 @@
 //! assert_eq!(signature, "p5v1ACRN2F7FhIJTR1yiZGLAIBn8mPWuQGOUaUqpAt0=");
 //! ```
 
-use hmac::digest::{Digest, Key, KeyInit};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use hmac::Mac;
 
+use super::hmac_sha256;
 use crate::encoding::base64_encode;
 
 /// Header carrying the timestamp in milliseconds since the Unix epoch.
@@ -86,22 +85,6 @@ pub fn signature(
     base64_encode(&mac.finalize().into_bytes())
 }
 
-/// An HMAC-SHA256 keyed with `secret`, of any length.
-///
-/// HMAC pads a key of at most one block (64 bytes) with zeros and first hashes a longer
-/// one; doing that here gives a key of exactly the block size, so construction cannot fail
-/// and no error has to be discarded.
-fn hmac_sha256(secret: &[u8]) -> Hmac<Sha256> {
-    let mut key = Key::<Hmac<Sha256>>::default();
-    if secret.len() <= key.len() {
-        key.iter_mut().zip(secret).for_each(|(k, s)| *k = *s);
-    } else {
-        let digest = Sha256::digest(secret);
-        key.iter_mut().zip(digest).for_each(|(k, d)| *k = d);
-    }
-    <Hmac<Sha256> as KeyInit>::new(&key)
-}
-
 /// Writes the decimal digits of `n` at the end of `buf` and returns them.
 #[allow(clippy::indexing_slicing)] // a u64 has at most 20 digits, the buffer's length
 fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> &str {
@@ -122,6 +105,9 @@ fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> &str {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use hmac::Hmac;
+    use hmac::digest::KeyInit;
+    use sha2::Sha256;
 
     const AK: &str = "AKIAEXAMPLEACCESSKEY";
     const SK: &[u8] = b"SECRETKEYEXAMPLE0123456789abcdefghijklmn";

@@ -20,12 +20,11 @@
 
 use std::time::SystemTime;
 
-use hmac::digest::{Digest, Key, KeyInit};
-use hmac::{Hmac, Mac};
+use hmac::Mac;
+use hmac::digest::Digest;
 use md5::Md5;
-use sha1::Sha1;
 
-use super::SignableRequest;
+use super::{SignableRequest, hmac_sha1};
 use crate::encoding::{base64_encode, is_unreserved};
 
 /// The scheme word of an access key `Authorization`.
@@ -302,24 +301,14 @@ fn push_encoded(out: &mut String, bytes: &[u8]) {
     }
 }
 
-/// An HMAC-SHA1 keyed with `secret`, of any length: the key is brought to the block size
-/// (64 bytes) the way HMAC does, so construction cannot fail.
-fn hmac_sha1(secret: &[u8]) -> Hmac<Sha1> {
-    let mut key = Key::<Hmac<Sha1>>::default();
-    if secret.len() <= key.len() {
-        key.iter_mut().zip(secret).for_each(|(k, s)| *k = *s);
-    } else {
-        let digest = Sha1::digest(secret);
-        key.iter_mut().zip(digest).for_each(|(k, d)| *k = d);
-    }
-    <Hmac<Sha1> as KeyInit>::new(&key)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::encoding::{encode_pairs, percent_encode};
+    use hmac::Hmac;
+    use hmac::digest::KeyInit;
+    use sha1::Sha1;
     use std::time::Duration;
 
     const AK: &str = "cqammmxBpfGjFlto";

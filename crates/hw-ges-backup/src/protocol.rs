@@ -1,38 +1,81 @@
-//! Hand-written, NOT generated: the GES protocol behind the client's
-//! [`Invoke`](backup_core::operation::Invoke) implementation (building a request from an
-//! operation's spec and parts, sending it, decoding the answer).
+//! The GES protocol: how a call's request is built (the client's project id filled in,
+//! `X-Project-Id` from the path) and its answer decoded, behind backup-core's one invoke
+//! path ([`Connection`](backup_core::Connection)).
 
 use std::sync::Arc;
 
 use backup_core::encoding::encode_pairs;
-use backup_core::operation::{OperationSpec, RequestParts};
+use backup_core::operation::{self, OperationSpec, RequestParts};
 use backup_core::sign::huawei::PROJECT_ID_HEADER;
-use backup_core::{
-    Error, HttpRequest, HttpResponse, PreparedRequest, ResponseError, ServiceClient,
-};
+use backup_core::{Error, HttpRequest, HttpResponse, Protocol, ResponseError};
 use serde::de::DeserializeOwned;
 
 use crate::VENDOR;
+use crate::client::PROJECT_ID_VAR;
+use crate::errors::GesClassifier;
 
-/// The protocol half of the client: builds, signs (through the [`ServiceClient`]) and
-/// parses GES requests. Cheap to clone.
-#[derive(Clone, Debug)]
-pub(crate) struct Operations {
-    pub(crate) service: ServiceClient,
-    pub(crate) project_id: Option<Arc<str>>,
+/// The path parameter every GES operation has and the client supplies
+/// (`x-client-supplied` in `api/ges.json`).
+const PROJECT_ID_PARAM: &str = "project_id";
+
+/// The GES protocol of one client: its configured project id.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct GesProtocol {
+    project_id: Option<Arc<str>>,
 }
 
-impl Operations {
+impl GesProtocol {
+    /// The protocol of a client acting in `project_id`, when one is configured.
+    pub fn new(project_id: Option<String>) -> Self {
+        Self {
+            project_id: project_id.map(Arc::from),
+        }
+    }
+
+    /// The configured project id.
+    pub fn project_id(&self) -> Option<&str> {
+        self.project_id.as_deref()
+    }
+}
+
+impl Protocol for GesProtocol {
+    type Classifier = GesClassifier;
+
+    fn classifier(&self) -> GesClassifier {
+        GesClassifier
+    }
+
+    /// Fills `project_id` from the configuration unless the caller set one. The configured
+    /// id is held to the description's rule (letters and digits, 1 to 64), as a caller's
+    /// is by `validate`, so a bad one is refused before signing whichever way it came.
+    fn fill_client_params(&self, parts: &mut RequestParts) -> Result<(), Error> {
+        if parts.path_param(PROJECT_ID_PARAM).is_none() {
+            let configured = self.project_id().ok_or_else(|| {
+                Error::invalid_input(
+                    PROJECT_ID_PARAM,
+                    format!(
+                        "is required: set it on the call, with `ClientBuilder::project_id` or in {PROJECT_ID_VAR}"
+                    ),
+                )
+            })?;
+            check_project_id(configured)?;
+            parts.fill_path_param(PROJECT_ID_PARAM, configured);
+        }
+        Ok(())
+    }
+
     /// Builds the HTTP request of one call (path encoded segment by segment, query in
     /// description order, `{}` body for JSON operations, `X-Project-Id` from the path).
-    pub(crate) fn build_request(
+    fn build_request(
+        &self,
         spec: &OperationSpec,
         parts: &RequestParts,
     ) -> Result<HttpRequest, Error> {
         let path = parts.render_path(spec.path_template)?;
         let mut request = HttpRequest::new(spec.method, path);
         request.query = encode_pairs(&parts.params);
-        if let Some(project_id) = parts.path_param("project_id") {
+        if let Some(project_id) = parts.path_param(PROJECT_ID_PARAM) {
             request.set_header(PROJECT_ID_HEADER, project_id);
         }
         if let Some(body) = &parts.json_body {
@@ -43,25 +86,25 @@ impl Operations {
         Ok(request)
     }
 
-    /// Sends one call whose client-supplied path parameters are already filled.
-    pub(crate) async fn call<O: DeserializeOwned>(
+    fn decode<O: DeserializeOwned + 'static>(
         &self,
-        spec: &'static OperationSpec,
-        parts: RequestParts,
+        spec: &OperationSpec,
+        response: &HttpResponse,
     ) -> Result<O, Error> {
-        let request = Self::build_request(spec, &parts)?;
-        let response = self.service.send(&spec.info, request).await?;
-        decode_response(spec, &response)
+        decode_response(spec, response)
     }
+}
 
-    /// What [`call`](Self::call) would send, unsigned and redacted.
-    pub(crate) fn prepare(
-        &self,
-        spec: &'static OperationSpec,
-        parts: &RequestParts,
-    ) -> Result<PreparedRequest, Error> {
-        self.service.prepare(Self::build_request(spec, parts)?)
-    }
+/// The description's rule for a project id (`components/parameters/ProjectId`).
+fn check_project_id(value: &str) -> Result<(), Error> {
+    operation::non_empty(PROJECT_ID_PARAM, value)?;
+    operation::length(PROJECT_ID_PARAM, value, Some(1), Some(64))?;
+    operation::allowed_chars(
+        PROJECT_ID_PARAM,
+        value,
+        &[('A', 'Z'), ('a', 'z'), ('0', '9')],
+        "A-Za-z0-9",
+    )
 }
 
 /// What the client makes of a response [`ServiceClient::send`] accepted: the body as `O`.
@@ -105,7 +148,9 @@ mod tests {
             .path_params
             .push(("graph_id", "11111111-2222-3333-4444-555555555555".into()));
         parts.json_body = Some(serde_json::json!({}));
-        let mut request = Operations::build_request(&CREATE_BACKUP_SPEC, &parts).unwrap();
+        let mut request = GesProtocol::default()
+            .build_request(&CREATE_BACKUP_SPEC, &parts)
+            .unwrap();
         let signer = HuaweiAkSkSigner::new(HuaweiCredentials::new("AccessKey", "SecretKey"));
         let context = SigningContext {
             now: SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_200),
