@@ -2,16 +2,14 @@
 //! Redis) instances, and exports of backup files to Object Storage. Both API families go
 //! through the SDK's `ManualBackups`, so one code path serves them.
 
-use backup_core::WaitConfig;
 use ncp_vcache::{BackupEntry, BackupExport, BackupFileType, ManualBackups};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::request_step;
+use super::{Run, request_step};
 use crate::cli::BackupTypeArg;
 use crate::error::CliError;
 use crate::output::to_json;
-use crate::progress::TargetProgress;
 use crate::reconcile::{Created, create_reconciled, verdicts_json};
 
 /// An `ncp-cache-backup` target.
@@ -93,20 +91,13 @@ impl Backup<'_> {
         Ok(steps)
     }
 
-    pub(super) async fn run<C>(
-        &self,
-        client: &C,
-        config: WaitConfig,
-        progress: &TargetProgress,
-        retry_ambiguous: bool,
-    ) -> Result<Value, CliError>
+    pub(super) async fn run<C>(&self, client: &C, run: &Run<'_>) -> Result<Value, CliError>
     where
         C: ManualBackups<Backup: Serialize>,
     {
         self.check()?;
-        let (mut result, file_name) = self
-            .create(client, config, progress, retry_ambiguous)
-            .await?;
+        let progress = run.progress;
+        let (mut result, file_name) = self.create(client, run).await?;
         if let Some(bucket) = self.export_bucket {
             let Some(file_name) = file_name else {
                 return Err(CliError::Failed(format!(
@@ -131,13 +122,12 @@ impl Backup<'_> {
     async fn create<C>(
         &self,
         client: &C,
-        config: WaitConfig,
-        progress: &TargetProgress,
-        retry_ambiguous: bool,
+        run: &Run<'_>,
     ) -> Result<(Value, Option<String>), CliError>
     where
         C: ManualBackups<Backup: Serialize>,
     {
+        let (config, progress, retry_ambiguous) = (run.config, run.progress, run.retry_ambiguous);
         let instance_no = self.instance_no;
         let create_operation = operation::<C>(C::CREATE_OPERATION);
         // With --wait, a backup not listed within the wait's deadline would fail the

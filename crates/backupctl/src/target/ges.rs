@@ -1,14 +1,12 @@
 //! `ges-backup`: createBackup of a Huawei GES graph; waiting follows the job, then checks
 //! that the backup is listed.
 
-use backup_core::WaitConfig;
 use hw_ges_backup::{Client, CreateBackupFluentBuilder};
 use serde_json::{Value, json};
 
-use super::request_step;
+use super::{Run, request_step};
 use crate::error::CliError;
 use crate::output::to_json;
-use crate::progress::TargetProgress;
 use crate::reconcile::{Created, create_reconciled, verdicts_json};
 
 const CREATE: &str = "ges createBackup";
@@ -31,16 +29,10 @@ pub(super) fn plan(client: &Client, graph_id: &str, wait: bool) -> Result<Vec<Va
     Ok(steps)
 }
 
-pub(super) async fn run(
-    client: &Client,
-    graph_id: &str,
-    wait: bool,
-    config: WaitConfig,
-    progress: &TargetProgress,
-    retry_ambiguous: bool,
-) -> Result<Value, CliError> {
+pub(super) async fn run(client: &Client, graph_id: &str, run: &Run<'_>) -> Result<Value, CliError> {
+    let (progress, config) = (run.progress, run.config);
     let created = create_reconciled(
-        retry_ambiguous,
+        run.retry_ambiguous,
         CREATE,
         progress,
         move || create_call(client, graph_id).send(),
@@ -53,7 +45,7 @@ pub(super) async fn run(
             progress.note(&format!("createBackup made backup {id}, found by listing"));
             let mut result =
                 json!({ "backupId": id, "reconciliation": verdicts_json(&reconciled) });
-            if wait {
+            if run.wait {
                 let backup = client
                     .wait_until_backup_done(graph_id, &id)
                     .config(config)
@@ -71,7 +63,7 @@ pub(super) async fn run(
     if let Some(verdicts) = reconciliation {
         result["reconciliation"] = verdicts;
     }
-    if wait {
+    if run.wait {
         let job = client
             .wait_until_job_done(graph_id, &started.job_id)
             .config(config)

@@ -1,13 +1,10 @@
 //! `ncp-hadoop-config`: backupClusterConfiguration of a Cloud Hadoop cluster.
 
-use backup_core::WaitConfig;
 use ncp_vhadoop::{BackupClusterConfigurationFluentBuilder, Client};
 use serde_json::{Value, json};
 
-use super::request_step;
-use crate::context::Context;
+use super::{Run, request_step};
 use crate::error::CliError;
-use crate::progress::TargetProgress;
 use crate::reconcile::{Created, create_reconciled};
 
 const CREATE: &str = "ncp-vhadoop backupClusterConfiguration";
@@ -26,8 +23,8 @@ fn backup_call(client: &Client, instance_no: &str) -> BackupClusterConfiguration
         .cloud_hadoop_instance_no(instance_no)
 }
 
-pub(super) fn plan(ctx: &Context, instance_no: &str, wait: bool) -> Result<Vec<Value>, CliError> {
-    let call = backup_call(ctx.hadoop()?, instance_no);
+pub(super) fn plan(client: &Client, instance_no: &str, wait: bool) -> Result<Vec<Value>, CliError> {
+    let call = backup_call(client, instance_no);
     let mut steps = vec![request_step(CREATE, call.to_request())?];
     if wait {
         steps.push(json!(
@@ -40,15 +37,13 @@ pub(super) fn plan(ctx: &Context, instance_no: &str, wait: bool) -> Result<Vec<V
 pub(super) async fn run(
     client: &Client,
     instance_no: &str,
-    wait: bool,
-    config: WaitConfig,
-    progress: &TargetProgress,
-    retry_ambiguous: bool,
+    run: &Run<'_>,
 ) -> Result<Value, CliError> {
+    let progress = run.progress;
     // No NCP API shows a configuration backup, so an ambiguous one reconciles to
     // `Unknown` and fails with the cluster's state as evidence.
     let created = create_reconciled(
-        retry_ambiguous,
+        run.retry_ambiguous,
         CREATE,
         progress,
         move || backup_call(client, instance_no).send(),
@@ -72,10 +67,10 @@ pub(super) async fn run(
         out.request_id.as_deref().unwrap_or("?")
     ));
     let mut result = json!({ "requestId": out.request_id });
-    if wait {
+    if run.wait {
         let cluster = client
             .wait_until_cluster_running(instance_no)
-            .config(config)
+            .config(run.config)
             .on_progress(|p| progress.update(p))
             .wait()
             .await

@@ -15,7 +15,7 @@ mod storage;
 
 use std::path::PathBuf;
 
-use backup_core::{Error, PreparedRequest};
+use backup_core::{Error, PreparedRequest, WaitConfig};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -25,6 +25,21 @@ use crate::error::CliError;
 use crate::output::redact;
 use crate::progress::TargetProgress;
 use crate::reconcile::verdicts_json;
+
+/// Binds `$client` to the NCP cache family's client (`vredis` or `vcache`) and evaluates
+/// `$body` with it: both families go through one generic code path over the SDK's
+/// `ManualBackups`, and only the client type differs.
+macro_rules! with_cache_client {
+    ($ctx:expr, $redis:expr, |$client:ident| $body:expr) => {
+        if $redis {
+            let $client = $ctx.vredis()?;
+            $body
+        } else {
+            let $client = $ctx.vcache()?;
+            $body
+        }
+    };
+}
 
 /// What to back up. In a plan, `kind` picks the variant and the other keys are its fields.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -207,60 +222,66 @@ impl TargetSpec {
         }
     }
 
-    /// Checks what can be checked without sending (the SDK's own validation of every
-    /// request, files that must exist) and returns the steps the target would take: each
-    /// request as the SDK would send it (see [`request_step`]), and notes for the rest.
-    pub async fn plan_requests(&self, ctx: &Context, wait: bool) -> Result<Vec<Value>, CliError> {
+    /// The target in the shape its module works with, made once for the dry run and the
+    /// run.
+    fn job(&self, wait: bool) -> Job<'_> {
         match self {
-            TargetSpec::NcpHadoopConfig { instance_no } => hadoop::plan(ctx, instance_no, wait),
+            TargetSpec::NcpHadoopConfig { instance_no } => Job::Hadoop { instance_no },
             TargetSpec::NcpCacheBackup {
                 instance_no,
                 redis,
                 export_bucket,
-            } => {
-                let backup = cache::Backup {
+            } => Job::CacheBackup {
+                redis: *redis,
+                backup: cache::Backup {
                     instance_no,
                     export_bucket: export_bucket.as_deref(),
                     wait,
-                };
-                if *redis {
-                    backup.plan(ctx.vredis()?)
-                } else {
-                    backup.plan(ctx.vcache()?)
-                }
-            }
+                },
+            },
             TargetSpec::NcpCacheExport {
                 instance_no,
                 redis,
                 file_name,
                 bucket,
                 backup_type,
-            } => {
-                let export = cache::export(instance_no, file_name, bucket, *backup_type);
-                let step = if *redis {
-                    cache::plan_export(ctx.vredis()?, &export)
-                } else {
-                    cache::plan_export(ctx.vcache()?, &export)
-                };
-                Ok(vec![step?])
-            }
+            } => Job::CacheExport {
+                redis: *redis,
+                export: cache::export(instance_no, file_name, bucket, *backup_type),
+            },
             TargetSpec::OcpBackupNow {
                 cluster_id,
                 tenant_id,
                 mode,
                 data,
                 storage_config,
-            } => {
-                let target = ocp::BackupNow {
-                    cluster_id: *cluster_id,
-                    tenant_id: *tenant_id,
-                    mode: *mode,
-                    data: *data,
-                    storage_config: storage_config.as_deref(),
-                };
-                target.plan(ctx.ocp()?, wait).await
+            } => Job::Ocp(ocp::BackupNow {
+                cluster_id: *cluster_id,
+                tenant_id: *tenant_id,
+                mode: *mode,
+                data: *data,
+                storage_config: storage_config.as_deref(),
+            }),
+            TargetSpec::GesBackup { graph_id } => Job::Ges { graph_id },
+        }
+    }
+
+    /// Checks what can be checked without sending (the SDK's own validation of every
+    /// request, files that must exist) and returns the steps the target would take: each
+    /// request as the SDK would send it (see [`request_step`]), and notes for the rest.
+    pub async fn plan_requests(&self, ctx: &Context, wait: bool) -> Result<Vec<Value>, CliError> {
+        match self.job(wait) {
+            Job::Hadoop { instance_no } => hadoop::plan(ctx.hadoop()?, instance_no, wait),
+            Job::CacheBackup { redis, backup } => {
+                with_cache_client!(ctx, redis, |client| backup.plan(client))
             }
-            TargetSpec::GesBackup { graph_id } => ges::plan(ctx.ges()?, graph_id, wait),
+            Job::CacheExport { redis, export } => {
+                with_cache_client!(ctx, redis, |client| Ok(vec![cache::plan_export(
+                    client, &export
+                )?]))
+            }
+            Job::Ocp(target) => target.plan(ctx.ocp()?, wait).await,
+            Job::Ges { graph_id } => ges::plan(ctx.ges()?, graph_id, wait),
         }
     }
 
@@ -271,87 +292,64 @@ impl TargetSpec {
         wait: bool,
         progress: &TargetProgress,
     ) -> Result<Value, CliError> {
-        let retry_ambiguous = ctx.global.retry_ambiguous;
-        let config = ctx.wait_config();
-        match self {
-            TargetSpec::NcpHadoopConfig { instance_no } => {
-                hadoop::run(
-                    ctx.hadoop()?,
-                    instance_no,
-                    wait,
-                    config,
-                    progress,
-                    retry_ambiguous,
-                )
-                .await
+        let run = Run {
+            wait,
+            config: ctx.wait_config(),
+            progress,
+            retry_ambiguous: ctx.global.retry_ambiguous,
+        };
+        match self.job(wait) {
+            Job::Hadoop { instance_no } => hadoop::run(ctx.hadoop()?, instance_no, &run).await,
+            Job::CacheBackup { redis, backup } => {
+                with_cache_client!(ctx, redis, |client| backup.run(client, &run).await)
             }
-            TargetSpec::NcpCacheBackup {
-                instance_no,
-                redis,
-                export_bucket,
-            } => {
-                let backup = cache::Backup {
-                    instance_no,
-                    export_bucket: export_bucket.as_deref(),
-                    wait,
-                };
-                if *redis {
-                    backup
-                        .run(ctx.vredis()?, config, progress, retry_ambiguous)
-                        .await
-                } else {
-                    backup
-                        .run(ctx.vcache()?, config, progress, retry_ambiguous)
-                        .await
-                }
+            Job::CacheExport { redis, export } => {
+                let request_id =
+                    with_cache_client!(ctx, redis, |client| cache::run_export(client, &export)
+                        .await)?;
+                progress.note(&format!(
+                    "export of {} to {} requested",
+                    export.file_name, export.bucket_name
+                ));
+                Ok(json!({
+                    "requestId": request_id,
+                    "fileName": export.file_name,
+                    "bucket": export.bucket_name,
+                }))
             }
-            TargetSpec::NcpCacheExport {
-                instance_no,
-                redis,
-                file_name,
-                bucket,
-                backup_type,
-            } => {
-                let export = cache::export(instance_no, file_name, bucket, *backup_type);
-                let request_id = if *redis {
-                    cache::run_export(ctx.vredis()?, &export).await
-                } else {
-                    cache::run_export(ctx.vcache()?, &export).await
-                }?;
-                progress.note(&format!("export of {file_name} to {bucket} requested"));
-                Ok(json!({ "requestId": request_id, "fileName": file_name, "bucket": bucket }))
-            }
-            TargetSpec::OcpBackupNow {
-                cluster_id,
-                tenant_id,
-                mode,
-                data,
-                storage_config,
-            } => {
-                let target = ocp::BackupNow {
-                    cluster_id: *cluster_id,
-                    tenant_id: *tenant_id,
-                    mode: *mode,
-                    data: *data,
-                    storage_config: storage_config.as_deref(),
-                };
-                target
-                    .run(ctx.ocp()?, wait, config, progress, retry_ambiguous)
-                    .await
-            }
-            TargetSpec::GesBackup { graph_id } => {
-                ges::run(
-                    ctx.ges()?,
-                    graph_id,
-                    wait,
-                    config,
-                    progress,
-                    retry_ambiguous,
-                )
-                .await
-            }
+            Job::Ocp(target) => target.run(ctx.ocp()?, &run).await,
+            Job::Ges { graph_id } => ges::run(ctx.ges()?, graph_id, &run).await,
         }
     }
+}
+
+/// A target with its fields borrowed: what [`TargetSpec::plan_requests`] and
+/// [`TargetSpec::run`] dispatch on.
+enum Job<'a> {
+    Hadoop {
+        instance_no: &'a str,
+    },
+    CacheBackup {
+        redis: bool,
+        backup: cache::Backup<'a>,
+    },
+    CacheExport {
+        redis: bool,
+        export: ncp_vcache::BackupExport,
+    },
+    Ocp(ocp::BackupNow<'a>),
+    Ges {
+        graph_id: &'a str,
+    },
+}
+
+/// What running a target needs besides the target: whether to wait and how, where
+/// progress goes, and whether an ambiguous create that made nothing is sent again.
+struct Run<'a> {
+    wait: bool,
+    config: WaitConfig,
+    progress: &'a TargetProgress,
+    retry_ambiguous: bool,
 }
 
 /// The NCP cache API family's name in default target names.

@@ -3,19 +3,18 @@
 
 use std::path::Path;
 
-use backup_core::{Error, PreparedRequest, WaitConfig};
+use backup_core::{Error, PreparedRequest};
 use ocp_ob_backup::{
     BackupCommonResponse, BackupMode, BackupNowFluentBuilder, BackupStorageConfig, Client,
     DataBackupMode, GetBackupStrategyFluentBuilder, TenantBackupNowFluentBuilder,
 };
 use serde_json::{Value, json};
 
-use super::request_step;
 use super::storage::read_storage_config;
+use super::{Run, request_step};
 use crate::cli::{OcpDataArg, OcpModeArg};
 use crate::error::CliError;
 use crate::output::to_json;
-use crate::progress::TargetProgress;
 use crate::reconcile::{Created, create_reconciled, verdicts_json};
 
 const STRATEGY: &str = "ocp getBackupStrategy";
@@ -129,14 +128,8 @@ impl BackupNow<'_> {
         Ok(steps)
     }
 
-    pub(super) async fn run(
-        &self,
-        client: &Client,
-        wait: bool,
-        config: WaitConfig,
-        progress: &TargetProgress,
-        retry_ambiguous: bool,
-    ) -> Result<Value, CliError> {
+    pub(super) async fn run(&self, client: &Client, run: &Run<'_>) -> Result<Value, CliError> {
+        let (wait, config, progress) = (run.wait, run.config, run.progress);
         // Errors after the strategy was read exit 1: something was sent.
         let (storage, mode, sent) = match self.storage_config {
             Some(path) => {
@@ -151,7 +144,7 @@ impl BackupNow<'_> {
         };
         let (cluster_id, tenant_id) = (self.cluster_id, self.tenant_id);
         let created = create_reconciled(
-            retry_ambiguous,
+            run.retry_ambiguous,
             self.operation(),
             progress,
             move || self.call(client, mode.clone(), storage.clone()).send(),
