@@ -9,7 +9,7 @@ use super::model::Schema;
 pub(super) fn rules(s: &Schema) -> Result<Rules, String> {
     if s.pattern.is_some() {
         return Err(
-            "`pattern` is not supported; use `x-chars` (see ARCHITECTURE.md, section API descriptions and generated operations)".into(),
+            "`pattern` is not supported; use `x-chars` (see docs/api-descriptions.md)".into(),
         );
     }
     if s.exclusive_minimum.is_some() || s.exclusive_maximum.is_some() {

@@ -1,14 +1,14 @@
 //! `cargo xtask codegen [--check]`: Rust operation code from `crates/*/api/*.json`.
 //!
 //! The description format (a subset of OpenAPI 3.0 plus `x-` extensions) is documented in
-//! `ARCHITECTURE.md, section API descriptions and generated operations`. Output is plain text built with `format!`, then formatted by
+//! `docs/api-descriptions.md`. Output is plain text built with `format!`, then formatted by
 //! `rustfmt --edition 2024`. Everything that is iterated is sorted or in description order,
 //! so two runs are byte-identical.
 //!
 //! The pipeline, one module per stage: [`model`] reads the JSON into typed structs,
 //! [`resolve`] turns them into the intermediate form of [`ir`] (Rust types, fields,
 //! operations), refusing what the format does not support with [`check`]; then
-//! [`emit_operation`] and [`emit_types`] write the two generated files, sharing [`emit`].
+//! [`emit_operation`](mod@emit_operation) and [`emit_types`](mod@emit_types) write the two generated files, sharing [`emit`](mod@emit).
 
 mod check;
 mod emit;

@@ -46,7 +46,7 @@ macro_rules! with_cache_client {
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum TargetSpec {
     /// NCP Cloud Hadoop: backupClusterConfiguration; waiting means until the cluster is
-    /// running, which says nothing about the backup ([`HADOOP_WAITED_FOR`]).
+    /// running, which says nothing about the backup ([`HADOOP_WAITED_FOR`](hadoop::HADOOP_WAITED_FOR)).
     NcpHadoopConfig {
         #[serde(deserialize_with = "string_or_number")]
         instance_no: String,
