@@ -578,3 +578,50 @@ fn handle_iam(shared: &Shared, received: &Received<'_>) -> Reply {
     });
     ok(shared, 201, &body).with_header("x-subject-token", token)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use backup_core::clock::SystemClock;
+
+    use super::*;
+    use crate::config::Fixture;
+
+    fn with_query(query: &str) -> Received<'_> {
+        Received {
+            method: "GET",
+            path: "/v2/p/graphs/backups",
+            query,
+            headers: &[],
+            body: b"",
+        }
+    }
+
+    /// `offset`/`limit`: absent takes the default; present, even empty, must be a decimal
+    /// integer of at least the minimum, or the answer is 400 `GES.0001`.
+    #[test]
+    fn integer_query_parameters_take_a_default_and_refuse_the_rest_with_ges_0001() {
+        let shared = Shared::new(Fixture::default(), Arc::new(SystemClock));
+        let limit = |query| query_int(&shared, &with_query(query), "limit", 10, 1);
+        assert_eq!(limit("offset=3").ok(), Some(10));
+        assert_eq!(limit("limit=1").ok(), Some(1));
+        assert_eq!(limit("offset=0&limit=25").ok(), Some(25));
+        for bad in ["limit=", "limit=0", "limit=-1", "limit=x", "limit=1.5"] {
+            let Err(reply) = limit(bad) else {
+                panic!("{bad} was accepted");
+            };
+            assert_eq!(reply.status, 400, "{bad}");
+            let body: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+            assert_eq!(body["error_code"], "GES.0001", "{bad}");
+            assert_eq!(
+                body["error_msg"], "Parameter error! limit must be an integer of at least 1",
+                "{bad}"
+            );
+        }
+        let offset = |query| query_int(&shared, &with_query(query), "offset", 0, 0);
+        assert_eq!(offset("limit=5").ok(), Some(0));
+        assert_eq!(offset("offset=0").ok(), Some(0));
+        assert!(offset("offset=").is_err());
+    }
+}

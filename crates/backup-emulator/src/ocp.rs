@@ -720,3 +720,53 @@ fn data_backup_tasks(
         }),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use backup_core::clock::SystemClock;
+
+    use super::*;
+    use crate::config::Fixture;
+
+    fn with_query(query: &str) -> Received<'_> {
+        Received {
+            method: "GET",
+            path: "/api/v2/ob/clusters/1/backup/task/dataBackupTasks",
+            query,
+            headers: &[],
+            body: b"",
+        }
+    }
+
+    /// `page`/`size`: absent or empty takes the default; otherwise a decimal integer from 1
+    /// to the maximum, or the answer is 400 code 10001 naming the value.
+    #[test]
+    fn page_parameters_take_a_default_and_refuse_the_rest_with_10001() {
+        let shared = Shared::new(Fixture::default(), Arc::new(SystemClock));
+        let size = |query| page_param(&shared, &with_query(query), "size", 10, 2000);
+        assert_eq!(size("page=2").ok(), Some(10));
+        assert_eq!(size("size=").ok(), Some(10));
+        assert_eq!(size("size=1").ok(), Some(1));
+        assert_eq!(size("page=1&size=2000").ok(), Some(2000));
+        for (bad, raw) in [
+            ("size=0", "0"),
+            ("size=2001", "2001"),
+            ("size=-3", "-3"),
+            ("size=ten", "ten"),
+        ] {
+            let Err(reply) = size(bad) else {
+                panic!("{bad} was accepted");
+            };
+            assert_eq!(reply.status, 400, "{bad}");
+            let body: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+            assert_eq!(body["error"]["code"], 10001, "{bad}");
+            assert_eq!(
+                body["error"]["message"],
+                format!("size must be an integer from 1 to 2000, got {raw:?}"),
+                "{bad}"
+            );
+        }
+    }
+}
