@@ -374,19 +374,14 @@ fn query_int(
     default: u64,
     min: u64,
 ) -> Result<u64, Reply> {
-    let raw = received.raw_query_param(name);
-    match raw {
-        None => Ok(default),
-        Some(v) => match v.parse::<u64>() {
-            Ok(n) if n >= min => Ok(n),
-            _ => Err(error_reply(
-                shared,
-                400,
-                "GES.0001",
-                &format!("Parameter error! {name} must be an integer of at least {min}"),
-            )),
-        },
-    }
+    received.int_query_param(name, default, min..=u64::MAX, |_| {
+        error_reply(
+            shared,
+            400,
+            "GES.0001",
+            &format!("Parameter error! {name} must be an integer of at least {min}"),
+        )
+    })
 }
 
 fn list_backups(
@@ -581,29 +576,22 @@ fn handle_iam(shared: &Shared, received: &Received<'_>) -> Reply {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use backup_core::clock::SystemClock;
-
     use super::*;
-    use crate::config::Fixture;
-
-    fn with_query(query: &str) -> Received<'_> {
-        Received {
-            method: "GET",
-            path: "/v2/p/graphs/backups",
-            query,
-            headers: &[],
-            body: b"",
-        }
-    }
 
     /// `offset`/`limit`: absent takes the default; present, even empty, must be a decimal
     /// integer of at least the minimum, or the answer is 400 `GES.0001`.
     #[test]
     fn integer_query_parameters_take_a_default_and_refuse_the_rest_with_ges_0001() {
-        let shared = Shared::new(Fixture::default(), Arc::new(SystemClock));
-        let limit = |query| query_int(&shared, &with_query(query), "limit", 10, 1);
+        let shared = Shared::for_tests();
+        let limit = |query| {
+            query_int(
+                &shared,
+                &Received::get("/v2/p/graphs/backups", query),
+                "limit",
+                10,
+                1,
+            )
+        };
         assert_eq!(limit("offset=3").ok(), Some(10));
         assert_eq!(limit("limit=1").ok(), Some(1));
         assert_eq!(limit("offset=0&limit=25").ok(), Some(25));
@@ -619,7 +607,15 @@ mod tests {
                 "{bad}"
             );
         }
-        let offset = |query| query_int(&shared, &with_query(query), "offset", 0, 0);
+        let offset = |query| {
+            query_int(
+                &shared,
+                &Received::get("/v2/p/graphs/backups", query),
+                "offset",
+                0,
+                0,
+            )
+        };
         assert_eq!(offset("limit=5").ok(), Some(0));
         assert_eq!(offset("offset=0").ok(), Some(0));
         assert!(offset("offset=").is_err());
