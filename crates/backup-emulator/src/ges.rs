@@ -12,7 +12,7 @@ use crate::ops;
 use crate::reply::Reply;
 use crate::routes::ROUTES;
 use crate::state::{Backup, BackupKind, IssuedToken, Phase, Shared, Throttled, compact};
-use crate::vendor::{Api, FaultError, Route, VendorApi, resolve};
+use crate::vendor::{Api, FaultError, Route, VendorApi, resolve, routes_of};
 
 const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
@@ -43,7 +43,7 @@ impl VendorApi for GesApi {
     }
 
     fn routes(&self) -> Vec<&'static Route> {
-        ROUTES.iter().filter(|r| r.api == Api::Ges).collect()
+        routes_of(Api::Ges, ROUTES, &[])
     }
 
     /// APIG matches the path with its segments decoded.
@@ -86,7 +86,7 @@ impl VendorApi for IamApi {
     }
 
     fn routes(&self) -> Vec<&'static Route> {
-        IAM_ROUTES.iter().collect()
+        routes_of(Api::Iam, ROUTES, &IAM_ROUTES)
     }
 
     /// Getting a token is what authenticates.

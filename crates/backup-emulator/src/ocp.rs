@@ -9,7 +9,7 @@ use crate::ops;
 use crate::reply::Reply;
 use crate::routes::ROUTES;
 use crate::state::{Backup, BackupKind, Phase, SUBTASKS, Shared, Throttled};
-use crate::vendor::{Api, FaultError, Route, VendorApi, raw_segments};
+use crate::vendor::{Api, FaultError, Route, VendorApi, raw_segments, routes_of};
 
 const SERVER: &str = "backup-emulator";
 
@@ -40,11 +40,7 @@ impl VendorApi for OcpApi {
     }
 
     fn routes(&self) -> Vec<&'static Route> {
-        ROUTES
-            .iter()
-            .chain(&UNDESCRIBED_ROUTES)
-            .filter(|r| r.api == Api::Ocp)
-            .collect()
+        routes_of(Api::Ocp, ROUTES, &UNDESCRIBED_ROUTES)
     }
 
     fn authenticate(&self, shared: &Shared, received: &Received<'_>) -> Result<(), Reply> {
