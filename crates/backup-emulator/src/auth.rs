@@ -2,6 +2,8 @@
 //! request as received (raw path and query, headers, body) and the current time, built on
 //! backup-core's signing functions; tested against the vendors' official vectors.
 
+use std::ops::RangeInclusive;
+use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
 use backup_core::encoding::base64_decode;
@@ -36,6 +38,18 @@ impl<'a> Received<'a> {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A bodiless GET, for tests.
+    #[cfg(test)]
+    pub(crate) fn get(path: &'a str, query: &'a str) -> Self {
+        Self {
+            method: "GET",
+            path,
+            query,
+            headers: &[],
+            body: b"",
+        }
+    }
+
     /// The first value of a query parameter, as received (not decoded).
     pub(crate) fn raw_query_param(&self, name: &str) -> Option<&'a str> {
         self.query
@@ -43,6 +57,29 @@ impl<'a> Received<'a> {
             .filter_map(|p| p.split_once('='))
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v)
+    }
+
+    /// A whole-number query parameter, such as the list calls' `offset`/`limit` (GES) and
+    /// `page`/`size` (OCP): `default` when it is absent, else a decimal number within
+    /// `range`. Anything else, an empty value included, is refused with `invalid`, the
+    /// vendor's error answer, given the value as received.
+    pub(crate) fn int_query_param<T, E>(
+        &self,
+        name: &str,
+        default: T,
+        range: RangeInclusive<T>,
+        invalid: impl FnOnce(&'a str) -> E,
+    ) -> Result<T, E>
+    where
+        T: FromStr + PartialOrd,
+    {
+        match self.raw_query_param(name) {
+            None => Ok(default),
+            Some(raw) => match raw.parse::<T>() {
+                Ok(n) if range.contains(&n) => Ok(n),
+                _ => Err(invalid(raw)),
+            },
+        }
     }
 
     fn request_target(&self) -> String {
@@ -293,6 +330,28 @@ mod tests {
             .iter()
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn int_query_param_takes_the_default_or_a_number_in_range() {
+        let size = |query| {
+            Received::get("/", query).int_query_param("size", 10_i64, 1..=20, str::to_owned)
+        };
+        assert_eq!(size("page=3"), Ok(10));
+        assert_eq!(size("size=1"), Ok(1));
+        assert_eq!(size("size=20&size=99"), Ok(20));
+        for (query, raw) in [
+            ("size=", ""),
+            ("size=0", "0"),
+            ("size=21", "21"),
+            ("size=%31", "%31"),
+            ("size=1e1", "1e1"),
+        ] {
+            assert_eq!(size(query), Err(raw.to_owned()), "{query}");
+        }
+        let offset =
+            Received::get("/", "offset=-1").int_query_param("offset", 0_u64, 0..=u64::MAX, |_| ());
+        assert_eq!(offset, Err(()));
     }
 
     fn at_millis(ms: u64) -> SystemTime {

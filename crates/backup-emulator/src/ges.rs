@@ -12,7 +12,7 @@ use crate::ops;
 use crate::reply::Reply;
 use crate::routes::ROUTES;
 use crate::state::{Backup, BackupKind, IssuedToken, Phase, Shared, Throttled, compact};
-use crate::vendor::{Api, FaultError, Route, VendorApi, resolve};
+use crate::vendor::{Api, FaultError, Route, VendorApi, resolve, routes_of};
 
 const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
@@ -43,7 +43,7 @@ impl VendorApi for GesApi {
     }
 
     fn routes(&self) -> Vec<&'static Route> {
-        ROUTES.iter().filter(|r| r.api == Api::Ges).collect()
+        routes_of(Api::Ges, ROUTES, &[])
     }
 
     /// APIG matches the path with its segments decoded.
@@ -86,7 +86,7 @@ impl VendorApi for IamApi {
     }
 
     fn routes(&self) -> Vec<&'static Route> {
-        IAM_ROUTES.iter().collect()
+        routes_of(Api::Iam, ROUTES, &IAM_ROUTES)
     }
 
     /// Getting a token is what authenticates.
@@ -374,19 +374,14 @@ fn query_int(
     default: u64,
     min: u64,
 ) -> Result<u64, Reply> {
-    let raw = received.raw_query_param(name);
-    match raw {
-        None => Ok(default),
-        Some(v) => match v.parse::<u64>() {
-            Ok(n) if n >= min => Ok(n),
-            _ => Err(error_reply(
-                shared,
-                400,
-                "GES.0001",
-                &format!("Parameter error! {name} must be an integer of at least {min}"),
-            )),
-        },
-    }
+    received.int_query_param(name, default, min..=u64::MAX, |_| {
+        error_reply(
+            shared,
+            400,
+            "GES.0001",
+            &format!("Parameter error! {name} must be an integer of at least {min}"),
+        )
+    })
 }
 
 fn list_backups(
@@ -577,4 +572,52 @@ fn handle_iam(shared: &Shared, received: &Received<'_>) -> Reply {
         }
     });
     ok(shared, 201, &body).with_header("x-subject-token", token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `offset`/`limit`: absent takes the default; present, even empty, must be a decimal
+    /// integer of at least the minimum, or the answer is 400 `GES.0001`.
+    #[test]
+    fn integer_query_parameters_take_a_default_and_refuse_the_rest_with_ges_0001() {
+        let shared = Shared::for_tests();
+        let limit = |query| {
+            query_int(
+                &shared,
+                &Received::get("/v2/p/graphs/backups", query),
+                "limit",
+                10,
+                1,
+            )
+        };
+        assert_eq!(limit("offset=3").ok(), Some(10));
+        assert_eq!(limit("limit=1").ok(), Some(1));
+        assert_eq!(limit("offset=0&limit=25").ok(), Some(25));
+        for bad in ["limit=", "limit=0", "limit=-1", "limit=x", "limit=1.5"] {
+            let Err(reply) = limit(bad) else {
+                panic!("{bad} was accepted");
+            };
+            assert_eq!(reply.status, 400, "{bad}");
+            let body: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+            assert_eq!(body["error_code"], "GES.0001", "{bad}");
+            assert_eq!(
+                body["error_msg"], "Parameter error! limit must be an integer of at least 1",
+                "{bad}"
+            );
+        }
+        let offset = |query| {
+            query_int(
+                &shared,
+                &Received::get("/v2/p/graphs/backups", query),
+                "offset",
+                0,
+                0,
+            )
+        };
+        assert_eq!(offset("limit=5").ok(), Some(0));
+        assert_eq!(offset("offset=0").ok(), Some(0));
+        assert!(offset("offset=").is_err());
+    }
 }

@@ -11,7 +11,7 @@ use crate::ops;
 use crate::reply::Reply;
 use crate::routes::ROUTES;
 use crate::state::{Backup, BackupKind, Phase, Shared, Throttled, compact};
-use crate::vendor::{Api, FaultError, Route, VendorApi, raw_segments, resolve};
+use crate::vendor::{Api, FaultError, Route, VendorApi, raw_segments, resolve, routes_of};
 
 /// Served although the API descriptions do not list them (yet): declared here, by hand.
 static UNDESCRIBED_ROUTES: [Route; 1] = [Route {
@@ -33,11 +33,7 @@ impl VendorApi for NcpApi {
     }
 
     fn routes(&self) -> Vec<&'static Route> {
-        ROUTES
-            .iter()
-            .chain(&UNDESCRIBED_ROUTES)
-            .filter(|r| r.api == Api::Ncp)
-            .collect()
+        routes_of(Api::Ncp, ROUTES, &UNDESCRIBED_ROUTES)
     }
 
     /// Every NCP operation takes GET and POST alike, so the path alone names it.

@@ -9,7 +9,7 @@ use crate::ops;
 use crate::reply::Reply;
 use crate::routes::ROUTES;
 use crate::state::{Backup, BackupKind, Phase, SUBTASKS, Shared, Throttled};
-use crate::vendor::{Api, FaultError, Route, VendorApi, raw_segments};
+use crate::vendor::{Api, FaultError, Route, VendorApi, raw_segments, routes_of};
 
 const SERVER: &str = "backup-emulator";
 
@@ -40,11 +40,7 @@ impl VendorApi for OcpApi {
     }
 
     fn routes(&self) -> Vec<&'static Route> {
-        ROUTES
-            .iter()
-            .chain(&UNDESCRIBED_ROUTES)
-            .filter(|r| r.api == Api::Ocp)
-            .collect()
+        routes_of(Api::Ocp, ROUTES, &UNDESCRIBED_ROUTES)
     }
 
     fn authenticate(&self, shared: &Shared, received: &Received<'_>) -> Result<(), Reply> {
@@ -78,15 +74,20 @@ impl VendorApi for OcpApi {
     }
 
     fn handle(&self, shared: &Shared, route: &'static Route, received: &Received<'_>) -> Reply {
+        // The cluster-level and tenant-level operations come in pairs with one handler each;
+        // the cluster and tenant their path names are found before the handler runs.
+        let scoped = |tenant_level, handler: ScopedHandler| {
+            scope(shared, received, tenant_level).and_then(|scope| handler(shared, received, scope))
+        };
         let result = match route.name {
-            ops::OCP_BACKUP_NOW => backup_now(shared, received, false),
-            ops::OCP_TENANT_BACKUP_NOW => backup_now(shared, received, true),
-            ops::OCP_GET_BACKUP_STRATEGY => strategy(shared, received, false),
-            ops::OCP_GET_TENANT_BACKUP_STRATEGY => strategy(shared, received, true),
+            ops::OCP_BACKUP_NOW => scoped(false, backup_now),
+            ops::OCP_TENANT_BACKUP_NOW => scoped(true, backup_now),
+            ops::OCP_GET_BACKUP_STRATEGY => scoped(false, strategy),
+            ops::OCP_GET_TENANT_BACKUP_STRATEGY => scoped(true, strategy),
             ops::OCP_GET_TASK_INSTANCE => task_instance(shared, received),
             ops::OCP_GET_SUBTASK_LOG => subtask_log(shared, received),
-            ops::OCP_LIST_DATA_BACKUP_TASKS => data_backup_tasks(shared, received, false),
-            ops::OCP_LIST_TENANT_DATA_BACKUP_TASKS => data_backup_tasks(shared, received, true),
+            ops::OCP_LIST_DATA_BACKUP_TASKS => scoped(false, data_backup_tasks),
+            ops::OCP_LIST_TENANT_DATA_BACKUP_TASKS => scoped(true, data_backup_tasks),
             _ => Err(error_reply(shared, 404, json!(10002), "No handler found")),
         };
         match result {
@@ -167,6 +168,25 @@ fn validation(shared: &Shared, field: &str, rejected: &Value, message: &str) -> 
     )
 }
 
+/// `parent`'s member `name`, which must be a JSON object: anything else, absent included, is
+/// refused as `field` (its path from the body's top) "must not be null".
+fn object_member<'v>(
+    shared: &Shared,
+    parent: &'v Value,
+    name: &str,
+    field: &str,
+) -> Result<&'v Value, Reply> {
+    match parent.get(name) {
+        Some(value) if value.is_object() => Ok(value),
+        value => Err(validation(
+            shared,
+            field,
+            value.unwrap_or(&Value::Null),
+            "must not be null",
+        )),
+    }
+}
+
 fn id_at(shared: &Shared, path: &str, index: usize, what: &str) -> Result<i64, Reply> {
     let raw = raw_segments(path).get(index).copied().unwrap_or("");
     match raw.parse::<i64>() {
@@ -208,11 +228,20 @@ fn tenant<'a>(shared: &Shared, cluster: &'a OcpCluster, id: i64) -> Result<&'a O
 
 /// The cluster a request's path names (`/api/v2/ob/clusters/{id}/...`) and, for a
 /// tenant-level operation, its tenant (`.../tenants/{tenantId}/...`).
+#[derive(Debug, Clone, Copy)]
+struct Scope<'a> {
+    cluster: &'a OcpCluster,
+    tenant: Option<&'a OcpTenant>,
+}
+
+/// An operation on a cluster or one of its tenants, given the [`Scope`] its path names.
+type ScopedHandler = for<'a> fn(&'a Shared, &Received<'_>, Scope<'a>) -> Result<Reply, Reply>;
+
 fn scope<'a>(
     shared: &'a Shared,
     received: &Received<'_>,
     tenant_level: bool,
-) -> Result<(&'a OcpCluster, Option<&'a OcpTenant>), Reply> {
+) -> Result<Scope<'a>, Reply> {
     let cluster_id = id_at(shared, received.path, 4, "cluster id")?;
     let cluster = cluster(shared, cluster_id)?;
     let tenant = if tenant_level {
@@ -221,15 +250,14 @@ fn scope<'a>(
     } else {
         None
     };
-    Ok((cluster, tenant))
+    Ok(Scope { cluster, tenant })
 }
 
 fn backup_now(
     shared: &Shared,
     received: &Received<'_>,
-    tenant_level: bool,
+    Scope { cluster, tenant }: Scope<'_>,
 ) -> Result<Reply, Reply> {
-    let (cluster, tenant) = scope(shared, received, tenant_level)?;
     let cluster_id = cluster.id;
     let body: Value = serde_json::from_slice(received.body)
         .map_err(|e| illegal(shared, &format!("JSON parse error: {e}")))?;
@@ -252,15 +280,12 @@ fn backup_now(
     };
     let backup_mode = enum_field("backupMode", &["LOGICAL_BACKUP", "PHYSICAL_BACKUP"])?;
     let data_backup_mode = enum_field("dataBackupMode", &["FULL_BACKUP", "INCREMENTAL_BACKUP"])?;
-    let storage = body.get("obBackupServiceStorageConfig").unwrap_or(&null);
-    if !storage.is_object() {
-        return Err(validation(
-            shared,
-            "obBackupServiceStorageConfig",
-            storage,
-            "must not be null",
-        ));
-    }
+    let storage = object_member(
+        shared,
+        &body,
+        "obBackupServiceStorageConfig",
+        "obBackupServiceStorageConfig",
+    )?;
     let non_empty = |field: &str, value: &Value| -> Result<(), Reply> {
         match value.as_str() {
             Some(v) if !v.trim().is_empty() => Ok(()),
@@ -271,15 +296,12 @@ fn backup_now(
         "obBackupServiceStorageConfig.configName",
         storage.get("configName").unwrap_or(&null),
     )?;
-    let base = storage.get("obBackupStorageBaseInfo").unwrap_or(&null);
-    if !base.is_object() {
-        return Err(validation(
-            shared,
-            "obBackupServiceStorageConfig.obBackupStorageBaseInfo",
-            base,
-            "must not be null",
-        ));
-    }
+    let base = object_member(
+        shared,
+        storage,
+        "obBackupStorageBaseInfo",
+        "obBackupServiceStorageConfig.obBackupStorageBaseInfo",
+    )?;
     let storage_type = base.get("backupStorageType").unwrap_or(&null);
     match storage_type.as_str() {
         Some(
@@ -392,15 +414,17 @@ fn backup_now(
     ))
 }
 
-fn strategy(shared: &Shared, received: &Received<'_>, tenant_level: bool) -> Result<Reply, Reply> {
-    let (cluster, tenant) = scope(shared, received, tenant_level)?;
-    let cluster_id = cluster.id;
+fn strategy(
+    shared: &Shared,
+    _received: &Received<'_>,
+    Scope { cluster, tenant }: Scope<'_>,
+) -> Result<Reply, Reply> {
     let Some(s) = &cluster.backup_strategy else {
         return Err(error_reply(
             shared,
             404,
             json!(10002),
-            &format!("Backup strategy not found for cluster id={cluster_id}"),
+            &format!("Backup strategy not found for cluster id={}", cluster.id),
         ));
     };
     let started = backup_core::time::format_iso8601(shared.started, 3, "+00:00");
@@ -410,7 +434,7 @@ fn strategy(shared: &Shared, received: &Received<'_>, tenant_level: bool) -> Res
         "OB_CLUSTER"
     };
     let mut data = json!({
-        "id": cluster_id * 10 + 1,
+        "id": cluster.id * 10 + 1,
         "createTime": started,
         "updateTime": started,
         "clusterName": cluster.name,
@@ -608,6 +632,7 @@ fn subtask_log(shared: &Shared, received: &Received<'_>) -> Result<Reply, Reply>
     Ok(ok(shared, json!({"log": log})))
 }
 
+/// Unlike GES's, an empty `page` or `size` takes the default, as a parameter left out does.
 fn page_param(
     shared: &Shared,
     received: &Received<'_>,
@@ -615,26 +640,22 @@ fn page_param(
     default: i64,
     max: i64,
 ) -> Result<i64, Reply> {
-    let raw = received.raw_query_param(name);
-    match raw {
-        None | Some("") => Ok(default),
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(illegal(
-                shared,
-                &format!("{name} must be an integer from 1 to {max}, got {v:?}"),
-            )),
-        },
+    if received.raw_query_param(name) == Some("") {
+        return Ok(default);
     }
+    received.int_query_param(name, default, 1..=max, |raw| {
+        illegal(
+            shared,
+            &format!("{name} must be an integer from 1 to {max}, got {raw:?}"),
+        )
+    })
 }
 
 fn data_backup_tasks(
     shared: &Shared,
     received: &Received<'_>,
-    tenant_level: bool,
+    Scope { cluster, tenant }: Scope<'_>,
 ) -> Result<Reply, Reply> {
-    let (cluster, tenant) = scope(shared, received, tenant_level)?;
-    let cluster_id = cluster.id;
     let tenant_filter = tenant.map(|t| t.id);
     let page = page_param(shared, received, "page", 1, i64::from(i32::MAX))?;
     let size = page_param(shared, received, "size", 10, 2000)?;
@@ -648,7 +669,7 @@ fn data_backup_tasks(
                 cluster_id: c,
                 tenant_id: t,
                 ..
-            } => *c == cluster_id && (tenant_filter.is_none() || *t == tenant_filter),
+            } => *c == cluster.id && (tenant_filter.is_none() || *t == tenant_filter),
             _ => false,
         })
         .cloned()
@@ -719,4 +740,107 @@ fn data_backup_tasks(
             },
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use backup_core::clock::SystemClock;
+
+    use super::*;
+    use crate::config::Fixture;
+
+    /// The storage configuration and its base info must be JSON objects; anything else is
+    /// refused before a backup is made, naming the field by its path from the body's top.
+    #[test]
+    fn backup_now_refuses_a_storage_configuration_that_is_not_an_object() {
+        let shared = Shared::new(Fixture::demo(), Arc::new(SystemClock));
+        let Some(route) = OcpApi
+            .routes()
+            .into_iter()
+            .find(|r| r.name == ops::OCP_BACKUP_NOW)
+        else {
+            panic!("backupNow is not routed");
+        };
+        let path = "/api/v2/ob/clusters/1/backup/backupNow";
+        let top = "obBackupServiceStorageConfig";
+        let nested = "obBackupServiceStorageConfig.obBackupStorageBaseInfo";
+        let modes = r#""backupMode": "PHYSICAL_BACKUP", "dataBackupMode": "FULL_BACKUP""#;
+        let cases = [
+            (format!("{{{modes}}}"), top, Value::Null),
+            (format!(r#"{{{modes}, "{top}": null}}"#), top, Value::Null),
+            (format!(r#"{{{modes}, "{top}": [1]}}"#), top, json!([1])),
+            (
+                format!(r#"{{{modes}, "{top}": {{"configName": "c"}}}}"#),
+                nested,
+                Value::Null,
+            ),
+            (
+                format!(
+                    r#"{{{modes}, "{top}": {{"configName": "c", "obBackupStorageBaseInfo": "s3"}}}}"#
+                ),
+                nested,
+                json!("s3"),
+            ),
+        ];
+        for (body, field, rejected) in cases {
+            let received = Received {
+                method: "POST",
+                body: body.as_bytes(),
+                ..Received::get(path, "")
+            };
+            let reply = OcpApi.handle(&shared, route, &received);
+            assert_eq!(reply.status, 400, "{body}");
+            let answer: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+            let error = &answer["error"];
+            assert_eq!(error["code"], 10001, "{body}");
+            assert_eq!(
+                error["message"],
+                format!("Illegal argument: {field} must not be null"),
+                "{body}"
+            );
+            assert_eq!(error["subErrors"][0]["field"], field, "{body}");
+            assert_eq!(error["subErrors"][0]["rejectedValue"], rejected, "{body}");
+        }
+        assert_eq!(shared.lock().backups.len(), 0);
+    }
+
+    /// `page`/`size`: absent or empty takes the default; otherwise a decimal integer from 1
+    /// to the maximum, or the answer is 400 code 10001 naming the value.
+    #[test]
+    fn page_parameters_take_a_default_and_refuse_the_rest_with_10001() {
+        let shared = Shared::for_tests();
+        let size = |query| {
+            page_param(
+                &shared,
+                &Received::get("/api/v2/ob/clusters/1/backup/task/dataBackupTasks", query),
+                "size",
+                10,
+                2000,
+            )
+        };
+        assert_eq!(size("page=2").ok(), Some(10));
+        assert_eq!(size("size=").ok(), Some(10));
+        assert_eq!(size("size=1").ok(), Some(1));
+        assert_eq!(size("page=1&size=2000").ok(), Some(2000));
+        for (bad, raw) in [
+            ("size=0", "0"),
+            ("size=2001", "2001"),
+            ("size=-3", "-3"),
+            ("size=ten", "ten"),
+        ] {
+            let Err(reply) = size(bad) else {
+                panic!("{bad} was accepted");
+            };
+            assert_eq!(reply.status, 400, "{bad}");
+            let body: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+            assert_eq!(body["error"]["code"], 10001, "{bad}");
+            assert_eq!(
+                body["error"]["message"],
+                format!("size must be an integer from 1 to 2000, got {raw:?}"),
+                "{bad}"
+            );
+        }
+    }
 }

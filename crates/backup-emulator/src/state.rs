@@ -246,6 +246,15 @@ impl Shared {
         }
     }
 
+    /// The default fixture on the system clock, for tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Self {
+        Self::new(
+            Fixture::default(),
+            Arc::new(backup_core::clock::SystemClock),
+        )
+    }
+
     /// Locks the state. A panic elsewhere never leaves it unusable.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner

@@ -60,6 +60,21 @@ pub(crate) fn resolve<'r>(
     })
 }
 
+/// The routes of `api`: those the descriptions give it (`described`, the generated table, which
+/// `routes.rs` holds and this module cannot import without a cycle) and then those its
+/// vendor module declares by hand.
+pub(crate) fn routes_of(
+    api: Api,
+    described: &'static [Route],
+    by_hand: &'static [Route],
+) -> Vec<&'static Route> {
+    described
+        .iter()
+        .filter(|r| r.api == api)
+        .chain(by_hand)
+        .collect()
+}
+
 /// The request path split at `/`, without the leading one, as the templates are.
 pub(crate) fn raw_segments(path: &str) -> Vec<&str> {
     path.trim_start_matches('/').split('/').collect()
