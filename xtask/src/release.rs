@@ -378,22 +378,10 @@ pub fn changelog_release(
     Ok((out, entry))
 }
 
-/// Today's date in UTC, `YYYY-MM-DD` (civil-from-days, no date crate needed).
+/// Today's date in UTC, `YYYY-MM-DD`.
 fn today_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = (secs / 86_400) as i64;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    let (year, month, day, ..) = backup_core::clock::utc_fields(std::time::SystemTime::now());
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// `cargo publish --dry-run` of every crate in one invocation, in `order`.

@@ -6,8 +6,8 @@ pub fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
-const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
+pub(crate) const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
+pub(crate) const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Percent-encodes every byte of `input` that is not unreserved, with upper-case hex
 /// (`/` becomes `%2F`, space `%20`). This is the encoding of a single path segment or
@@ -19,16 +19,26 @@ pub fn percent_encode(input: &str) -> String {
 }
 
 /// [`percent_encode`], appending to `out`.
-#[allow(clippy::indexing_slicing)] // a nibble (4 bits) always indexes the 16-entry table
 pub fn percent_encode_into(input: &str, out: &mut String) {
-    for &b in input.as_bytes() {
-        if is_unreserved(b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(UPPER_HEX[(b >> 4) as usize] as char);
-            out.push(UPPER_HEX[(b & 0x0f) as usize] as char);
-        }
+    percent_encode_bytes_into(input.as_bytes(), out);
+}
+
+/// [`percent_encode_into`] for bytes that need not be UTF-8 (the signers' decoded query
+/// pieces).
+pub(crate) fn percent_encode_bytes_into(bytes: &[u8], out: &mut String) {
+    for &b in bytes {
+        percent_encode_byte_into(b, out);
+    }
+}
+
+/// Appends `b` itself when it is unreserved, otherwise its `%XX` escape.
+#[inline]
+pub(crate) fn percent_encode_byte_into(b: u8, out: &mut String) {
+    if is_unreserved(b) {
+        out.push(char::from(b));
+    } else {
+        out.push('%');
+        push_hex_byte(UPPER_HEX, b, out);
     }
 }
 
@@ -74,7 +84,8 @@ pub fn percent_decode(input: &str, plus_as_space: bool) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn hex_value(b: u8) -> Option<u8> {
+/// The value of one hex digit, either case.
+pub(crate) fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),
@@ -84,25 +95,35 @@ fn hex_value(b: u8) -> Option<u8> {
 }
 
 /// Lower-case hex of `bytes`.
-#[allow(clippy::indexing_slicing)] // a nibble (4 bits) always indexes the 16-entry table
 pub fn hex_lower(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(LOWER_HEX[(b >> 4) as usize] as char);
-        out.push(LOWER_HEX[(b & 0x0f) as usize] as char);
-    }
+    push_hex(LOWER_HEX, bytes, &mut out);
     out
 }
 
 /// Upper-case hex of `bytes`.
-#[allow(clippy::indexing_slicing)] // a nibble (4 bits) always indexes the 16-entry table
 pub fn hex_upper(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(UPPER_HEX[(b >> 4) as usize] as char);
-        out.push(UPPER_HEX[(b & 0x0f) as usize] as char);
-    }
+    push_hex_upper(bytes, &mut out);
     out
+}
+
+/// [`hex_upper`], appending to `out`.
+pub(crate) fn push_hex_upper(bytes: &[u8], out: &mut String) {
+    push_hex(UPPER_HEX, bytes, out);
+}
+
+fn push_hex(digits: &[u8; 16], bytes: &[u8], out: &mut String) {
+    for &b in bytes {
+        push_hex_byte(digits, b, out);
+    }
+}
+
+#[inline]
+#[allow(clippy::indexing_slicing)] // a nibble (4 bits) always indexes the 16-entry table
+fn push_hex_byte(digits: &[u8; 16], b: u8, out: &mut String) {
+    out.push(char::from(digits[usize::from(b >> 4)]));
+    out.push(char::from(digits[usize::from(b & 0x0f)]));
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

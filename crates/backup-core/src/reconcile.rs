@@ -282,6 +282,11 @@ impl fmt::Display for Reconciliation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self.evidence();
         let lists = e.listed_with.join(", ");
+        let listed_with = if lists.is_empty() {
+            "the vendor"
+        } else {
+            &lists
+        };
         match self {
             Reconciliation::Created { id, .. } => write!(
                 f,
@@ -289,11 +294,7 @@ impl fmt::Display for Reconciliation {
                 e.vendor,
                 e.operation,
                 escape(&e.resource),
-                if lists.is_empty() {
-                    "the vendor"
-                } else {
-                    &lists
-                },
+                listed_with,
                 escape(id),
                 e.window_start
             ),
@@ -303,11 +304,7 @@ impl fmt::Display for Reconciliation {
                 e.vendor,
                 e.operation,
                 escape(&e.resource),
-                if lists.is_empty() {
-                    "the vendor"
-                } else {
-                    &lists
-                },
+                listed_with,
                 e.listed,
                 e.window_start
             ),

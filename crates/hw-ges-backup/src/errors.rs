@@ -64,22 +64,15 @@ const MAX_DEPTH: usize = 4;
 pub struct GesClassifier;
 
 impl ClassifyResponse for GesClassifier {
-    fn classify(
-        &self,
-        _operation: &OperationInfo,
-        response: &HttpResponse,
-    ) -> Option<ServiceError> {
-        if response.status < 400 {
-            return None;
-        }
+    fn classify(&self, operation: &OperationInfo, response: &HttpResponse) -> Option<ServiceError> {
+        // The default decides what failed and keeps the excerpt; GES refines the kind by code.
+        let mut error = DefaultClassifier.classify(operation, response)?;
         let body = parse_error_body(&response.body);
-        let (kind, retryability) = classify_code(response.status, body.code.as_deref());
-        let mut error = ServiceError::new(response.status, kind, retryability)
-            .with_excerpt(&response.body)
-            .with_request_id(
-                self.request_id(response)
-                    .or_else(|| body.request_id.clone()),
-            );
+        (error.kind, error.retryability) = classify_code(response.status, body.code.as_deref());
+        error = error.with_request_id(
+            self.request_id(response)
+                .or_else(|| body.request_id.clone()),
+        );
         if let Some(code) = body.code {
             error = error.with_code(code);
         }

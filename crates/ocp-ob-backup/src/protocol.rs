@@ -14,7 +14,7 @@ use backup_core::operation::de;
 use backup_core::skew::SkewSignal;
 use serde::Deserialize;
 use serde::de::value::MapDeserializer;
-use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::{ApiError, BackupCommonResponse, BackupObjectOpsResult, Envelope};
@@ -352,11 +352,13 @@ pub(crate) fn unwrap_envelope<O: DeserializeOwned>(
     let mut data_failed = false;
     let parsed = de::with_response_budget(|| {
         let mut deserializer = serde_json::Deserializer::from_slice(&response.body);
-        DataEnvelopeSeed::<O> {
-            data_failed: &mut data_failed,
-            output: PhantomData,
-        }
-        .deserialize(&mut deserializer)
+        Deserializer::deserialize_map(
+            &mut deserializer,
+            DataEnvelopeVisitor::<O> {
+                data_failed: &mut data_failed,
+                output: PhantomData,
+            },
+        )
         .and_then(|envelope| deserializer.end().map(|()| envelope))
     });
     let envelope = match parsed {
@@ -452,20 +454,12 @@ struct DataEnvelope<O> {
     trace_id: Option<String>,
 }
 
-struct DataEnvelopeSeed<'a, O> {
+struct DataEnvelopeVisitor<'a, O> {
     data_failed: &'a mut bool,
     output: PhantomData<O>,
 }
 
-impl<'de, O: DeserializeOwned> DeserializeSeed<'de> for DataEnvelopeSeed<'_, O> {
-    type Value = DataEnvelope<O>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<DataEnvelope<O>, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de, O: DeserializeOwned> Visitor<'de> for DataEnvelopeSeed<'_, O> {
+impl<'de, O: DeserializeOwned> Visitor<'de> for DataEnvelopeVisitor<'_, O> {
     type Value = DataEnvelope<O>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

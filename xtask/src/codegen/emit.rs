@@ -50,14 +50,14 @@ pub(super) fn emit_checks(
                 let _ = writeln!(out, "{OPS}::non_empty({name}, {value})?;");
             }
             let _ = writeln!(out, "{OPS}::no_control_chars({name}, {value})?;");
-            if rules.min_len.is_some() || rules.max_len.is_some() {
-                let _ = writeln!(
-                    out,
-                    "{OPS}::length({name}, {value}, {:?}, {:?})?;",
-                    rules.min_len.map(|v| v as usize),
-                    rules.max_len.map(|v| v as usize)
-                );
-            }
+            push_bounds_check(
+                out,
+                "length",
+                name,
+                value,
+                rules.min_len.map(|v| v as usize),
+                rules.max_len.map(|v| v as usize),
+            );
             if let Some(class) = &rules.chars {
                 let ranges: Vec<String> = char_ranges(class)
                     .unwrap_or_default()
@@ -73,19 +73,19 @@ pub(super) fn emit_checks(
             }
         }
         Ty::I32 | Ty::I64 => {
-            if rules.min.is_some() || rules.max.is_some() {
-                let v = if *ty == Ty::I32 {
-                    format!("i64::from(*{value})")
-                } else {
-                    format!("*{value}")
-                };
-                let _ = writeln!(
-                    out,
-                    "{OPS}::range_i64({name}, {v}, {:?}, {:?})?;",
-                    rules.min.map(|v| v as i64),
-                    rules.max.map(|v| v as i64)
-                );
-            }
+            let v = if *ty == Ty::I32 {
+                format!("i64::from(*{value})")
+            } else {
+                format!("*{value}")
+            };
+            push_bounds_check(
+                out,
+                "range_i64",
+                name,
+                &v,
+                rules.min.map(|v| v as i64),
+                rules.max.map(|v| v as i64),
+            );
         }
         Ty::F64 => {
             if rules.min.is_some() || rules.max.is_some() {
@@ -105,14 +105,14 @@ pub(super) fn emit_checks(
             let _ = writeln!(out, "{value}.validate({name})?;");
         }
         Ty::Vec(inner) => {
-            if rules.min_items.is_some() || rules.max_items.is_some() {
-                let _ = writeln!(
-                    out,
-                    "{OPS}::item_count({name}, {value}.len(), {:?}, {:?})?;",
-                    rules.min_items.map(|v| v as usize),
-                    rules.max_items.map(|v| v as usize)
-                );
-            }
+            push_bounds_check(
+                out,
+                "item_count",
+                name,
+                &format!("{value}.len()"),
+                rules.min_items.map(|v| v as usize),
+                rules.max_items.map(|v| v as usize),
+            );
             let item_rules = Rules {
                 min_items: None,
                 max_items: None,
@@ -142,6 +142,21 @@ pub(super) fn emit_checks(
             );
         }
         Ty::Bool | Ty::Json => {}
+    }
+}
+
+/// Writes `{OPS}::{check}(name, value, min, max)?;` when the description sets either bound:
+/// the one shape of the length, range and item-count checks.
+fn push_bounds_check<T: std::fmt::Debug>(
+    out: &mut String,
+    check: &str,
+    name: &str,
+    value: &str,
+    min: Option<T>,
+    max: Option<T>,
+) {
+    if min.is_some() || max.is_some() {
+        let _ = writeln!(out, "{OPS}::{check}({name}, {value}, {min:?}, {max:?})?;");
     }
 }
 

@@ -400,6 +400,18 @@ impl Lenient for f64 {
     }
 }
 
+/// A visitor as a seed: reads whatever the input holds (`deserialize_any`) with it, so a
+/// stateful visitor needs no `DeserializeSeed` impl of its own.
+pub(crate) struct AnySeed<V>(pub(crate) V);
+
+impl<'de, V: Visitor<'de>> DeserializeSeed<'de> for AnySeed<V> {
+    type Value = V::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        d.deserialize_any(self.0)
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Values, bounded
 
@@ -599,20 +611,12 @@ enum FirstMember<T> {
     Kept(Value),
 }
 
-struct FirstMemberSeed<'a, T> {
+struct FirstMemberVisitor<'a, T> {
     local: &'a Cell<usize>,
     item: PhantomData<T>,
 }
 
-impl<'de, T: Lenient> DeserializeSeed<'de> for FirstMemberSeed<'_, T> {
-    type Value = FirstMember<T>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<FirstMember<T>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de, T: Lenient> Visitor<'de> for FirstMemberSeed<'_, T> {
+impl<'de, T: Lenient> Visitor<'de> for FirstMemberVisitor<'_, T> {
     type Value = FirstMember<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -664,7 +668,7 @@ impl<'de, T: Lenient> Visitor<'de> for FirstMemberSeed<'_, T> {
     }
 }
 
-impl<'a, T> FirstMemberSeed<'a, T> {
+impl<'a, T> FirstMemberVisitor<'a, T> {
     fn value(&self) -> ValueSeed<'a> {
         ValueSeed { local: self.local }
     }
@@ -772,10 +776,10 @@ impl<'de, T: Lenient> Visitor<'de> for VecVisitor<T> {
             )>()));
         };
         let local = Cell::new(MAX_DECODED_BYTES);
-        let first = map.next_value_seed(FirstMemberSeed::<T> {
+        let first = map.next_value_seed(AnySeed(FirstMemberVisitor::<T> {
             local: &local,
             item: PhantomData,
-        })?;
+        }))?;
         match (first, map.next_key::<String>()?) {
             // The only member wraps the list, or the one item.
             (FirstMember::Items(items), None) => Ok(items),

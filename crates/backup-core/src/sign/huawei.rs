@@ -21,7 +21,9 @@ use hmac::Mac;
 use sha2::{Digest, Sha256};
 
 use super::{SignableRequest, hmac_sha256};
-use crate::encoding::is_unreserved;
+use crate::encoding::{
+    LOWER_HEX, hex_value, is_unreserved, percent_encode_byte_into, percent_encode_bytes_into,
+};
 
 /// The algorithm name, first line of the string to sign and first word of `Authorization`.
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
@@ -37,9 +39,6 @@ pub const CONTENT_SHA256_HEADER: &str = "x-sdk-content-sha256";
 
 /// Hex SHA-256 of the empty body.
 const EMPTY_BODY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
-const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Formats `time` as the `X-Sdk-Date` value: UTC `YYYYMMDDTHHMMSSZ`, e.g. `20240101T000000Z`.
 /// Times before the Unix epoch format as the epoch.
@@ -100,10 +99,10 @@ fn write_canonical_uri(out: &mut String, path: &str) {
         // A run holds only ASCII, so both of its ends are character boundaries.
         out.push_str(path.get(run..i).unwrap_or_default());
         if let Some(decoded) = escape_at(bytes, i) {
-            push_encoded_byte(out, decoded);
+            percent_encode_byte_into(decoded, out);
             i += 3;
         } else {
-            push_encoded_byte(out, b);
+            percent_encode_byte_into(b, out);
             i += 1;
         }
         run = i;
@@ -142,9 +141,9 @@ fn write_canonical_query(out: &mut String, query: &str) {
         if i > 0 {
             out.push('&');
         }
-        push_encoded(out, key);
+        percent_encode_bytes_into(key, out);
         out.push('=');
-        push_encoded(out, value);
+        percent_encode_bytes_into(value, out);
     }
 }
 
@@ -382,15 +381,6 @@ fn escape_at(bytes: &[u8], i: usize) -> Option<u8> {
     Some(hi << 4 | lo)
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// A decoded query pair, key and value as bytes.
 type DecodedPair<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
 
@@ -425,25 +415,6 @@ fn decode_component(s: &str) -> Cow<'_, [u8]> {
         }
     }
     Cow::Owned(out)
-}
-
-/// Appends `bytes` percent-encoded like [`crate::encoding::percent_encode`].
-fn push_encoded(out: &mut String, bytes: &[u8]) {
-    for &b in bytes {
-        push_encoded_byte(out, b);
-    }
-}
-
-#[inline]
-#[allow(clippy::indexing_slicing)] // a nibble (4 bits) always indexes the 16-entry table
-fn push_encoded_byte(out: &mut String, b: u8) {
-    if is_unreserved(b) {
-        out.push(char::from(b));
-    } else {
-        out.push('%');
-        out.push(char::from(UPPER_HEX[usize::from(b >> 4)]));
-        out.push(char::from(UPPER_HEX[usize::from(b & 0x0f)]));
-    }
 }
 
 /// Lower-case hex of a 32-byte digest, on the stack.
@@ -718,10 +689,10 @@ mod tests {
                 out.push('/');
                 i += 1;
             } else if let Some(decoded) = escape_at(bytes, i) {
-                push_encoded_byte(&mut out, decoded);
+                percent_encode_byte_into(decoded, &mut out);
                 i += 3;
             } else {
-                push_encoded_byte(&mut out, bytes[i]);
+                percent_encode_byte_into(bytes[i], &mut out);
                 i += 1;
             }
         }

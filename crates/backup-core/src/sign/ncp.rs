@@ -49,16 +49,7 @@ pub fn string_to_sign(
 ) -> String {
     let mut digits = [0u8; 20];
     let timestamp = format_u64(timestamp_ms, &mut digits);
-    let mut out =
-        String::with_capacity(method.len() + request_target.len() + access_key.len() + 24);
-    out.push_str(method);
-    out.push(' ');
-    out.push_str(request_target);
-    out.push('\n');
-    out.push_str(timestamp);
-    out.push('\n');
-    out.push_str(access_key);
-    out
+    string_to_sign_parts(method, request_target, timestamp, access_key).concat()
 }
 
 /// `base64(HMAC-SHA256(secret, string_to_sign(method, request_target, timestamp_ms, access_key)))`,
@@ -75,14 +66,29 @@ pub fn signature(
     let mut digits = [0u8; 20];
     let timestamp = format_u64(timestamp_ms, &mut digits);
     let mut mac = hmac_sha256(secret);
-    mac.update(method.as_bytes());
-    mac.update(b" ");
-    mac.update(request_target.as_bytes());
-    mac.update(b"\n");
-    mac.update(timestamp.as_bytes());
-    mac.update(b"\n");
-    mac.update(access_key.as_bytes());
+    for part in string_to_sign_parts(method, request_target, timestamp, access_key) {
+        mac.update(part.as_bytes());
+    }
     base64_encode(&mac.finalize().into_bytes())
+}
+
+/// The pieces of the string to sign, in order: the one statement of its layout, which
+/// [`string_to_sign`] joins and [`signature`] feeds to the MAC without joining.
+fn string_to_sign_parts<'a>(
+    method: &'a str,
+    request_target: &'a str,
+    timestamp: &'a str,
+    access_key: &'a str,
+) -> [&'a str; 7] {
+    [
+        method,
+        " ",
+        request_target,
+        "\n",
+        timestamp,
+        "\n",
+        access_key,
+    ]
 }
 
 /// Writes the decimal digits of `n` at the end of `buf` and returns them.

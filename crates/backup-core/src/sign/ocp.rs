@@ -25,14 +25,12 @@ use hmac::digest::Digest;
 use md5::Md5;
 
 use super::{SignableRequest, hmac_sha1};
-use crate::encoding::{base64_encode, is_unreserved};
+use crate::encoding::{base64_encode, hex_value, percent_encode_bytes_into, push_hex_upper};
 
 /// The scheme word of an access key `Authorization`.
 pub const ALGORITHM: &str = "OCP-ACCESS-KEY-HMACSHA1";
 /// The prefix of the extension headers that are signed.
 pub const OCP_HEADER_PREFIX: &str = "x-ocp-";
-
-const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// `Basic base64(user:password)`, the HTTP Basic `Authorization` value.
 ///
@@ -164,15 +162,11 @@ fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a s
         .map(|(_, v)| v.trim())
 }
 
-#[allow(clippy::indexing_slicing)] // a nibble (4 bits) always indexes the 16-entry table
 fn push_content_md5(out: &mut String, body: &[u8]) {
     if body.is_empty() {
         return;
     }
-    for b in Md5::digest(body) {
-        out.push(char::from(UPPER_HEX[usize::from(b >> 4)]));
-        out.push(char::from(UPPER_HEX[usize::from(b & 0x0f)]));
-    }
+    push_hex_upper(&Md5::digest(body), out);
 }
 
 fn is_ocp_header(name: &str) -> bool {
@@ -236,10 +230,10 @@ fn push_canonical_query(out: &mut String, query: &str) {
             if previous.is_some() {
                 out.push('&');
             }
-            push_encoded(out, key);
+            percent_encode_bytes_into(key, out);
             out.push('=');
         }
-        push_encoded(out, value);
+        percent_encode_bytes_into(value, out);
         previous = Some(key);
     }
 }
@@ -276,29 +270,6 @@ fn decode_component(s: &str) -> Vec<u8> {
         }
     }
     out
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Appends `bytes` RFC 3986-encoded, like [`crate::encoding::percent_encode`].
-#[allow(clippy::indexing_slicing)] // a nibble (4 bits) always indexes the 16-entry table
-fn push_encoded(out: &mut String, bytes: &[u8]) {
-    for &b in bytes {
-        if is_unreserved(b) {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(UPPER_HEX[usize::from(b >> 4)]));
-            out.push(char::from(UPPER_HEX[usize::from(b & 0x0f)]));
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Successes: the `<operation>Response` envelope, its `returnCode`, and the output inside.
 
 use super::*;
+use crate::operation::de::AnySeed;
 
 /// Decodes a successful response of `spec`: unwraps the envelope, checks `returnCode`,
 /// and deserializes the inside into `O`.
@@ -100,12 +101,14 @@ pub(super) fn decode_json_envelope<O: DeserializeOwned>(
         }
     };
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let found = EnvelopeSeed {
-        wrapper,
-        return_code: &mut *return_code,
-        output: PhantomData::<O>,
-    }
-    .deserialize(&mut deserializer)
+    let found = Deserializer::deserialize_any(
+        &mut deserializer,
+        EnvelopeVisitor {
+            wrapper,
+            return_code: &mut *return_code,
+            output: PhantomData::<O>,
+        },
+    )
     .and_then(|found| deserializer.end().map(|()| found))
     .map_err(reason)?;
     match found {
@@ -115,11 +118,13 @@ pub(super) fn decode_json_envelope<O: DeserializeOwned>(
         // service answers so) that reading the body a second time is fine.
         Envelope::Root => {
             let mut deserializer = serde_json::Deserializer::from_str(text);
-            let output = InnerSeed {
-                return_code,
-                output: PhantomData::<O>,
-            }
-            .deserialize(&mut deserializer)
+            let output = Deserializer::deserialize_any(
+                &mut deserializer,
+                InnerVisitor {
+                    return_code,
+                    output: PhantomData::<O>,
+                },
+            )
             .and_then(|output| deserializer.end().map(|()| output))
             .map_err(reason)?;
             Ok(output)
@@ -134,21 +139,13 @@ pub(super) enum Envelope<O> {
     Missing,
 }
 
-pub(super) struct EnvelopeSeed<'a, O> {
+pub(super) struct EnvelopeVisitor<'a, O> {
     wrapper: &'a str,
     return_code: &'a mut Option<String>,
     output: PhantomData<O>,
 }
 
-impl<'de, O: DeserializeOwned> DeserializeSeed<'de> for EnvelopeSeed<'_, O> {
-    type Value = Envelope<O>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Envelope<O>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de, O: DeserializeOwned> Visitor<'de> for EnvelopeSeed<'_, O> {
+impl<'de, O: DeserializeOwned> Visitor<'de> for EnvelopeVisitor<'_, O> {
     type Value = Envelope<O>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -171,16 +168,16 @@ impl<'de, O: DeserializeOwned> Visitor<'de> for EnvelopeSeed<'_, O> {
             // still answers when the rest does not fit `O` (`decode_success` then asks
             // `classify_error`, which reads the body as a whole, before believing it).
             if key == self.wrapper {
-                exact = Some(map.next_value_seed(InnerSeed {
+                exact = Some(map.next_value_seed(AnySeed(InnerVisitor {
                     return_code: &mut *self.return_code,
                     output: PhantomData::<O>,
-                })?);
+                }))?);
             } else if members == 1 && key.ends_with("Response") {
                 // Kept in case it turns out to be the only member.
-                only_member = Some(map.next_value_seed(InnerSeed {
+                only_member = Some(map.next_value_seed(AnySeed(InnerVisitor {
                     return_code: &mut *self.return_code,
                     output: PhantomData::<O>,
-                })?);
+                }))?);
             } else {
                 has_return_code |= key == "returnCode";
                 map.next_value::<IgnoredAny>()?;
@@ -200,20 +197,12 @@ impl<'de, O: DeserializeOwned> Visitor<'de> for EnvelopeSeed<'_, O> {
 }
 
 /// Reads the inside of an envelope into `O`, noting its `returnCode` on the way.
-pub(super) struct InnerSeed<'a, O> {
+pub(super) struct InnerVisitor<'a, O> {
     return_code: &'a mut Option<String>,
     output: PhantomData<O>,
 }
 
-impl<'de, O: DeserializeOwned> DeserializeSeed<'de> for InnerSeed<'_, O> {
-    type Value = O;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<O, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de, O: DeserializeOwned> Visitor<'de> for InnerSeed<'_, O> {
+impl<'de, O: DeserializeOwned> Visitor<'de> for InnerVisitor<'_, O> {
     type Value = O;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
