@@ -321,7 +321,7 @@ async fn a_multi_byte_character_in_a_listed_time_is_an_unreadable_entry_not_a_pa
 }
 
 /// Issue 14 item 3: the wait for a manual backup known by its id (backupctl's own
-/// `wait_for_manual_backup` before) is the SDK's: the entry whose `fileName`, else
+/// `wait_for_manual_backup` before 0.2.0) is the SDK's: the entry whose `fileName`, else
 /// `startTime`, is the id, once it has an end time.
 #[tokio::test]
 async fn the_id_waiter_follows_the_named_backup_until_it_ends() {

@@ -17,7 +17,7 @@ impl crate::Client {
     /// Adds a backup of a graph.
     ///
     /// The backup is made by an asynchronous job: follow `job_id` with `showJob` (or the client's
-    /// `wait_for_job`). Not idempotent: sending it twice can start two backups.
+    /// `wait_until_job_done`). Not idempotent: sending it twice can start two backups.
     ///
     /// `POST /v2/{project_id}/graphs/{graph_id}/backups`; not idempotent; starts a backup. Set the input on the returned builder, then call `send()`.
     pub fn create_backup(&self) -> CreateBackupFluentBuilder {

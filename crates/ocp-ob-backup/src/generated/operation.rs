@@ -19,7 +19,7 @@ impl crate::Client {
     ///
     /// Starts a data backup of the cluster with the given storage configuration. The backup runs
     /// asynchronously: follow the task ids in `backupObjectOpsResultList[].taskIdList` (see
-    /// `Client::wait_for_backup`). `backupMode` is always sent, although the vendor's own sample omits it.
+    /// `Client::wait_until_backup_done`). `backupMode` is always sent, although the vendor's own sample omits it.
     /// Not idempotent: a failure that may have reached OCP ends with `Error::AmbiguousOutcome`.
     ///
     /// `POST /api/v2/ob/clusters/{id}/backup/backupNow`; not idempotent; starts a backup. Set the input on the returned builder, then call `send()`.

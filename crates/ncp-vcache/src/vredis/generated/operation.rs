@@ -19,7 +19,7 @@ impl crate::vredis::Client {
     ///
     /// The response carries only `requestId` and `returnCode`: the backup has no id. A new
     /// entry in `getCloudRedisManualBackupDetailList` is how it can be seen (see
-    /// `Client::wait_for_manual_backup`).
+    /// `ManualBackups::create_manual_backup_and_wait`).
     ///
     /// `GET /vredis/v2/createCloudRedisManualBackup`; not idempotent; starts a backup. Set the input on the returned builder, then call `send()`.
     pub fn create_cloud_redis_manual_backup(&self) -> CreateCloudRedisManualBackupFluentBuilder {
