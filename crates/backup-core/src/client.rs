@@ -125,6 +125,9 @@ struct Inner {
     http: reqwest::Client,
     /// Scheme, host and port, without a trailing slash: `https://host:8443`.
     origin: String,
+    /// `origin` parsed once: each request's URL is this with its path and query set,
+    /// so the host is not parsed again on every call.
+    base_url: reqwest::Url,
     /// A path prefix from the endpoint (`/gateway`), prepended to every request path.
     path_prefix: String,
     /// `Host` as sent: host plus a non-default port.
@@ -253,6 +256,7 @@ impl ServiceClient {
                         &response,
                         &secrets,
                         SystemTime::now(),
+                        !span.is_disabled(),
                     );
                     if let Some(id) = &request_id {
                         // Request ids come from the server: `-vvv` prints them.
@@ -421,12 +425,12 @@ impl ServiceClient {
 
     /// The URL for `request`, checked to carry exactly the signed path and query.
     fn url_for(&self, request: &HttpRequest) -> Result<reqwest::Url, Error> {
-        let target = request.request_target();
-        if !target.starts_with('/') {
+        if !request.path.starts_with('/') {
             return Err(Error::invalid_input("path", "must start with `/`"));
         }
-        let url = reqwest::Url::parse(&format!("{}{}", self.inner.origin, target))
-            .map_err(|e| Error::invalid_input("path", format!("does not form a valid URL: {e}")))?;
+        let mut url = self.inner.base_url.clone();
+        url.set_path(&request.path);
+        url.set_query((!request.query.is_empty()).then_some(request.query.as_str()));
         // URL parsing normalises `.`/`..` segments and escapes some bytes. Either would make
         // the server see a request-target other than the one that was signed, or reach
         // another resource: refuse before sending.
@@ -569,8 +573,9 @@ fn is_certificate_refusal(_error: &reqwest::Error) -> bool {
     false
 }
 
-/// What the attempt loop reads from a response that arrived: the request id, and the
-/// service error when the classifier finds one, completed with the vendor, operation,
+/// What the attempt loop reads from a response that arrived: the request id (read from
+/// the body only when an error needs it or `want_request_id` says a trace will show it),
+/// and the service error when the classifier finds one, completed with the vendor, operation,
 /// request id and server delay, and sealed: scrubbed of `secrets` and of the response's
 /// secret-named members, then cut. One function, so that the fuzz harness
 /// ([`crate::fuzzing`]) runs exactly the client's code.
@@ -581,24 +586,30 @@ pub(crate) fn classify_response(
     response: &HttpResponse,
     secrets: &Secrets,
     now: SystemTime,
+    want_request_id: bool,
 ) -> (Option<String>, Option<ServiceError>) {
-    let request_id = classifier.request_id(response);
-    let error = redirect_error(response)
-        .or_else(|| classifier.classify(operation, response))
-        .map(|mut error| {
-            error.vendor = vendor;
-            error.operation = operation.name;
-            if error.request_id.is_none() {
-                error.request_id = request_id.clone();
-            }
-            if error.retry_after.is_none() {
-                error.retry_after = retry_after(response, now);
-            }
-            let mut secrets = secrets.clone();
-            secrets.add_json_body(&response.body);
-            seal_service_error(&mut error, operation, &response.body, &secrets);
-            error
-        });
+    let error = redirect_error(response).or_else(|| classifier.classify(operation, response));
+    // Finding the request id may mean reading the body again: on a success nobody
+    // traces, nothing would see it.
+    let request_id = if want_request_id || error.is_some() {
+        classifier.request_id(response)
+    } else {
+        None
+    };
+    let error = error.map(|mut error| {
+        error.vendor = vendor;
+        error.operation = operation.name;
+        if error.request_id.is_none() {
+            error.request_id = request_id.clone();
+        }
+        if error.retry_after.is_none() {
+            error.retry_after = retry_after(response, now);
+        }
+        let mut secrets = secrets.clone();
+        secrets.add_json_body(&response.body);
+        seal_service_error(&mut error, operation, &response.body, &secrets);
+        error
+    });
     (request_id, error)
 }
 
@@ -863,6 +874,8 @@ impl ServiceClientBuilder {
             None => host.clone(),
         };
         let origin = format!("{}://{}", url.scheme(), host_header);
+        let base_url = reqwest::Url::parse(&origin)
+            .map_err(|e| Error::Config(format!("endpoint {endpoint:?} is not a URL: {e}")))?;
         let path_prefix = url.path().trim_end_matches('/').to_owned();
         let user_agent = self
             .user_agent
@@ -896,6 +909,7 @@ impl ServiceClientBuilder {
                 vendor: self.vendor,
                 http,
                 origin,
+                base_url,
                 path_prefix,
                 host: host_header,
                 signer: self.signer,

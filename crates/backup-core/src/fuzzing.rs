@@ -99,6 +99,7 @@ pub fn classify(
         response,
         &response.secrets,
         SystemTime::now(),
+        true,
     )
     .1
     {

@@ -15,7 +15,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::encoding::{base64_decode, percent_encode};
+use crate::encoding::{base64_decode, is_unreserved, percent_encode};
 use crate::error::{DispatchError, Error};
 
 /// What replaces a secret in a text.
@@ -81,15 +81,20 @@ impl Secrets {
             return;
         }
         self.insert(secret.to_owned());
-        if let Ok(quoted) = serde_json::to_string(secret)
+        // Most keys and signatures need no escaping: checking first saves building two
+        // strings on every attempt.
+        let json_escaped = secret
+            .bytes()
+            .any(|b| b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f);
+        if json_escaped
+            && let Ok(quoted) = serde_json::to_string(secret)
             && let Some(escaped) = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"'))
             && escaped != secret
         {
             self.insert(escaped.to_owned());
         }
-        let encoded = percent_encode(secret);
-        if encoded != secret {
-            self.insert(encoded);
+        if !secret.bytes().all(is_unreserved) {
+            self.insert(percent_encode(secret));
         }
     }
 

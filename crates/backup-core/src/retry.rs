@@ -130,7 +130,7 @@ impl RetryConfig {
             .unwrap_or(self.max_backoff)
             .min(self.max_backoff);
         let backoff = if self.jitter {
-            capped.mul_f64(fastrand::f64())
+            capped.mul_f64(unit_random())
         } else {
             capped
         };
@@ -139,6 +139,18 @@ impl RetryConfig {
             None => backoff,
         })
     }
+}
+
+/// A number in `[0, 1)` for full jitter. std's `RandomState` is seeded at random once per
+/// process and gives every new instance other keys, which is all jitter needs: no
+/// random-number crate in every user's build for one call site.
+fn unit_random() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let bits = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    // The top 53 bits, as many as an f64 mantissa holds exactly.
+    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Tokens a retry costs, by what failed.
@@ -313,6 +325,18 @@ mod tests {
         );
         // ...unless it is longer than we are willing to wait.
         assert_eq!(c.delay(1, true, Some(Duration::from_secs(3600))), None);
+    }
+
+    #[test]
+    fn jitter_is_spread_over_the_unit_interval() {
+        let samples: Vec<f64> = (0..400).map(|_| unit_random()).collect();
+        assert!(samples.iter().all(|x| (0.0..1.0).contains(x)));
+        let mut tenths = [0usize; 10];
+        for x in &samples {
+            tenths[(x * 10.0) as usize] += 1;
+        }
+        // 40 expected per tenth; a stuck or biased source leaves some nearly empty.
+        assert!(tenths.iter().all(|&n| n >= 15), "{tenths:?}");
     }
 
     #[test]

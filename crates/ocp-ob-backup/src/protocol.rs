@@ -143,20 +143,27 @@ pub struct OcpClassifier;
 
 impl ClassifyResponse for OcpClassifier {
     fn classify(&self, operation: &OperationInfo, response: &HttpResponse) -> Option<ServiceError> {
-        let envelope = EnvelopeHead::parse(&response.body);
+        // A backup-starting answer is read once, head and `data` together, for both the
+        // envelope's verdict and the refusals; any other answer's `data` is skipped unread.
+        let (envelope, started) = if response.status < 400 && starts_backup(operation.name) {
+            match StartedEnvelope::parse(&response.body) {
+                Some(parsed) => (Some(parsed.head), parsed.data),
+                // `data` may be what does not parse: the head alone still gives the verdict.
+                None => (EnvelopeHead::parse(&response.body), None),
+            }
+        } else {
+            (EnvelopeHead::parse(&response.body), None)
+        };
         let flagged = envelope.as_ref().and_then(|e| e.successful) == Some(false);
         if response.status < 400 && !flagged {
-            if starts_backup(operation.name) {
-                return backup_refusal(response.status, &response.body).map(|error| {
-                    error.with_request_id(
-                        envelope
-                            .as_ref()
-                            .and_then(|e| e.request_id())
-                            .map(str::to_owned),
-                    )
-                });
-            }
-            return None;
+            return backup_refusal(response.status, started?).map(|error| {
+                error.with_request_id(
+                    envelope
+                        .as_ref()
+                        .and_then(|e| e.request_id())
+                        .map(str::to_owned),
+                )
+            });
         }
         let body_status = envelope
             .as_ref()
@@ -250,15 +257,7 @@ pub(crate) fn starts_backup(operation: &str) -> bool {
 /// task id of the answer as [`ServiceError::started_job_ids`]: when OCP started backups
 /// of some objects and refused others, those tasks run and must not be lost. Never
 /// retried: OCP answered, and repeating the call would start the started ones again.
-fn backup_refusal(status: u16, body: &[u8]) -> Option<ServiceError> {
-    #[derive(Deserialize)]
-    struct Started {
-        #[serde(default, deserialize_with = "de::lenient")]
-        data: Option<BackupCommonResponse>,
-    }
-    let started = de::with_response_budget(|| serde_json::from_slice::<Started>(body))
-        .ok()?
-        .data?;
+fn backup_refusal(status: u16, started: BackupCommonResponse) -> Option<ServiceError> {
     let mut refused = started.failed_results();
     let first = refused.next()?;
     let mut message = refusal_text(first);
@@ -429,6 +428,41 @@ struct EnvelopeHead {
     error: Option<ApiError>,
     #[serde(default, rename = "traceId", deserialize_with = "de::lenient")]
     trace_id: Option<String>,
+}
+
+/// A backup-starting answer: the head the classifier needs and `data` as the answer it is.
+struct StartedEnvelope {
+    head: EnvelopeHead,
+    data: Option<BackupCommonResponse>,
+}
+
+impl StartedEnvelope {
+    fn parse(body: &[u8]) -> Option<StartedEnvelope> {
+        #[derive(Deserialize)]
+        struct Wire {
+            #[serde(default, deserialize_with = "de::lenient")]
+            successful: Option<bool>,
+            #[serde(default, deserialize_with = "de::lenient")]
+            status: Option<i32>,
+            #[serde(default, deserialize_with = "de::lenient")]
+            error: Option<ApiError>,
+            #[serde(default, rename = "traceId", deserialize_with = "de::lenient")]
+            trace_id: Option<String>,
+            #[serde(default, deserialize_with = "de::lenient")]
+            data: Option<BackupCommonResponse>,
+        }
+        starts_as_object(body).ok()?;
+        let wire: Wire = de::with_response_budget(|| serde_json::from_slice(body)).ok()?;
+        Some(StartedEnvelope {
+            head: EnvelopeHead {
+                successful: wire.successful,
+                status: wire.status,
+                error: wire.error,
+                trace_id: wire.trace_id,
+            },
+            data: wire.data,
+        })
+    }
 }
 
 /// The envelope's trace id (OCP's request id), when present and not empty.

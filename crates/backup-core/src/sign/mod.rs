@@ -20,6 +20,7 @@ use crate::{Error, HttpRequest};
 
 pub mod huawei;
 pub mod ncp;
+#[cfg(feature = "ocp")]
 pub mod ocp;
 
 /// A view of a request for the pure signing functions. `path` and `query` are the encoded
@@ -86,6 +87,7 @@ block_keyed_hmac! {
     hmac_sha256, sha2::Sha256
 }
 
+#[cfg(feature = "ocp")]
 block_keyed_hmac! {
     /// HMAC-SHA1 (OCP access-key signatures).
     hmac_sha1, sha1::Sha1
@@ -326,12 +328,14 @@ impl Sign for HuaweiTokenAuth {
     }
 }
 
+#[cfg(feature = "ocp")]
 provider_signer! {
     /// Authenticates OCP requests: HTTP Basic, or `OCP-ACCESS-KEY-HMACSHA1` with a `Date` header.
     OcpSigner, OcpCredentials, sign_ocp
 }
 
 /// Authenticates `request` for OCP (Basic or access key).
+#[cfg(feature = "ocp")]
 fn sign_ocp(
     credentials: OcpCredentials,
     request: &mut HttpRequest,
