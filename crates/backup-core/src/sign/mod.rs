@@ -273,6 +273,10 @@ impl Sign for SigV4Signer {
             );
             request.secrets.add(secret);
             request.secrets.add_authorization(&authorization);
+            // S3 echoes the signature it received in a `SignatureDoesNotMatch` body.
+            if let Some((_, signature)) = authorization.rsplit_once("Signature=") {
+                request.secrets.add(signature);
+            }
             request.set_header("authorization", authorization);
             Ok(())
         })

@@ -304,3 +304,58 @@ fn repeated_headers_join_and_unsigned_ones_are_left_out() {
     assert_eq!(signed_headers(&request, Some("h")), "host;my-header1");
     assert!(canonical_request(&request, Some("h")).contains("my-header1:value1,a b\n"));
 }
+
+/// The `Sign` step: sets the S3 headers, keeps a payload hash the request already names,
+/// and registers the secret key and the signature (S3 echoes `SignatureProvided` in a
+/// `SignatureDoesNotMatch` body) so that errors are scrubbed of both.
+#[tokio::test]
+async fn the_signer_sets_s3_headers_and_registers_secret_and_signature() {
+    use std::sync::Arc;
+    use std::time::{Duration, SystemTime};
+
+    use crate::credentials::NcpCredentials;
+    use crate::sign::{SigV4Signer, Sign, SigningContext};
+    use crate::{HttpRequest, Method};
+
+    let signer = SigV4Signer::new(
+        Arc::new(NcpCredentials::new("AK-example", "secret-key-not-to-show")),
+        "kr-standard",
+        "s3",
+    );
+    assert!(!format!("{signer:?}").contains("secret-key-not-to-show"));
+    let context = SigningContext {
+        now: SystemTime::UNIX_EPOCH + Duration::from_secs(1_369_353_600),
+        host: "127.0.0.1:9000".into(),
+    };
+    let mut request = HttpRequest::new(Method::Get, "/object-storage/b");
+    request.query = "list-type=2".into();
+    signer.sign(&mut request, &context).await.unwrap();
+    assert_eq!(request.header(DATE_HEADER), Some("20130524T000000Z"));
+    assert_eq!(request.header(CONTENT_SHA256_HEADER), Some(EMPTY_SHA256));
+    let authorization = request.header("authorization").unwrap().to_owned();
+    assert!(
+        authorization.starts_with(
+            "AWS4-HMAC-SHA256 Credential=AK-example/20130524/kr-standard/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature="
+        ),
+        "{authorization}"
+    );
+    let signature = authorization
+        .rsplit_once("Signature=")
+        .unwrap()
+        .1
+        .to_owned();
+    let echoed =
+        format!("<SignatureProvided>{signature}</SignatureProvided> key secret-key-not-to-show");
+    let scrubbed = request.secrets.scrub(&echoed);
+    assert!(!scrubbed.contains(&signature), "{scrubbed}");
+    assert!(!scrubbed.contains("secret-key-not-to-show"), "{scrubbed}");
+
+    // A payload hash the request names is kept and signed.
+    let mut unsigned = HttpRequest::new(Method::Head, "/b/k");
+    unsigned.set_header(CONTENT_SHA256_HEADER, UNSIGNED_PAYLOAD);
+    signer.sign(&mut unsigned, &context).await.unwrap();
+    assert_eq!(
+        unsigned.header(CONTENT_SHA256_HEADER),
+        Some(UNSIGNED_PAYLOAD)
+    );
+}
