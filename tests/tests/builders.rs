@@ -261,3 +261,19 @@ walk_builder!(
     clock_header: ("x-sdk-date", "20231114T221320Z"),
     probe: probe_ges,
 );
+
+async fn probe_object_storage(
+    client: &ncp_vcache::object_storage::ObjectStorageClient,
+) -> Result<(), Error> {
+    client.list_objects_v2("bucket").send().await.map(drop)
+}
+
+walk_builder!(
+    ncp_object_storage_builder_applies_every_setting,
+    builder: ncp_vcache::object_storage::ObjectStorageClient::builder(),
+    credentials: NcpCredentials::new("ak", "sk"),
+    bad_credentials: NcpCredentials::new("a\nk", "sk"),
+    env: [(NCP_ENV[0].0, NCP_ENV[0].1), (NCP_ENV[1].0, NCP_ENV[1].1)],
+    clock_header: ("x-amz-date", "20231114T221320Z"),
+    probe: probe_object_storage,
+);
