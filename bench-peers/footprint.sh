@@ -68,6 +68,7 @@ for program in one-call-ncp one-call-s3; do
             cargo build --locked --quiet --manifest-path "$here/Cargo.toml" -p "$program"
         end=$(date +%s.%N)
         build_time=$(awk -v s="$start" -v e="$end" 'BEGIN { t = e - s; printf "%d:%04.1f", int(t / 60), t - 60 * int(t / 60) }')
+        echo "$program: clean debug build $build_time" >&2
         rm -rf "$tmp_target"
     fi
 
@@ -79,6 +80,7 @@ for program in one-call-ncp one-call-s3; do
     bytes=$(stat -c %s "$stripped")
     rm -f "$stripped"
     mib=$(awk -v b="$bytes" 'BEGIN { printf "%.2f", b / 1048576 }')
+    echo "$program: stripped release binary $mib MiB" >&2
 
     program_rows+=("| \`$program\` | $normal | $with_build | $build_time | $mib MiB ($bytes bytes) |")
 done
