@@ -19,6 +19,14 @@
 //! [`WaitConfig::max_interval`] while the job runs, and the last pause is cut short so that
 //! the last poll is made at the deadline rather than after it.
 //!
+//! A vendor's progress is a hint that can bring the next poll forward to the end it
+//! predicts (plus 5 %): its own estimate ([`Progress::estimated_remaining`]), else its
+//! percentage ([`Progress::percent_done`]) read as a rate between polls (on the first
+//! percentage seen, as if the job started when the wait did). A hint never pushes a poll
+//! back past the backoff, and never brings one closer than [`WaitConfig::min_interval`]
+//! after the last; each hint that proves early (the job still running) doubles that floor,
+//! so hostile or wrong hints cost a few polls, not a busy loop.
+//!
 //! The waiter spawns nothing and holds no locks across awaits, so dropping its future
 //! (a `select!`, a timeout, Ctrl-C) cancels it cleanly: no poll is sent afterwards.
 
@@ -36,23 +44,30 @@ use crate::{Error, WaitTimedOut};
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub struct WaitConfig {
-    /// Delay before the second poll. Default 2 s.
+    /// Delay before the second poll. Default 500 ms.
     pub initial_interval: Duration,
     /// Longest delay between polls. Default 30 s.
     pub max_interval: Duration,
-    /// Growth of the delay after each poll. Default 1.5.
+    /// Growth of the delay after each poll. Default 1.25: without hints, a job is seen
+    /// done at most a quarter of the time waited late.
     pub multiplier: f64,
     /// Give up after this long. Default 30 minutes.
     pub timeout: Duration,
+    /// The shortest delay a vendor's progress hint can bring a poll forward to. Every hint
+    /// that proved early (the job was still running when it said it would be done) doubles
+    /// it for the rest of the wait, so no hint can make the waiter poll in a tight loop.
+    /// Default 100 ms.
+    pub min_interval: Duration,
 }
 
 impl Default for WaitConfig {
     fn default() -> Self {
         Self {
-            initial_interval: Duration::from_secs(2),
+            initial_interval: Duration::from_millis(500),
             max_interval: Duration::from_secs(30),
-            multiplier: 1.5,
+            multiplier: 1.25,
             timeout: Duration::from_secs(30 * 60),
+            min_interval: Duration::from_millis(100),
         }
     }
 }
@@ -71,6 +86,13 @@ impl WaitConfig {
         self
     }
 
+    /// Sets the shortest delay a progress hint can bring a poll forward to (see
+    /// [`min_interval`](Self::min_interval)).
+    pub fn with_min_interval(mut self, min_interval: Duration) -> Self {
+        self.min_interval = min_interval;
+        self
+    }
+
     /// Sets how fast the interval grows (at least 1.0).
     pub fn with_multiplier(mut self, multiplier: f64) -> Self {
         self.multiplier = if multiplier.is_finite() {
@@ -83,7 +105,11 @@ impl WaitConfig {
 }
 
 /// How far a job has got, as reported to the progress callback.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Besides being shown, a vendor's [`percent_done`](Self::percent_done) and
+/// [`estimated_remaining`](Self::estimated_remaining) are hints the [`Waiter`] polls by: the
+/// next poll may come earlier than the backoff would make it, at the predicted end.
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Progress {
     /// The vendor's name for the current state (`RUNNING`, `backing_up`, ...).
@@ -94,6 +120,13 @@ pub struct Progress {
     pub total: Option<u64>,
     /// A human-readable detail (the running step's name).
     pub message: Option<String>,
+    /// How much of the job is done, in percent, when the vendor reports it (GES
+    /// `job_progress`). Only a finite value from 0 to 100 is a hint; the waiter ignores
+    /// anything else.
+    pub percent_done: Option<f64>,
+    /// How long the job still needs, when the vendor's answer says so or its timestamps
+    /// predict it (OCP: the subtasks done so far and how long they took).
+    pub estimated_remaining: Option<Duration>,
     /// Time since waiting started; filled in by the waiter.
     pub elapsed: Duration,
     /// Polls so far; filled in by the waiter.
@@ -119,6 +152,20 @@ impl Progress {
     /// Sets the message.
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
         self.message = Some(message.into());
+        self
+    }
+
+    /// Sets the percentage done; a value that is not a finite number from 0 to 100 (a
+    /// server's `NaN`, `-1` or `1e300`) leaves it unset.
+    pub fn with_percent_done(mut self, percent: f64) -> Self {
+        self.percent_done =
+            (percent.is_finite() && (0.0..=100.0).contains(&percent)).then_some(percent);
+        self
+    }
+
+    /// Sets the estimated time left.
+    pub fn with_estimated_remaining(mut self, remaining: Duration) -> Self {
+        self.estimated_remaining = Some(remaining);
         self
     }
 }
@@ -194,7 +241,7 @@ impl<W: WaitFor> Waiter<W> {
 
 impl<W: WaitFor, P: FnMut(&Progress)> Waiter<W, P> {
     /// Poll intervals and deadline (replacing a [`timeout`](Self::timeout) set before).
-    /// Default: [`WaitConfig::default`] (2 s growing to 30 s, 30 minutes).
+    /// Default: [`WaitConfig::default`] (500 ms growing to 30 s, 30 minutes).
     pub fn config(mut self, config: WaitConfig) -> Self {
         self.config = config;
         self
@@ -335,7 +382,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<PollState<T>, Error>>,
 {
-    let mut interval = config.initial_interval;
+    let mut schedule = Schedule::new(config);
     let mut polls = 0u32;
     let mut last_state = None;
     loop {
@@ -361,8 +408,103 @@ where
         else {
             return Err(WaitTimedOut::new(what, progress.elapsed, Some(progress.state)).into());
         };
-        timeline.sleep(interval.min(remaining)).await;
-        interval = interval.mul_f64(config.multiplier).min(config.max_interval);
+        timeline
+            .sleep(schedule.next_pause(&progress).min(remaining))
+            .await;
+    }
+}
+
+/// The pauses between polls: a backoff that grows from `initial_interval` by `multiplier`
+/// to `max_interval`, which a vendor's hint can only shorten, to the end it predicts.
+///
+/// A hint can bring a poll forward, never push one back, so a wrong hint costs a few polls
+/// and never a late answer. A hinted pause is at least a floor (`min_interval`), which
+/// doubles each time a hinted poll finds the job still running: a server whose hints keep
+/// saying "done now" gets about log2(`max_interval` / `min_interval`) extra polls in all,
+/// never a tight loop.
+struct Schedule {
+    backoff: Duration,
+    multiplier: f64,
+    max_interval: Duration,
+    floor: Duration,
+    /// Whether the last pause was shortened by a hint: if the job is still running, the
+    /// hint was early.
+    hinted: bool,
+    /// The first time the latest percentage was seen: (percent, time waited).
+    last_percent: Option<(f64, Duration)>,
+}
+
+/// A hinted poll goes this fraction of the predicted time after the predicted end: one a
+/// little late costs that little, one a little early costs a poll and a floor's pause.
+const HINT_MARGIN: f64 = 0.05;
+/// The floor of a zero `min_interval`.
+const SMALLEST_FLOOR: Duration = Duration::from_millis(1);
+
+impl Schedule {
+    fn new(config: &WaitConfig) -> Self {
+        Self {
+            backoff: config.initial_interval.min(config.max_interval),
+            // The fields are public: a NaN or shrinking multiplier keeps the interval.
+            multiplier: if config.multiplier.is_finite() && config.multiplier >= 1.0 {
+                config.multiplier
+            } else {
+                1.0
+            },
+            max_interval: config.max_interval,
+            floor: config.min_interval.max(SMALLEST_FLOOR),
+            hinted: false,
+            last_percent: None,
+        }
+    }
+
+    /// The pause after a poll that found the job still running with `progress`.
+    fn next_pause(&mut self, progress: &Progress) -> Duration {
+        if self.hinted {
+            self.floor = self.floor.saturating_mul(2);
+        }
+        let backoff = self.backoff;
+        self.backoff = Duration::try_from_secs_f64(backoff.as_secs_f64() * self.multiplier)
+            .unwrap_or(self.max_interval)
+            .min(self.max_interval);
+        let hinted = self
+            .estimate(progress)
+            .map(|left| {
+                let margin = Duration::try_from_secs_f64(left.as_secs_f64() * HINT_MARGIN)
+                    .unwrap_or(Duration::MAX);
+                left.saturating_add(margin).max(self.floor)
+            })
+            .filter(|pause| *pause < backoff);
+        self.hinted = hinted.is_some();
+        hinted.unwrap_or(backoff)
+    }
+
+    /// How long the job still needs, from the vendor's estimate, else from its percentage:
+    /// at the rate it moved since an earlier poll, or (on the first percentage seen) as if
+    /// the job started when the wait did. `None` when nothing usable was reported.
+    fn estimate(&mut self, progress: &Progress) -> Option<Duration> {
+        let now = progress.elapsed;
+        let percent = progress
+            .percent_done
+            .filter(|p| p.is_finite() && *p > 0.0 && *p < 100.0);
+        let earlier = self.last_percent;
+        if let Some(p) = percent
+            && earlier.is_none_or(|(seen, _)| seen != p)
+        {
+            self.last_percent = Some((p, now));
+        }
+        if let Some(left) = progress.estimated_remaining {
+            return Some(left);
+        }
+        let p = percent?;
+        let seconds = match earlier {
+            Some((p0, t0)) if p > p0 && now > t0 => {
+                (100.0 - p) * (now - t0).as_secs_f64() / (p - p0)
+            }
+            _ if !now.is_zero() => now.as_secs_f64() * (100.0 - p) / p,
+            _ => return None,
+        };
+        // Infinite or too large for a `Duration` (a percentage of 1e-300): no hint.
+        Duration::try_from_secs_f64(seconds).ok()
     }
 }
 
@@ -674,6 +816,234 @@ mod tests {
         let done = tokio::spawn(waiter.wait()).await.unwrap().unwrap();
         assert_eq!(done, 3);
         assert_eq!(polls.load(Ordering::SeqCst), 2);
+    }
+
+    /// A job polled on a [`SteppingClock`] frozen at `T0`, whose poll number `n` (from 1),
+    /// made `at` after the start, is answered by `answer(n, at)`: `None` means done.
+    struct Scripted<F> {
+        clock: Arc<SteppingClock>,
+        times: Arc<std::sync::Mutex<Vec<u128>>>,
+        answer: F,
+    }
+
+    impl<F: Fn(usize, Duration) -> Option<Progress> + Send + Sync> WaitFor for Scripted<F> {
+        type Output = usize;
+
+        fn describe(&self) -> String {
+            "scripted job".to_owned()
+        }
+
+        async fn poll(&self) -> Result<PollState<usize>, Error> {
+            let at = self.clock.now().duration_since(start()).unwrap();
+            let n = {
+                let mut times = self.times.lock().unwrap();
+                times.push(at.as_millis());
+                times.len()
+            };
+            Ok(match (self.answer)(n, at) {
+                Some(progress) => PollState::Pending(progress),
+                None => PollState::Done(n),
+            })
+        }
+    }
+
+    fn start() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(T0)
+    }
+
+    /// Waits for a [`Scripted`] job with `config`; returns the outcome and the poll
+    /// instants in milliseconds since the start.
+    async fn scripted(
+        config: WaitConfig,
+        answer: impl Fn(usize, Duration) -> Option<Progress> + Send + Sync,
+    ) -> (Result<usize, Error>, Vec<u128>) {
+        let clock = Arc::new(SteppingClock::frozen(start()));
+        let times = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let target = Scripted {
+            clock: clock.clone(),
+            times: times.clone(),
+            answer,
+        };
+        let outcome = Waiter::new(target).config(config).clock(clock).wait().await;
+        let times = times.lock().unwrap().clone();
+        (outcome, times)
+    }
+
+    fn running() -> Progress {
+        Progress::new("RUNNING")
+    }
+
+    /// Issue 15: the default schedule starts short (a poll at once, the next after 500 ms)
+    /// and grows by 1.25 to 30 s; the old one waited 2 s before the second poll and grew
+    /// by 1.5, so a job was seen done up to half the time waited late.
+    #[tokio::test]
+    async fn the_default_schedule_polls_at_once_then_after_half_a_second_growing_by_a_quarter() {
+        let config = WaitConfig::default().with_timeout(Duration::from_secs(120));
+        let (outcome, times) = scripted(config, |_, _| Some(running())).await;
+        assert!(
+            matches!(outcome, Err(Error::WaitTimedOut(_))),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            times,
+            vec![
+                0, 500, 1125, 1906, 2882, 4103, 5629, 7536, 9920, 12901, 16626, 21283, 27103,
+                34379, 43474, 54843, 69054, 86817, 109022, 120000
+            ]
+        );
+        // A 30-minute backup with no hints: 20 polls in the first 2.5 minutes, then one
+        // every 30 s, and the last at the deadline (the old default: 66).
+        let (_, times) = scripted(WaitConfig::default(), |_, _| Some(running())).await;
+        assert_eq!(times.len(), 76);
+        assert_eq!(times.last(), Some(&1_800_000));
+    }
+
+    /// Issue 15: a job reporting 50 % after 1 s is polled again near 2 s (its predicted
+    /// end, plus 5 %), not when the backoff says (5 s here).
+    #[tokio::test]
+    async fn a_job_half_done_after_one_second_is_polled_again_near_two_seconds() {
+        let config = WaitConfig::default()
+            .with_intervals(Duration::from_secs(1), Duration::from_secs(30))
+            .with_multiplier(4.0);
+        let (outcome, times) = scripted(config, |n, _| match n {
+            1 => Some(running()),
+            2 => Some(running().with_percent_done(50.0)),
+            _ => None,
+        })
+        .await;
+        assert_eq!(outcome.unwrap(), 3);
+        assert_eq!(times, vec![0, 1000, 2050]);
+    }
+
+    /// Issue 15: a job that was already half done when the wait began is predicted from
+    /// how fast its percentage moves between polls, not from the time waited.
+    #[tokio::test]
+    async fn a_percentage_is_read_as_a_rate_between_polls() {
+        let config = WaitConfig::default()
+            .with_intervals(Duration::from_secs(1), Duration::from_secs(30))
+            .with_multiplier(10.0);
+        // 50 % at 0 s, 60 % at 1 s: 10 % a second, done at 5 s.
+        let (outcome, times) = scripted(config, |_, at| {
+            let percent = 50.0 + 10.0 * at.as_secs_f64();
+            (percent < 100.0).then(|| running().with_percent_done(percent))
+        })
+        .await;
+        assert_eq!(outcome.unwrap(), 3);
+        assert_eq!(times, vec![0, 1000, 5200]);
+    }
+
+    /// Issue 15: a hostile hint never makes a pause shorter than `min_interval`, longer
+    /// than the backoff, or past the deadline, and never panics: 0 %, 100 %, NaN,
+    /// negative, infinite and huge percentages and estimates fall back to the backoff.
+    #[tokio::test]
+    async fn hostile_hints_are_clamped_between_the_floor_and_the_backoff() {
+        let config = WaitConfig::default()
+            .with_intervals(Duration::from_secs(1), Duration::from_secs(30))
+            .with_multiplier(2.0)
+            .with_min_interval(Duration::from_millis(100));
+        let percent = |p: f64| {
+            let mut progress = running();
+            progress.percent_done = Some(p); // as a careless vendor crate could set it
+            progress
+        };
+        let cases: Vec<(&str, Progress, u128)> = vec![
+            ("no hint", running(), 2000),
+            ("0 %", percent(0.0), 2000),
+            ("100 % but running", percent(100.0), 2000),
+            ("NaN", percent(f64::NAN), 2000),
+            ("negative", percent(-5.0), 2000),
+            ("above 100", percent(1e300), 2000),
+            ("infinite", percent(f64::INFINITY), 2000),
+            ("tiniest positive", percent(f64::MIN_POSITIVE), 2000),
+            ("all but done", percent(99.99999), 100),
+            ("half done", percent(50.0), 1050),
+            (
+                "no time left",
+                running().with_estimated_remaining(Duration::ZERO),
+                100,
+            ),
+            (
+                "the longest estimate",
+                running().with_estimated_remaining(Duration::MAX),
+                2000,
+            ),
+            (
+                "500 ms left",
+                running().with_estimated_remaining(Duration::from_millis(500)),
+                525,
+            ),
+        ];
+        for (name, hint, expected_gap) in cases {
+            let (outcome, times) = scripted(config, move |n, _| match n {
+                1 => Some(running()),
+                2 => Some(hint.clone()),
+                _ => None,
+            })
+            .await;
+            assert_eq!(outcome.unwrap(), 3, "{name}");
+            assert_eq!(
+                times.get(2).zip(times.get(1)).map(|(b, a)| b - a),
+                Some(expected_gap),
+                "{name}: {times:?}"
+            );
+        }
+        // An estimate past the deadline: the last poll is at the deadline, not after it.
+        let (outcome, times) =
+            scripted(config.with_timeout(Duration::from_millis(1500)), |_, _| {
+                Some(running().with_estimated_remaining(Duration::from_secs(600)))
+            })
+            .await;
+        assert!(
+            matches!(outcome, Err(Error::WaitTimedOut(_))),
+            "{outcome:?}"
+        );
+        assert_eq!(times, vec![0, 1000, 1500]);
+    }
+
+    /// Issue 15: hints that keep saying "done now" cannot make a busy loop: polls are at
+    /// least `min_interval` apart, and every early hint doubles that floor until the
+    /// backoff takes over again.
+    #[tokio::test]
+    async fn hints_that_keep_proving_early_double_the_floor_up_to_the_backoff() {
+        let config = WaitConfig::default()
+            .with_intervals(Duration::from_secs(1), Duration::from_secs(30))
+            .with_multiplier(2.0)
+            .with_min_interval(Duration::from_millis(100))
+            .with_timeout(Duration::from_secs(90));
+        let (outcome, times) = scripted(config, |_, _| {
+            Some(
+                running()
+                    .with_estimated_remaining(Duration::ZERO)
+                    .with_percent_done(99.999),
+            )
+        })
+        .await;
+        assert!(
+            matches!(outcome, Err(Error::WaitTimedOut(_))),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            times,
+            vec![
+                0, 100, 300, 700, 1500, 3100, 6300, 12700, 25500, 51100, 81100, 90000
+            ]
+        );
+    }
+
+    /// A multiplier set straight on the public field to NaN or below 1 keeps the interval
+    /// as it is instead of panicking (`Duration::mul_f64` panics on NaN and negatives).
+    #[tokio::test]
+    async fn a_nonsense_multiplier_keeps_the_interval_instead_of_panicking() {
+        for multiplier in [f64::NAN, -1.0, 0.0, f64::INFINITY] {
+            let mut config = WaitConfig::default().with_timeout(Duration::from_secs(2));
+            config.multiplier = multiplier;
+            let (outcome, times) = scripted(config, |_, _| Some(running())).await;
+            assert!(
+                matches!(outcome, Err(Error::WaitTimedOut(_))),
+                "{multiplier}"
+            );
+            assert_eq!(times, vec![0, 500, 1000, 1500, 2000], "{multiplier}");
+        }
     }
 
     #[tokio::test(start_paused = true)]

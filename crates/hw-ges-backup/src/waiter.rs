@@ -21,7 +21,9 @@ pub(crate) fn job_state(job_id: &str, job: Job) -> Result<PollState<Job>, Error>
         Some(status) => {
             let mut progress = Progress::new(status.as_str());
             if let Some(p) = job.job_progress {
-                progress = progress.with_message(format!("{p}%"));
+                // The vendor documents the field as reserved: as a hint it can only bring
+                // a poll forward, and the waiter ignores values outside 0 to 100.
+                progress = progress.with_message(format!("{p}%")).with_percent_done(p);
             }
             Ok(PollState::Pending(progress))
         }
@@ -42,8 +44,10 @@ impl Client {
     /// The wait returns the job on `success`; fails with [`Error::JobFailed`] (state
     /// `failed` or `partiallyFailed`, reason from `fail_reason`) or [`Error::WaitTimedOut`]
     /// at the deadline. `pending` and `running` (and states this version does not know) go
-    /// to the progress callback, with `job_progress` as the message. Dropping the future
-    /// stops polling.
+    /// to the progress callback, with `job_progress` as the message and as
+    /// [`Progress::percent_done`], the hint by which the waiter polls again near the end it
+    /// predicts (the vendor documents the field as reserved: without it the backoff
+    /// rules). Dropping the future stops polling.
     ///
     /// ```no_run
     /// # async fn run(client: hw_ges_backup::Client) -> Result<(), backup_core::Error> {

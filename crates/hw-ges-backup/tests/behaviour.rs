@@ -426,6 +426,31 @@ async fn the_waiter_reports_progress_and_returns_the_successful_job() {
     }
 }
 
+/// Issue 15: `job_progress` reaches the waiter as `percent_done`, the hint by which
+/// backup-core's schedule polls again at the end it predicts (pinned on a stepping clock
+/// in `backup_core::poll`'s tests); values that are no percentage are dropped.
+#[tokio::test]
+async fn the_waiter_reads_job_progress_as_its_percent_done_hint() {
+    let server = serve(vec![
+        job("running", r#","job_progress":0.0"#),
+        job("running", r#","job_progress":50.0"#),
+        job("running", r#","job_progress":1e300"#),
+        job("running", r#","job_progress":-3"#),
+        job("success", ""),
+    ])
+    .await;
+    let mut seen = Vec::new();
+    aksk_client(&server)
+        .wait_until_job_done(GRAPH, "j1")
+        .config(wait_config())
+        .on_progress(|p| seen.push(p.percent_done))
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(seen, vec![Some(0.0), Some(50.0), None, None]);
+    assert_eq!(server.requests().len(), 5);
+}
+
 #[tokio::test]
 async fn the_waiter_fails_with_the_reason_for_failed_and_partially_failed() {
     for status in ["failed", "partiallyFailed"] {

@@ -269,6 +269,12 @@ enum Find {
 /// of it: no NCP API reports an export's progress, so list the bucket through the
 /// S3-compatible Object Storage API to see the exported file.
 ///
+/// **Polling sooner.** The service lists no running backup and reports no progress, so
+/// the only hint is history: the newest manual backup listed before the create (or in the
+/// [`baseline`](Self::baseline)) with both times says how long one takes, and until that
+/// much time has passed the progress carries the rest as
+/// [`Progress::estimated_remaining`], by which the waiter polls again then.
+///
 /// **Clocks.** `since` is your clock; the entries carry the service's. The gateway rejects
 /// requests whose timestamp is more than 5 minutes off, so a working client is within
 /// 5 minutes of the service: `create_manual_backup_and_wait` therefore uses a 5-minute
@@ -285,6 +291,10 @@ pub struct ManualBackupDone<C: ManualBackups> {
     baseline: Option<BTreeSet<String>>,
     /// The earliest start time of a new entry; set when the wait starts.
     earliest: SystemTime,
+    /// When the backup was requested, on the service's clock; set when the wait starts.
+    since: SystemTime,
+    /// How long the newest earlier backup took: the time a backup of this instance takes.
+    typical: Option<Duration>,
 }
 
 impl<C: ManualBackups> fmt::Debug for ManualBackupDone<C> {
@@ -315,6 +325,8 @@ impl<C: ManualBackups> ManualBackupDone<C> {
             tolerance: None,
             baseline: None,
             earliest: SystemTime::UNIX_EPOCH,
+            since: SystemTime::UNIX_EPOCH,
+            typical: None,
         })
     }
 
@@ -335,6 +347,8 @@ impl<C: ManualBackups> ManualBackupDone<C> {
     /// Entries listed before the backup was requested: none of them counts as new.
     /// (`create_manual_backup_and_wait` takes its own.)
     pub fn baseline<'b>(mut self, entries: impl IntoIterator<Item = &'b C::Backup>) -> Self {
+        let entries: Vec<&C::Backup> = entries.into_iter().collect();
+        self.typical = typical_duration(entries.iter().copied());
         self.baseline = Some(entries.into_iter().map(identity).collect());
         self
     }
@@ -370,6 +384,7 @@ impl<C: ManualBackups> WaitFor for ManualBackupDone<C> {
                 let region = self.region_code.as_deref();
                 if self.baseline.is_none() {
                     let before = list_or_empty(&self.client, &self.instance_no, region).await?;
+                    self.typical = typical_duration(&before);
                     self.baseline = Some(before.iter().map(identity).collect());
                 }
                 // On the service's clock, which its backup times are written in: the
@@ -383,6 +398,7 @@ impl<C: ManualBackups> WaitFor for ManualBackupDone<C> {
             }
         };
         let tolerance = self.tolerance.unwrap_or(WAIT_TOLERANCE);
+        self.since = since;
         self.earliest = since
             .checked_sub(tolerance)
             .unwrap_or(SystemTime::UNIX_EPOCH);
@@ -406,8 +422,46 @@ impl<C: ManualBackups> WaitFor for ManualBackupDone<C> {
             });
         }
         let entries = list_or_empty(&self.client, &self.instance_no, region).await?;
-        Ok(pick_new(entries, self.earliest, self.baseline.as_ref()))
+        Ok(
+            match pick_new(entries, self.earliest, self.baseline.as_ref()) {
+                PollState::Pending(progress) => PollState::Pending(self.with_time_left(progress)),
+                done => done,
+            },
+        )
     }
+}
+
+impl<C: ManualBackups> ManualBackupDone<C> {
+    /// `progress` with the time left by the typical duration, while it has not passed.
+    /// The service lists no running backup, so there is nothing better to go by; once the
+    /// typical duration has passed, no hint (the backoff rules) rather than a stream of
+    /// early polls.
+    fn with_time_left(&self, progress: Progress) -> Progress {
+        let waited = self
+            .client
+            .server_time()
+            .duration_since(self.since)
+            .unwrap_or_default();
+        match self.typical.and_then(|t| t.checked_sub(waited)) {
+            Some(left) if !left.is_zero() => progress.with_estimated_remaining(left),
+            _ => progress,
+        }
+    }
+}
+
+/// How long the newest entry with a readable start and end took.
+fn typical_duration<'e, T: BackupEntry + 'e>(
+    entries: impl IntoIterator<Item = &'e T>,
+) -> Option<Duration> {
+    entries
+        .into_iter()
+        .filter_map(|e| {
+            let start = e.start_time().and_then(parse_timestamp)?;
+            let end = e.end_time().and_then(parse_timestamp)?;
+            Some((start, end.duration_since(start).ok()?))
+        })
+        .max_by_key(|(start, _)| *start)
+        .map(|(_, took)| took)
 }
 
 /// Implements [`ManualBackups`] (and [`BackupEntry`] for its entries) for the client of one

@@ -112,6 +112,61 @@ async fn create_and_wait_lists_creates_then_sees_the_new_backup_through() {
     }
 }
 
+/// Issue 15: the manual backups listed before the create tell how long one takes (the
+/// newest with both times: `OLD` took 41 s); until that has passed, the waiter's progress
+/// carries the time left as `Progress::estimated_remaining`, the hint by which
+/// backup-core's schedule polls again then. No history, no hint.
+#[tokio::test]
+async fn create_and_wait_estimates_the_time_left_from_the_last_backup() {
+    let start = kst(SystemTime::now());
+    let end = kst(SystemTime::now() + Duration::from_secs(40));
+    let older = (
+        "2024-06-30T09:00:00+0900".to_owned(),
+        Some("2024-06-30T09:10:00+0900".to_owned()),
+    );
+    let server = ScriptedServer::start(vec![
+        cache_details(&[older.clone(), old()]),
+        Step::ok(CREATED),
+        cache_details(&[older, old()]),
+        cache_details(&[old(), (start.clone(), Some(end))]),
+        // Another instance, with no backup before.
+        cache_details(&[]),
+        Step::ok(CREATED),
+        cache_details(&[]),
+        cache_details(&[(
+            start,
+            Some(kst(SystemTime::now() + Duration::from_secs(40))),
+        )]),
+    ])
+    .await;
+    let client = vcache_client(&server);
+    let mut hints = Vec::new();
+    client
+        .create_manual_backup_and_wait("1234821")
+        .config(fast())
+        .on_progress(|p| hints.push(p.estimated_remaining))
+        .wait()
+        .await
+        .unwrap();
+    let [Some(left)] = hints[..] else {
+        panic!("one hint expected: {hints:?}");
+    };
+    // 41 s less the few milliseconds since the create was sent.
+    assert!(
+        left <= Duration::from_secs(41) && left > Duration::from_secs(31),
+        "{left:?}"
+    );
+    let mut hints = Vec::new();
+    client
+        .create_manual_backup_and_wait("1234822")
+        .config(fast())
+        .on_progress(|p| hints.push(p.estimated_remaining))
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(hints, vec![None]);
+}
+
 #[tokio::test]
 async fn an_empty_lookup_5001017_counts_as_no_backup_yet() {
     let not_found = Step::status(

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
 
 use backup_core::poll::{WaitFor, Waiter};
-use backup_core::{Error, JobFailed, PollState, Progress};
+use backup_core::{Error, HasConnection, JobFailed, PollState, Progress};
 
 use crate::client::{VENDOR, response_error};
 use crate::{
@@ -63,6 +64,37 @@ impl TaskInstance {
         (done as u64, subtasks.len() as u64)
     }
 
+    /// When the task should end at the pace of its finished subtasks: its `startTime`
+    /// (else `createTime`) plus the time they took, scaled to all its subtasks. `None`
+    /// before a subtask has finished, once all have, or when the times cannot be read or
+    /// make no sense (a subtask finished before its task started).
+    ///
+    /// Subtasks differ in length (a check, then the backup itself), so this is a hint to
+    /// poll by, not a promise: the waiter only ever polls earlier because of it.
+    pub(crate) fn projected_end(&self) -> Option<SystemTime> {
+        let (done, total) = self.subtask_progress();
+        if done == 0 || done >= total {
+            return None;
+        }
+        let start = self
+            .start_time
+            .as_deref()
+            .or(self.create_time.as_deref())
+            .and_then(crate::parse_timestamp)?;
+        let last_finished = self
+            .subtasks
+            .iter()
+            .flatten()
+            .filter(|s| s.status == Some(SubtaskStatus::Successful))
+            .filter_map(|s| s.finish_time.as_deref().and_then(crate::parse_timestamp))
+            .max()?;
+        let taken = last_finished.duration_since(start).ok()?;
+        let whole = taken
+            .checked_mul(u32::try_from(total).ok()?)?
+            .checked_div(u32::try_from(done).ok()?)?;
+        start.checked_add(whole)
+    }
+
     /// The first subtask in state `FAILED`.
     pub fn failed_subtask(&self) -> Option<&Subtask> {
         self.subtasks
@@ -88,7 +120,11 @@ impl Client {
     ///
     /// Polls `GET /api/v2/tasks/instances/{id}` for each unfinished task. The progress
     /// callback sees, after each poll that finds work left, the subtasks done and in all
-    /// (summed over the tasks) and the running subtasks' names. Dropping the future stops
+    /// (summed over the tasks) and the running subtasks' names. Once a subtask of every
+    /// unfinished task has finished, the progress also carries
+    /// [`estimated_remaining`](Progress::estimated_remaining): the end the finished
+    /// subtasks' pace predicts (from the task's `startTime` and their `finishTime`s, against
+    /// the client's clock), by which the waiter polls again then. Dropping the future stops
     /// polling.
     ///
     /// # Errors
@@ -275,6 +311,9 @@ impl Client {
     ) -> Result<PollState<Vec<TaskInstance>>, Error> {
         let (mut done, mut total) = (0u64, 0u64);
         let mut message = None;
+        // The time left of the slowest unfinished task; `None` once one predicts nothing.
+        let now = self.connection().service_client().server_time();
+        let mut time_left = Some(Duration::ZERO);
         let mut state = "RUNNING".to_owned();
         for &id in ids {
             let known = lock(finished).get(&id).cloned();
@@ -291,6 +330,10 @@ impl Client {
                 }
                 Some(TaskStatus::Failed) => return Err(self.task_failure(id, &task).await),
                 other => {
+                    // An overdue prediction is zero: the waiter's floor bounds it.
+                    time_left = time_left
+                        .zip(task.projected_end())
+                        .map(|(left, end)| left.max(end.duration_since(now).unwrap_or_default()));
                     if message.is_none() {
                         let running = task.running_subtasks();
                         message = Some(if running.is_empty() {
@@ -316,6 +359,9 @@ impl Client {
         let mut progress = Progress::new(state).with_steps(done, total);
         if let Some(message) = message {
             progress = progress.with_message(message);
+        }
+        if let Some(left) = time_left {
+            progress = progress.with_estimated_remaining(left);
         }
         Ok(PollState::Pending(progress))
     }

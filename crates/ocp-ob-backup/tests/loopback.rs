@@ -585,6 +585,93 @@ async fn waiter_walks_a_task_from_running_to_successful_reporting_progress() {
     );
 }
 
+/// A running task that started at `start` whose subtasks have these statuses and finish
+/// times.
+fn timed_task_json(start: &str, subtasks: &[(&str, Option<&str>)]) -> String {
+    let subtasks: Vec<Value> = subtasks
+        .iter()
+        .enumerate()
+        .map(|(i, (status, finish))| {
+            json!({"id": i + 1, "name": format!("step {}", i + 1), "status": status,
+                   "startTime": start, "finishTime": finish})
+        })
+        .collect();
+    json!({
+        "data": {"id": 3000041, "name": "Backup cluster", "status": "RUNNING",
+                 "startTime": start, "subtasks": subtasks},
+        "successful": true, "status": 200, "traceId": "t-task"
+    })
+    .to_string()
+}
+
+/// Issue 15: the task waiter predicts the end from the pace of the finished subtasks (the
+/// task's `startTime` and their `finishTime`s, against the client's clock) and passes the
+/// time left on as `Progress::estimated_remaining`, the hint by which backup-core's
+/// schedule polls again then. Times that predict nothing give no hint; an overdue
+/// prediction gives zero (the schedule's floor bounds it).
+#[tokio::test]
+async fn the_task_waiter_estimates_the_time_left_from_the_finished_subtasks() {
+    // The client's clock is frozen at 09:13:57; the task started a second before.
+    let start = "2023-01-17T09:13:56.000Z";
+    let server = ScriptedServer::start(vec![
+        // 1 of 3 done after 0.5 s: ends at 09:13:57.5, 500 ms from now.
+        Step::ok(&timed_task_json(
+            start,
+            &[
+                ("SUCCESSFUL", Some("2023-01-17T09:13:56.500Z")),
+                ("RUNNING", None),
+                ("PENDING", None),
+            ],
+        )),
+        // 2 of 3 done after 0.8 s: ends at 09:13:57.2, 200 ms from now.
+        Step::ok(&timed_task_json(
+            start,
+            &[
+                ("SUCCESSFUL", Some("2023-01-17T09:13:56.500Z")),
+                ("SUCCESSFUL", Some("2023-01-17T09:13:56.800Z")),
+                ("RUNNING", None),
+            ],
+        )),
+        // 1 of 3 done after 0.2 s: should have ended at 09:13:56.6, overdue.
+        Step::ok(&timed_task_json(
+            start,
+            &[
+                ("SUCCESSFUL", Some("2023-01-17T09:13:56.200Z")),
+                ("RUNNING", None),
+                ("PENDING", None),
+            ],
+        )),
+        // A subtask that finished before its task started, and one with no time: no hint.
+        Step::ok(&timed_task_json(
+            start,
+            &[
+                ("SUCCESSFUL", Some("2023-01-17T09:13:55.000Z")),
+                ("RUNNING", None),
+            ],
+        )),
+        Step::ok(&timed_task_json(
+            start,
+            &[("SUCCESSFUL", Some("soon")), ("RUNNING", None)],
+        )),
+        // Nothing finished yet: no pace to go by.
+        Step::ok(&timed_task_json(
+            start,
+            &[("RUNNING", None), ("PENDING", None)],
+        )),
+        Step::ok(&task_json("SUCCESSFUL", &[(1, "step 1", "SUCCESSFUL")])),
+    ])
+    .await;
+    let mut seen = Vec::new();
+    client(&server, basic())
+        .wait_until_tasks_done(vec![3_000_041])
+        .config(fast_wait())
+        .on_progress(|p| seen.push(p.estimated_remaining.map(|d| d.as_millis())))
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(seen, vec![Some(500), Some(200), Some(0), None, None, None]);
+}
+
 #[tokio::test]
 async fn waiter_reports_the_failed_subtask_and_its_log() {
     let log = json!({
