@@ -2,7 +2,7 @@
 //!
 //! A backup call that returned `Ok` proves only that the vendor accepted the request. Each
 //! vendor crate offers `verify_backup(&handle)`, which waits (with the one
-//! [`Waiter`](crate::poll::Waiter)) until the backup can be found where it should be and
+//! [`Waiter`]) until the backup can be found where it should be and
 //! returns typed [`Evidence`] of what was found:
 //!
 //! ```ignore

@@ -17,12 +17,14 @@ pub mod fuzzing;
 mod manual;
 mod reconcile;
 pub mod vcache;
+mod verify;
 pub mod vredis;
 
 pub use backup_core;
 pub use backup_core::protocol::ncp::exports::*;
 pub use manual::{BackupEntry, BackupExport, BackupFileType, ManualBackupDone, ManualBackups};
 pub use reconcile::RECONCILE_MARGIN;
+pub use verify::{ManualBackupHandle, ManualBackupVerified};
 
 /// Defines a client type over the NCP gateway, with its builder alias and [`FromGateway`]
 /// implementation (which gives it `Invoke`).

@@ -22,6 +22,10 @@ pub trait BackupEntry {
     fn end_time(&self) -> Option<&str>;
     /// `fileName`, when the service sends it (UNVERIFIED that it does).
     fn file_name(&self) -> Option<&str>;
+    /// `backupSize` in bytes, when the service sends it.
+    fn backup_size(&self) -> Option<i64> {
+        None
+    }
 
     /// When the backup started: `startTime`, else `endTime`, parsed leniently
     /// ([`parse_timestamp`]).
@@ -153,6 +157,33 @@ pub trait ManualBackups: sealed::Sealed + Clone + Send + Sync + 'static {
         id: impl Into<String>,
     ) -> Waiter<ManualBackupDone<Self>> {
         ManualBackupDone::waiter(self, instance_no.into(), Find::Id(id.into()))
+    }
+
+    /// Verifies a manual backup: waits until the manual backup detail list shows its file
+    /// (`fileName`, else `startTime`) with an end time. The evidence is the listed backup:
+    /// its file name, size in bytes (`backupSize`) and end time. A file that is not listed
+    /// by the deadline is [`Error::VerifyTimedOut`](backup_core::Error::VerifyTimedOut)
+    /// naming the file and instance.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ncp_vcache::vcache::Client) -> Result<(), backup_core::Error> {
+    /// use ncp_vcache::{ManualBackupHandle, ManualBackups};
+    /// let backup = client.create_manual_backup_and_wait("2000001").wait().await?;
+    /// if let Some(handle) = ManualBackupHandle::listed("2000001", &backup) {
+    ///     let evidence = client.verify_backup(&handle).wait().await?;
+    ///     println!("verified: {}", evidence.id());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn verify_backup(
+        &self,
+        handle: &crate::ManualBackupHandle,
+    ) -> backup_core::verify::Verification<crate::ManualBackupVerified<Self>> {
+        backup_core::verify::Verification::new(crate::ManualBackupVerified {
+            client: self.clone(),
+            handle: handle.clone(),
+        })
     }
 }
 
@@ -528,6 +559,9 @@ macro_rules! manual_backups {
             }
             fn file_name(&self) -> Option<&str> {
                 self.file_name.as_deref()
+            }
+            fn backup_size(&self) -> Option<i64> {
+                self.backup_size
             }
         }
     };
