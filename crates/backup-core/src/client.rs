@@ -451,6 +451,7 @@ impl ServiceClient {
             Method::Put => reqwest::Method::PUT,
             Method::Patch => reqwest::Method::PATCH,
             Method::Delete => reqwest::Method::DELETE,
+            Method::Head => reqwest::Method::HEAD,
         };
         let mut builder = inner.http.request(method, url.clone());
         for (name, value) in &request.headers {

@@ -12,6 +12,8 @@ pub mod encoding;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "object-storage")]
+pub mod object_storage;
 pub mod operation;
 pub mod paginate;
 pub mod poll;

@@ -16,6 +16,8 @@ pub enum Method {
     Patch,
     /// `DELETE`
     Delete,
+    /// `HEAD` (S3 `HeadObject`): the answer has headers and no body.
+    Head,
 }
 
 impl Method {
@@ -27,6 +29,7 @@ impl Method {
             Method::Put => "PUT",
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
+            Method::Head => "HEAD",
         }
     }
 }

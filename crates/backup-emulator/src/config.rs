@@ -703,7 +703,47 @@ pub enum Fault {
         #[serde(default = "default_html_status")]
         status: u16,
     },
+    /// On `exportBackupToObjectStorage` or `backupClusterConfiguration`: the operation
+    /// succeeds, but its object never appears in the bucket.
+    ObjectNeverAppears,
+    /// On `exportBackupToObjectStorage` or `backupClusterConfiguration`: the operation
+    /// succeeds and its object appears after the backup duration, but empty (size 0).
+    ObjectEmpty,
+    /// On `exportBackupToObjectStorage` or `backupClusterConfiguration`: the operation
+    /// succeeds, but Object Storage then answers `NoSuchBucket` for its bucket (as if it
+    /// were deleted meanwhile).
+    BucketMissing,
 }
+
+impl Fault {
+    /// The object fault this is, if any.
+    pub(crate) fn object_fault(&self) -> Option<ObjectFault> {
+        match self {
+            Fault::ObjectNeverAppears => Some(ObjectFault::NeverAppears),
+            Fault::ObjectEmpty => Some(ObjectFault::Empty),
+            Fault::BucketMissing => Some(ObjectFault::BucketMissing),
+            _ => None,
+        }
+    }
+}
+
+/// What happens to the object a backup writes to Object Storage (from a [`Fault`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ObjectFault {
+    NeverAppears,
+    Empty,
+    BucketMissing,
+}
+
+/// Where Hadoop configuration backups are written in the cluster's bucket:
+/// `{HADOOP_CONFIG_PREFIX}{cluster name}/{YYYYMMDDHHMMSS}/` (UTC, the time of the call),
+/// holding [`HADOOP_CONFIG_FILES`]. UNVERIFIED: no vendor document names the objects
+/// `backupClusterConfiguration` writes.
+pub const HADOOP_CONFIG_PREFIX: &str = "cluster-configuration-backup/";
+
+/// The objects of one Hadoop configuration backup (UNVERIFIED, see
+/// [`HADOOP_CONFIG_PREFIX`]).
+pub const HADOOP_CONFIG_FILES: [&str; 2] = ["cluster-settings.tar.gz", "client-settings.tar.gz"];
 
 fn default_html_status() -> u16 {
     502

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::auth::{Received, verify_huawei_aksk};
-use crate::config::GesGraph;
+use crate::config::{GesGraph, ObjectFault};
 use crate::ops;
 use crate::reply::Reply;
 use crate::routes::ROUTES;
@@ -63,7 +63,13 @@ impl VendorApi for GesApi {
         apig_throttled(shared, throttled)
     }
 
-    fn handle(&self, shared: &Shared, route: &'static Route, received: &Received<'_>) -> Reply {
+    fn handle(
+        &self,
+        shared: &Shared,
+        route: &'static Route,
+        received: &Received<'_>,
+        _object_fault: Option<ObjectFault>,
+    ) -> Reply {
         handle(shared, route.name, received)
     }
 
@@ -98,7 +104,13 @@ impl VendorApi for IamApi {
         GesApi.throttled(shared, throttled)
     }
 
-    fn handle(&self, shared: &Shared, _route: &'static Route, received: &Received<'_>) -> Reply {
+    fn handle(
+        &self,
+        shared: &Shared,
+        _route: &'static Route,
+        received: &Received<'_>,
+        _object_fault: Option<ObjectFault>,
+    ) -> Reply {
         handle_iam(shared, received)
     }
 

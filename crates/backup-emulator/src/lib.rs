@@ -14,19 +14,22 @@ mod banner;
 pub mod config;
 mod ges;
 mod ncp;
+mod obs;
 mod ocp;
 pub mod ops;
 mod reply;
 mod routes;
 mod server;
+mod sigv4;
 mod state;
 mod vendor;
 
 pub use config::{
     BackupStrategy, CacheInstance, ClusterOperation, Credentials, Fault, FaultRule, Fixture,
-    GesGraph, HadoopCluster, HuaweiUser, KeyPair, OcpCluster, OcpRefusal, OcpTenant, Resources,
-    ServiceErrorSpec, ThrottleRule, UserPassword,
+    GesGraph, HADOOP_CONFIG_FILES, HADOOP_CONFIG_PREFIX, HadoopCluster, HuaweiUser, KeyPair,
+    OcpCluster, OcpRefusal, OcpTenant, Resources, ServiceErrorSpec, ThrottleRule, UserPassword,
 };
+pub use obs::PATH_PREFIX as OBJECT_STORAGE_PATH;
 pub use state::Counters;
 
 /// Entry point: `Emulator::builder()…start().await`.
@@ -232,6 +235,27 @@ impl EmulatorHandle {
     /// `http://127.0.0.1:{port}`: the endpoint for every vendor client.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:{port}/object-storage`: the Object Storage endpoint (path-style
+    /// buckets under it), what `NCLOUD_OBS_ENDPOINT` should name.
+    pub fn object_storage_url(&self) -> String {
+        format!("http://{}{OBJECT_STORAGE_PATH}", self.addr)
+    }
+
+    /// The objects Object Storage lists in `bucket` now: (key, size), in key order.
+    pub fn objects(&self, bucket: &str) -> Vec<(String, u64)> {
+        let now = self.shared.now();
+        let mut objects: Vec<(String, u64)> = self
+            .shared
+            .lock()
+            .objects
+            .iter()
+            .filter(|o| o.bucket == bucket && o.written <= now)
+            .map(|o| (o.key.clone(), o.size))
+            .collect();
+        objects.sort();
+        objects
     }
 
     /// The bound address.

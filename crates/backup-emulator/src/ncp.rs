@@ -6,7 +6,9 @@
 use serde_json::{Map, Value, json};
 
 use crate::auth::{Received, verify_ncp};
-use crate::config::{CacheInstance, HadoopCluster};
+use crate::config::{
+    CacheInstance, HADOOP_CONFIG_FILES, HADOOP_CONFIG_PREFIX, HadoopCluster, ObjectFault,
+};
 use crate::ops;
 use crate::reply::Reply;
 use crate::routes::ROUTES;
@@ -21,6 +23,11 @@ static UNDESCRIBED_ROUTES: [Route; 1] = [Route {
     operation_id: "getCloudCacheBackupDetailList",
     name: ops::VCACHE_BACKUP_DETAIL_LIST,
 }];
+
+/// The size of an exported backup file in Object Storage.
+const EXPORT_OBJECT_BYTES: u64 = 16 * 1024 * 1024;
+/// The size of each object of a Hadoop configuration backup.
+const HADOOP_CONFIG_OBJECT_BYTES: u64 = 64 * 1024;
 
 /// The NAVER Cloud API Gateway.
 pub(crate) struct NcpApi;
@@ -59,8 +66,14 @@ impl VendorApi for NcpApi {
         .with_header("retry-after", throttled.retry_after_seconds.to_string())
     }
 
-    fn handle(&self, shared: &Shared, route: &'static Route, received: &Received<'_>) -> Reply {
-        handle(shared, route, received)
+    fn handle(
+        &self,
+        shared: &Shared,
+        route: &'static Route,
+        received: &Received<'_>,
+        object_fault: Option<ObjectFault>,
+    ) -> Reply {
+        handle(shared, route, received, object_fault)
     }
 
     fn not_found(&self, _shared: &Shared, _received: &Received<'_>) -> Reply {
@@ -160,6 +173,8 @@ struct Ctx<'a> {
     route: &'static Route,
     format: Format,
     params: Params,
+    /// What happens to the object an export or configuration backup writes.
+    object_fault: Option<ObjectFault>,
 }
 
 impl Ctx<'_> {
@@ -198,7 +213,12 @@ impl Ctx<'_> {
     }
 }
 
-fn handle(shared: &Shared, route: &'static Route, received: &Received<'_>) -> Reply {
+fn handle(
+    shared: &Shared,
+    route: &'static Route,
+    received: &Received<'_>,
+    object_fault: Option<ObjectFault>,
+) -> Reply {
     if received.method != "GET" && received.method != "POST" {
         return gateway_error(404, "300", "Not Found Exception", "method not allowed");
     }
@@ -223,6 +243,7 @@ fn handle(shared: &Shared, route: &'static Route, received: &Received<'_>) -> Re
         route,
         format,
         params,
+        object_fault,
     };
     match dispatch(&ctx) {
         Ok(reply) | Err(reply) => reply,
@@ -270,18 +291,34 @@ fn find_cluster<'a>(ctx: &'a Ctx<'_>, no: &str) -> Result<&'a HadoopCluster, Rep
 fn hadoop_backup(ctx: &Ctx<'_>) -> Result<Reply, Reply> {
     let no = ctx.required("cloudHadoopInstanceNo")?;
     let cluster = find_cluster(ctx, no)?;
+    let now = ctx.shared.now();
     let backup = Backup {
         kind: BackupKind::Hadoop {
             instance_no: no.to_owned(),
         },
-        created: ctx.shared.now(),
+        created: now,
         duration: ctx.shared.backup_duration(),
         fail_reason: cluster.fail_backups_with.clone(),
         size_mb: 1,
     };
-    ctx.shared
-        .lock()
-        .record_backup(ops::hadoop_resource(no), backup);
+    let written = backup.finished_at();
+    let mut inner = ctx.shared.lock();
+    inner.record_backup(ops::hadoop_resource(no), backup);
+    // Seed 000: the settings go to "the bucket mapped to the cluster"; a failed backup
+    // writes nothing. The object names are the emulator's (UNVERIFIED).
+    if cluster.fail_backups_with.is_none() {
+        let folder = format!("{HADOOP_CONFIG_PREFIX}{}/{}/", cluster.name, compact(now));
+        for file in HADOOP_CONFIG_FILES {
+            inner.write_object(
+                &cluster.bucket,
+                format!("{folder}{file}"),
+                HADOOP_CONFIG_OBJECT_BYTES,
+                written,
+                ctx.object_fault,
+            );
+        }
+    }
+    drop(inner);
     Ok(ctx.ok(Map::new()))
 }
 
@@ -424,12 +461,23 @@ fn export(ctx: &Ctx<'_>, redis_api: bool) -> Result<Reply, Reply> {
         let missing = &ctx.shared.fixture.missing_bucket_error;
         return Err(ctx.error(missing.status, &missing.code, &missing.message));
     }
-    *ctx.shared
-        .lock()
+    let written = ctx.shared.now() + ctx.shared.backup_duration();
+    let mut inner = ctx.shared.lock();
+    *inner
         .counters
         .exports
         .entry(resource(redis, no))
         .or_default() += 1;
+    // The key the service gives the exported file is undocumented (seed 001 names only
+    // `fileName`): the emulator's choice, UNVERIFIED, is the file name itself.
+    inner.write_object(
+        bucket,
+        file_name.to_owned(),
+        EXPORT_OBJECT_BYTES,
+        written,
+        ctx.object_fault,
+    );
+    drop(inner);
     Ok(ctx.ok(Map::new()))
 }
 

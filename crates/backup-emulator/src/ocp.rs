@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::auth::{Received, verify_ocp};
-use crate::config::{OcpCluster, OcpTenant};
+use crate::config::{ObjectFault, OcpCluster, OcpTenant};
 use crate::ops;
 use crate::reply::Reply;
 use crate::routes::ROUTES;
@@ -73,7 +73,13 @@ impl VendorApi for OcpApi {
         .with_header("ratelimit-reset", throttled.retry_after_seconds.to_string())
     }
 
-    fn handle(&self, shared: &Shared, route: &'static Route, received: &Received<'_>) -> Reply {
+    fn handle(
+        &self,
+        shared: &Shared,
+        route: &'static Route,
+        received: &Received<'_>,
+        _object_fault: Option<ObjectFault>,
+    ) -> Reply {
         // The cluster-level and tenant-level operations come in pairs with one handler each;
         // the cluster and tenant their path names are found before the handler runs.
         let scoped = |tenant_level, handler: ScopedHandler| {
@@ -790,7 +796,7 @@ mod tests {
                 body: body.as_bytes(),
                 ..Received::get(path, "")
             };
-            let reply = OcpApi.handle(&shared, route, &received);
+            let reply = OcpApi.handle(&shared, route, &received, None);
             assert_eq!(reply.status, 400, "{body}");
             let answer: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
             let error = &answer["error"];

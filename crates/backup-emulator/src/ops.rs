@@ -1,7 +1,7 @@
 //! Operation names: the keys of the request counters and of fault and throttle rules.
 //!
 //! NCP operations are `{service}/{operationName}`; OCP ones `ocp/...`, Huawei GES ones
-//! `ges/...` and the IAM token call `iam/createToken`. A request that matches no operation
+//! `ges/...`, the IAM token call `iam/createToken`, and Object Storage ones `obs/...`. A request that matches no operation
 //! is counted under [`UNKNOWN`].
 
 /// `POST|GET /vhadoop/v2/backupClusterConfiguration`
@@ -60,6 +60,10 @@ pub const GES_LIST_BACKUPS: &str = "ges/listBackups";
 pub const GES_DELETE_BACKUP: &str = "ges/deleteBackup";
 /// `POST /v3/auth/tokens`
 pub const IAM_CREATE_TOKEN: &str = "iam/createToken";
+/// `GET /object-storage/{bucket}?list-type=2` (S3 `ListObjectsV2`)
+pub const OBS_LIST_OBJECTS_V2: &str = "obs/ListObjectsV2";
+/// `HEAD /object-storage/{bucket}/{key}` (S3 `HeadObject`)
+pub const OBS_HEAD_OBJECT: &str = "obs/HeadObject";
 /// Requests that match no operation.
 pub const UNKNOWN: &str = "unknown";
 
@@ -93,6 +97,8 @@ pub const ALL: &[&str] = &[
     GES_LIST_BACKUPS,
     GES_DELETE_BACKUP,
     IAM_CREATE_TOKEN,
+    OBS_LIST_OBJECTS_V2,
+    OBS_HEAD_OBJECT,
 ];
 
 /// The key of [`crate::Counters::backups_created`] for an NCP Cloud Hadoop cluster.

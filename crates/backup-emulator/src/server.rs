@@ -22,7 +22,7 @@ use crate::config::Fault;
 use crate::reply::Reply;
 use crate::state::Shared;
 use crate::vendor::{FaultError, VendorApi};
-use crate::{ges, ncp, ocp, ops};
+use crate::{ges, ncp, obs, ocp, ops};
 
 /// The largest request body read (bigger ones get 413).
 const MAX_REQUEST_BODY: usize = 1024 * 1024;
@@ -32,10 +32,16 @@ const MAX_REQUEST_BODY: usize = 1024 * 1024;
 struct Killer(Arc<Notify>);
 
 /// The APIs the emulator serves, each on paths of its own.
-static APIS: [&dyn VendorApi; 4] = [&ncp::NcpApi, &ocp::OcpApi, &ges::GesApi, &ges::IamApi];
+static APIS: [&dyn VendorApi; 5] = [
+    &ncp::NcpApi,
+    &ocp::OcpApi,
+    &ges::GesApi,
+    &ges::IamApi,
+    &obs::ObjectStorageApi,
+];
 
 /// What a path outside every API gets.
-const NOT_SERVED: &str = "not found: this emulator serves /vhadoop/v2/, /vcache/v2/, /vredis/v2/, /api/v2/, /v2/ and /v3/auth/tokens";
+const NOT_SERVED: &str = "not found: this emulator serves /vhadoop/v2/, /vcache/v2/, /vredis/v2/, /api/v2/, /v2/, /v3/auth/tokens and /object-storage/";
 
 /// The router: every request goes through [`pipeline`].
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -172,7 +178,8 @@ async fn process(shared: Arc<Shared>, request: Request) -> Outcome {
         _ => {}
     }
 
-    let reply = api.handle(&shared, route, &received);
+    let object_fault = plan.fault.as_ref().and_then(Fault::object_fault);
+    let reply = api.handle(&shared, route, &received, object_fault);
 
     let reply = match plan.fault {
         Some(Fault::CloseConnection {

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use backup_core::clock::{Clock, utc_fields};
 
-use crate::config::{Fault, Fixture};
+use crate::config::{Fault, Fixture, ObjectFault};
 
 /// A snapshot of the emulator's counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -126,10 +126,26 @@ struct Bucket {
     last: SystemTime,
 }
 
+/// An object in an Object Storage bucket, written by a backup. It is listed from
+/// `written` on: a backup's file appears when the backup ends, not when it is asked for.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredObject {
+    pub bucket: String,
+    pub key: String,
+    pub size: u64,
+    /// Quoted, as S3 sends it.
+    pub etag: String,
+    pub written: SystemTime,
+}
+
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub counters: Counters,
     pub backups: Vec<Backup>,
+    /// Objects written by exports and configuration backups, in any order.
+    pub objects: Vec<StoredObject>,
+    /// Buckets of the fixture that Object Storage no longer has (a `bucket_missing` fault).
+    pub missing_buckets: Vec<String>,
     pub tokens: HashMap<String, IssuedToken>,
     fault_fired: Vec<u32>,
     buckets: Vec<Bucket>,
@@ -163,6 +179,39 @@ impl Inner {
     pub(crate) fn next_task_id(&mut self) -> i64 {
         self.next_task_id += 1;
         self.next_task_id
+    }
+
+    /// Writes `key` (of `size` bytes) into `bucket` at `written`, as `fault` says: not at
+    /// all, empty, or into a bucket that then disappears.
+    pub(crate) fn write_object(
+        &mut self,
+        bucket: &str,
+        key: String,
+        size: u64,
+        written: SystemTime,
+        fault: Option<ObjectFault>,
+    ) {
+        let size = match fault {
+            Some(ObjectFault::NeverAppears) => return,
+            Some(ObjectFault::Empty) => 0,
+            Some(ObjectFault::BucketMissing) => {
+                if !self.missing_buckets.iter().any(|b| b == bucket) {
+                    self.missing_buckets.push(bucket.to_owned());
+                }
+                return;
+            }
+            None => size,
+        };
+        let etag = format!("\"{}\"", self.hex_id(32));
+        self.objects
+            .retain(|o| !(o.bucket == bucket && o.key == key));
+        self.objects.push(StoredObject {
+            bucket: bucket.to_owned(),
+            key,
+            size,
+            etag,
+            written,
+        });
     }
 
     pub(crate) fn record_backup(&mut self, resource: String, backup: Backup) {
@@ -224,6 +273,8 @@ impl Shared {
         let inner = Inner {
             counters: Counters::default(),
             backups: Vec::new(),
+            objects: Vec::new(),
+            missing_buckets: Vec::new(),
             tokens: HashMap::new(),
             fault_fired: vec![0; fixture.faults.len()],
             buckets: fixture

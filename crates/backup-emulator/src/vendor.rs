@@ -3,6 +3,7 @@
 //! same `crates/*/api/*.json` the SDK is) and the few each vendor module declares by hand.
 
 use crate::auth::Received;
+use crate::config::ObjectFault;
 use crate::ops;
 use crate::reply::Reply;
 use crate::state::{Shared, Throttled};
@@ -18,6 +19,8 @@ pub(crate) enum Api {
     Ges,
     /// Huawei Cloud IAM (`/v3/auth/tokens`).
     Iam,
+    /// NCP Object Storage, S3-compatible (`/object-storage/`).
+    ObjectStorage,
 }
 
 /// One operation: where it is served and the name it is counted, faulted and throttled
@@ -108,8 +111,15 @@ pub(crate) trait VendorApi: Sync {
     /// The answer to a request over a throttle's limit.
     fn throttled(&self, shared: &Shared, throttled: Throttled) -> Reply;
 
-    /// Runs the operation.
-    fn handle(&self, shared: &Shared, route: &'static Route, received: &Received<'_>) -> Reply;
+    /// Runs the operation; `object_fault` is what a fault rule says happens to the object
+    /// it writes to Object Storage, if it writes one.
+    fn handle(
+        &self,
+        shared: &Shared,
+        route: &'static Route,
+        received: &Received<'_>,
+        object_fault: Option<ObjectFault>,
+    ) -> Reply;
 
     /// The answer to a path under this API that names no operation it serves.
     fn not_found(&self, shared: &Shared, received: &Received<'_>) -> Reply;

@@ -21,6 +21,10 @@ mod verify;
 pub mod vredis;
 
 pub use backup_core;
+/// NCP Object Storage (feature `object-storage`): list and inspect the objects an export
+/// or a configuration backup writes, with the same credentials as this crate's clients.
+#[cfg(feature = "object-storage")]
+pub use backup_core::object_storage;
 pub use backup_core::protocol::ncp::exports::*;
 pub use manual::{BackupEntry, BackupExport, BackupFileType, ManualBackupDone, ManualBackups};
 pub use reconcile::RECONCILE_MARGIN;
