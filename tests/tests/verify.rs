@@ -322,3 +322,281 @@ async fn ncp_cache_backup_file_that_never_appears_times_out_naming_file_and_inst
         emu.counters()
     );
 }
+
+/// The Object Storage client of the emulator's S3 subset.
+fn storage(
+    emu: &backup_emulator::EmulatorHandle,
+) -> ncp_vcache::object_storage::ObjectStorageClient {
+    ncp_vcache::object_storage::ObjectStorageClient::builder()
+        .endpoint(emu.object_storage_url())
+        .credentials(backup_core::credentials::NcpCredentials::new(
+            backup_emulator::config::defaults::NCP_ACCESS_KEY,
+            backup_emulator::config::defaults::NCP_SECRET_KEY,
+        ))
+        .environment(backup_core::credentials::StaticEnvironment::new())
+        .retry(retry())
+        .timeouts(timeouts())
+        .build()
+        .unwrap()
+}
+
+const EXPORT_BUCKET: &str = "cache-backup";
+
+/// Exports the demo cache's system backup through `client` and returns the handle to
+/// verify it by, with the time taken before the export.
+async fn export_system_backup<C: ManualBackups>(
+    client: &C,
+    emu: &backup_emulator::EmulatorHandle,
+    instance_no: &str,
+) -> ncp_vcache::ExportHandle {
+    let export = ncp_vcache::BackupExport::new(
+        instance_no,
+        backup_emulator::config::demo::SYSTEM_BACKUP_FILE,
+        EXPORT_BUCKET,
+    )
+    .backup_type(ncp_vcache::BackupFileType::System);
+    let since = client.server_time();
+    client.export_backup(&export).await.unwrap();
+    ncp_vcache::ExportHandle::new(storage(emu), &export, since)
+}
+
+fn export_expected() -> Expected {
+    Expected::object(
+        EXPORT_BUCKET,
+        format!("*{}*", backup_emulator::config::demo::SYSTEM_BACKUP_FILE),
+    )
+}
+
+#[tokio::test]
+async fn ncp_cache_and_redis_exports_are_verified_by_their_object() {
+    let emu = start(Emulator::demo()).await;
+    let cache = vcache(&emu);
+    let handle = export_system_backup(&cache, &emu, CACHE).await;
+    let evidence = cache
+        .verify_export(&handle)
+        .config(wait())
+        .wait()
+        .await
+        .unwrap();
+    let Evidence::Object(object) = &evidence else {
+        panic!("{evidence:?}");
+    };
+    assert_eq!(object.bucket, EXPORT_BUCKET);
+    assert!(
+        object
+            .key
+            .contains(backup_emulator::config::demo::SYSTEM_BACKUP_FILE),
+        "{object:?}"
+    );
+    assert!(object.size > 0);
+    assert!(
+        object.etag.as_deref().is_some_and(|e| !e.contains('"')),
+        "{object:?}"
+    );
+    let listed = emu.objects(EXPORT_BUCKET);
+    assert!(
+        listed
+            .iter()
+            .any(|(key, size)| *key == object.key && *size == object.size),
+        "{listed:?}"
+    );
+    let json = serde_json::to_value(&evidence).unwrap();
+    assert_eq!(json["kind"], "object");
+    assert_eq!(json["key"], object.key.as_str());
+
+    let redis = vredis(&emu);
+    let handle = export_system_backup(&redis, &emu, REDIS).await;
+    let evidence = redis
+        .verify_export(&handle)
+        .config(wait())
+        .wait()
+        .await
+        .unwrap();
+    assert!(matches!(evidence, Evidence::Object(_)), "{evidence:?}");
+}
+
+#[tokio::test]
+async fn ncp_export_that_never_arrives_times_out_naming_bucket_and_key() {
+    let emu = start(Emulator::demo().fault(backup_emulator::FaultRule::new(
+        ops::VCACHE_EXPORT,
+        backup_emulator::Fault::ObjectNeverAppears,
+    )))
+    .await;
+    let cache = vcache(&emu);
+    let handle = export_system_backup(&cache, &emu, CACHE).await;
+    let error = cache
+        .verify_export(&handle)
+        .config(short_wait())
+        .clock(fast_clock())
+        .wait()
+        .await
+        .unwrap_err();
+    assert_timed_out(&error, &export_expected());
+    assert_eq!(
+        emu.requests(ops::OBS_LIST_OBJECTS_V2),
+        4,
+        "{:?}",
+        emu.counters()
+    );
+}
+
+#[tokio::test]
+async fn ncp_export_of_an_empty_object_is_not_found_naming_the_key() {
+    let emu = start(Emulator::demo().fault(backup_emulator::FaultRule::new(
+        ops::VCACHE_EXPORT,
+        backup_emulator::Fault::ObjectEmpty,
+    )))
+    .await;
+    let cache = vcache(&emu);
+    let handle = export_system_backup(&cache, &emu, CACHE).await;
+    let error = cache
+        .verify_export(&handle)
+        .config(wait())
+        .wait()
+        .await
+        .unwrap_err();
+    let Error::VerifyNotFound(not_found) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(not_found.expected, export_expected());
+    let backup_core::verify::NotFoundReason::EmptyObject { key } = &not_found.reason else {
+        panic!("{not_found:?}");
+    };
+    assert!(
+        emu.objects(EXPORT_BUCKET)
+            .iter()
+            .any(|(k, size)| k == key && *size == 0)
+    );
+    assert!(error.to_string().contains("empty"), "{error}");
+}
+
+#[tokio::test]
+async fn ncp_export_to_a_missing_bucket_is_not_found_naming_the_bucket() {
+    let emu = start(Emulator::demo().fault(backup_emulator::FaultRule::new(
+        ops::VCACHE_EXPORT,
+        backup_emulator::Fault::BucketMissing,
+    )))
+    .await;
+    let cache = vcache(&emu);
+    let handle = export_system_backup(&cache, &emu, CACHE).await;
+    let error = cache
+        .verify_export(&handle)
+        .config(wait())
+        .wait()
+        .await
+        .unwrap_err();
+    let Error::VerifyNotFound(not_found) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(not_found.expected, export_expected());
+    assert_eq!(
+        not_found.reason,
+        backup_core::verify::NotFoundReason::NoSuchBucket
+    );
+    assert!(error.to_string().contains(EXPORT_BUCKET), "{error}");
+}
+
+/// Backs up the demo cluster's configuration; the handle to verify it, from before.
+async fn backup_hadoop_config(
+    client: &ncp_vhadoop::Client,
+    emu: &backup_emulator::EmulatorHandle,
+) -> ncp_vhadoop::ConfigBackupHandle {
+    let since = client.server_time();
+    client
+        .backup_cluster_configuration()
+        .cloud_hadoop_instance_no(HADOOP)
+        .send()
+        .await
+        .unwrap();
+    ncp_vhadoop::ConfigBackupHandle::new(storage(emu), HADOOP, since)
+}
+
+fn hadoop_expected(bucket: &str) -> Expected {
+    Expected::object(
+        bucket,
+        format!("{}*", ncp_vhadoop::DEFAULT_CONFIG_BACKUP_PREFIX),
+    )
+}
+
+#[tokio::test]
+async fn ncp_hadoop_configuration_backup_is_verified_in_the_clusters_bucket() {
+    let emu = start(Emulator::demo()).await;
+    let client = vhadoop(&emu);
+    let handle = backup_hadoop_config(&client, &emu).await;
+    let evidence = client
+        .verify_backup(&handle)
+        .config(wait())
+        .wait()
+        .await
+        .unwrap();
+    let Evidence::Object(object) = &evidence else {
+        panic!("{evidence:?}");
+    };
+    assert_eq!(object.bucket, "emulator-bucket");
+    assert!(
+        object
+            .key
+            .starts_with(ncp_vhadoop::DEFAULT_CONFIG_BACKUP_PREFIX),
+        "{object:?}"
+    );
+    assert!(object.size > 0);
+    assert!(
+        emu.objects("emulator-bucket")
+            .iter()
+            .any(|(key, _)| *key == object.key)
+    );
+}
+
+#[tokio::test]
+async fn ncp_hadoop_faults_end_in_typed_errors_naming_the_bucket() {
+    let with = |fault| {
+        Emulator::demo().fault(backup_emulator::FaultRule::new(
+            ops::VHADOOP_BACKUP_CLUSTER_CONFIGURATION,
+            fault,
+        ))
+    };
+
+    let emu = start(with(backup_emulator::Fault::ObjectNeverAppears)).await;
+    let client = vhadoop(&emu);
+    let handle = backup_hadoop_config(&client, &emu).await;
+    let error = client
+        .verify_backup(&handle)
+        .config(short_wait())
+        .clock(fast_clock())
+        .wait()
+        .await
+        .unwrap_err();
+    assert_timed_out(&error, &hadoop_expected("emulator-bucket"));
+
+    let emu = start(with(backup_emulator::Fault::ObjectEmpty)).await;
+    let client = vhadoop(&emu);
+    let handle = backup_hadoop_config(&client, &emu).await;
+    let error = client
+        .verify_backup(&handle)
+        .config(wait())
+        .wait()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::VerifyNotFound(e) if matches!(e.reason, backup_core::verify::NotFoundReason::EmptyObject { .. })),
+        "{error:?}"
+    );
+
+    let emu = start(with(backup_emulator::Fault::BucketMissing)).await;
+    let client = vhadoop(&emu);
+    let handle = backup_hadoop_config(&client, &emu).await;
+    let error = client
+        .verify_backup(&handle)
+        .config(wait())
+        .wait()
+        .await
+        .unwrap_err();
+    let Error::VerifyNotFound(not_found) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(not_found.expected, hadoop_expected("emulator-bucket"));
+    assert_eq!(
+        not_found.reason,
+        backup_core::verify::NotFoundReason::NoSuchBucket
+    );
+}

@@ -18,6 +18,9 @@
 //! [`Error::VerifyTimedOut`] when it did not appear before the deadline; both name what
 //! was looked for and where ([`Expected`]).
 
+#[cfg(feature = "object-storage")]
+pub mod object;
+
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -28,6 +28,8 @@ pub use backup_core::object_storage;
 pub use backup_core::protocol::ncp::exports::*;
 pub use manual::{BackupEntry, BackupExport, BackupFileType, ManualBackupDone, ManualBackups};
 pub use reconcile::RECONCILE_MARGIN;
+#[cfg(feature = "object-storage")]
+pub use verify::{ExportHandle, ExportVerified};
 pub use verify::{ManualBackupHandle, ManualBackupVerified};
 
 /// Defines a client type over the NCP gateway, with its builder alias and [`FromGateway`]

@@ -185,6 +185,44 @@ pub trait ManualBackups: sealed::Sealed + Clone + Send + Sync + 'static {
             handle: handle.clone(),
         })
     }
+
+    /// Verifies an export (feature `object-storage`): waits until the export's bucket
+    /// lists an object for the backup file, written after the export was requested, and
+    /// not empty. The evidence is the object's key, size and ETag.
+    ///
+    /// ```no_run
+    /// # async fn run(
+    /// #     client: ncp_vcache::vcache::Client,
+    /// #     storage: ncp_vcache::object_storage::ObjectStorageClient,
+    /// # ) -> Result<(), backup_core::Error> {
+    /// use ncp_vcache::{BackupExport, ExportHandle, ManualBackups};
+    /// let export = BackupExport::new("2000001", "20240702-0000", "my-bucket");
+    /// let since = client.server_time();
+    /// client.export_backup(&export).await?;
+    /// let evidence = client
+    ///     .verify_export(&ExportHandle::new(storage, &export, since))
+    ///     .wait()
+    ///     .await?;
+    /// println!("verified: {}", evidence.id());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::VerifyNotFound`](backup_core::Error::VerifyNotFound) when the bucket does
+    /// not exist or the object is empty;
+    /// [`Error::VerifyTimedOut`](backup_core::Error::VerifyTimedOut), naming the bucket and
+    /// the expected key, when no object appears by the deadline.
+    #[cfg(feature = "object-storage")]
+    fn verify_export(
+        &self,
+        handle: &crate::ExportHandle,
+    ) -> backup_core::verify::Verification<crate::ExportVerified> {
+        backup_core::verify::Verification::new(crate::ExportVerified {
+            handle: handle.clone(),
+        })
+    }
 }
 
 /// Which backup file [`ManualBackups::export_backup`] exports: `backupTypeMode`.

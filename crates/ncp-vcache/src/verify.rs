@@ -117,3 +117,111 @@ impl<C: ManualBackups> VerifyFor for ManualBackupVerified<C> {
         Expected::listed(C::VENDOR, &self.handle.backup_id, self.location())
     }
 }
+
+/// Which export to verify ([`ManualBackups::verify_export`], feature `object-storage`):
+/// an object for the exported backup file in the export's bucket, written after the
+/// export was requested.
+///
+/// The key the service writes is not documented (UNVERIFIED): by default any key under
+/// no prefix that contains the file name (`*{fileName}*`) matches; set
+/// [`prefix`](Self::prefix) and [`pattern`](Self::pattern) to what your exports look like.
+#[cfg(feature = "object-storage")]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ExportHandle {
+    /// The Object Storage client that lists the bucket.
+    pub storage: backup_core::object_storage::ObjectStorageClient,
+    /// The export: its bucket and backup file.
+    pub export: crate::BackupExport,
+    /// Which objects count.
+    pub query: backup_core::verify::object::ObjectQuery,
+}
+
+#[cfg(feature = "object-storage")]
+impl ExportHandle {
+    /// The export `export`, requested at `since` on the service's clock (take
+    /// [`ManualBackups::server_time`] just before calling
+    /// [`export_backup`](ManualBackups::export_backup): the client's clock plus the offset
+    /// it measured), whose bucket `storage` lists.
+    pub fn new(
+        storage: backup_core::object_storage::ObjectStorageClient,
+        export: &crate::BackupExport,
+        since: std::time::SystemTime,
+    ) -> Self {
+        let query = backup_core::verify::object::ObjectQuery::new(&export.bucket_name, "", since)
+            .pattern(format!("*{}*", glob_escape(&export.file_name)));
+        Self {
+            storage,
+            export: export.clone(),
+            query,
+        }
+    }
+
+    /// Lists only keys under `prefix`.
+    #[must_use]
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.query.prefix = prefix.into();
+        self
+    }
+
+    /// Matches keys against `pattern` (`*`, `?` globs on the whole key) instead of
+    /// `*{fileName}*`.
+    #[must_use]
+    pub fn pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.query.pattern = Some(pattern.into());
+        self
+    }
+
+    /// How much earlier than `since` an object may say it was written (default 2 s).
+    #[must_use]
+    pub fn tolerance(mut self, tolerance: std::time::Duration) -> Self {
+        self.query.tolerance = tolerance;
+        self
+    }
+}
+
+/// A file name as a glob that matches only itself: `*` and `?` in it become `?` (any one
+/// character), the closest a `*`/`?` glob can say.
+#[cfg(feature = "object-storage")]
+fn glob_escape(name: &str) -> String {
+    name.chars()
+        .map(|c| if c == '*' { '?' } else { c })
+        .collect()
+}
+
+/// What [`ManualBackups::verify_export`] waits for.
+#[cfg(feature = "object-storage")]
+#[derive(Debug)]
+pub struct ExportVerified {
+    pub(crate) handle: ExportHandle,
+}
+
+#[cfg(feature = "object-storage")]
+impl WaitFor for ExportVerified {
+    type Output = Evidence;
+
+    fn describe(&self) -> String {
+        self.expected().to_string()
+    }
+
+    async fn start(&mut self) -> Result<(), Error> {
+        if self.handle.query.bucket.is_empty() {
+            return Err(Error::invalid_input("bucketName", "must not be empty"));
+        }
+        if self.handle.export.file_name.trim().is_empty() {
+            return Err(Error::invalid_input("fileName", "must not be empty"));
+        }
+        Ok(())
+    }
+
+    async fn poll(&self) -> Result<PollState<Evidence>, Error> {
+        self.handle.query.poll(&self.handle.storage).await
+    }
+}
+
+#[cfg(feature = "object-storage")]
+impl VerifyFor for ExportVerified {
+    fn expected(&self) -> Expected {
+        self.handle.query.expected()
+    }
+}
