@@ -46,6 +46,10 @@ pub struct GlobalArgs {
     /// The NCP region code sent with every NCP request (KR, SGN, JPN, ...).
     #[arg(long, global = true, value_name = "CODE", env = "NCLOUD_REGION")]
     pub ncp_region: Option<String>,
+    /// The NCP Object Storage URL that verification lists buckets at [default: the site's
+    /// endpoint for the region, or NCLOUD_OBS_ENDPOINT].
+    #[arg(long, global = true, value_name = "URL")]
+    pub obs_endpoint: Option<String>,
     /// Your OCP server's URL.
     // The help text names an example URL, which rustdoc would flag as a bare link.
     #[arg(
@@ -90,6 +94,10 @@ pub struct GlobalArgs {
     /// create is sent once more (never when the backup may exist).
     #[arg(long, global = true)]
     pub retry_ambiguous: bool,
+    /// Do not verify that a backup can be found where it should be (a plan target then
+    /// succeeds once its backup call did, and the report says verification was skipped).
+    #[arg(long, global = true)]
+    pub no_verify: bool,
     /// Also trust the CA certificates in this PEM file (one or more), for a server whose
     /// certificate an internal CA issued, as in many private OCP deployments.
     #[arg(long, global = true, value_name = "FILE")]
@@ -117,6 +125,9 @@ pub enum Command {
     /// Huawei Cloud Graph Engine Service: graph backups.
     #[command(subcommand)]
     Ges(GesCommand),
+    /// Check that one backup can be found where it should be, and show the evidence.
+    #[command(subcommand)]
+    Verify(VerifyCommand),
     /// Backup plans: many targets across vendors in one run.
     #[command(subcommand)]
     Plan(PlanCommand),
@@ -412,6 +423,57 @@ pub enum GesCommand {
         /// The backup id.
         #[arg(long)]
         backup_id: String,
+    },
+}
+
+/// `verify`: one backup, named by the plan kind of the target that made it and the ids
+/// that target reported. Exit status 1 when it is not found.
+#[derive(Debug, Subcommand)]
+pub enum VerifyCommand {
+    /// An NCP cache (or, with --redis, Redis) manual backup: its file listed, with an end
+    /// time, in the instance's manual backup detail list.
+    #[command(
+        after_help = "Examples:\n  backupctl verify ncp-cache-backup --instance-no 2000001 --file-name 20240702-0000\n  backupctl verify ncp-cache-backup --instance-no 3000001 --redis --file-name 20240702-0000\n\nA backup listed without a fileName is named by its startTime."
+    )]
+    NcpCacheBackup {
+        /// The instance's number.
+        #[arg(long)]
+        instance_no: String,
+        /// The backup's fileName (else its startTime), as the manual backup list shows it.
+        #[arg(long)]
+        file_name: String,
+        #[command(flatten)]
+        family: FamilyArg,
+    },
+    /// An OCP backup: every task SUCCESSFUL and its backup set listed by dataBackupTasks.
+    #[command(
+        after_help = "Example:\n  backupctl verify ocp-backup-now --cluster-id 1 --task-id 42"
+    )]
+    OcpBackupNow {
+        /// The cluster.
+        #[arg(long)]
+        cluster_id: i64,
+        /// The tenant, for a tenant backup.
+        #[arg(long)]
+        tenant_id: Option<i64>,
+        /// A task id backupNow returned (repeat for several).
+        #[arg(long = "task-id", required = true)]
+        task_ids: Vec<i64>,
+    },
+    /// A Huawei GES backup: listed by listGraphBackups as success, with its size.
+    #[command(
+        after_help = "Example:\n  backupctl verify ges-backup --graph-id 11111111-2222-3333-4444-555555555555 --backup-id 7a8b..."
+    )]
+    GesBackup {
+        /// The graph id.
+        #[arg(long)]
+        graph_id: String,
+        /// The backup id createBackup returned.
+        #[arg(long)]
+        backup_id: String,
+        /// The job createBackup started, followed first when given.
+        #[arg(long)]
+        job_id: Option<String>,
     },
 }
 
