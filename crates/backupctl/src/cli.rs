@@ -445,6 +445,48 @@ pub enum VerifyCommand {
         #[command(flatten)]
         family: FamilyArg,
     },
+    /// An NCP cache (or Redis) export: a new, non-empty object for the file in the bucket.
+    #[command(
+        after_help = "Example:\n  backupctl verify ncp-cache-export --instance-no 2000001 --file-name 20240702 --bucket my-bucket --since 2024-07-02T00:00:00Z\n\nThe key the service writes is not documented: by default any key containing the\nfile name matches; --prefix and --pattern (* and ? globs on the whole key) narrow it."
+    )]
+    NcpCacheExport {
+        /// The instance's number.
+        #[arg(long)]
+        instance_no: String,
+        /// The exported backup file's name.
+        #[arg(long)]
+        file_name: String,
+        /// The bucket it was exported to.
+        #[arg(long)]
+        bucket: String,
+        /// When the export was requested (ISO 8601 or HTTP date, as reports write
+        /// `requestedAt`); older objects do not count.
+        #[arg(long, value_parser = parse_time)]
+        since: std::time::SystemTime,
+        /// Only keys under this prefix.
+        #[arg(long)]
+        prefix: Option<String>,
+        /// Only keys matching this glob (default: *FILE_NAME*).
+        #[arg(long)]
+        pattern: Option<String>,
+        #[command(flatten)]
+        family: FamilyArg,
+    },
+    /// An NCP Cloud Hadoop configuration backup: new, non-empty objects in the cluster's bucket.
+    #[command(
+        after_help = "Example:\n  backupctl verify ncp-hadoop-config --instance-no 1000001 --since 2024-07-02T00:00:00Z --prefix cluster-configuration-backup/"
+    )]
+    NcpHadoopConfig {
+        /// The cluster's cloudHadoopInstanceNo.
+        #[arg(long)]
+        instance_no: String,
+        /// When backupClusterConfiguration was requested; older objects do not count.
+        #[arg(long, value_parser = parse_time)]
+        since: std::time::SystemTime,
+        /// Only keys under this prefix (default: cluster-configuration-backup/, UNVERIFIED).
+        #[arg(long)]
+        prefix: Option<String>,
+    },
     /// An OCP backup: every task SUCCESSFUL and its backup set listed by dataBackupTasks.
     #[command(
         after_help = "Example:\n  backupctl verify ocp-backup-now --cluster-id 1 --task-id 42"
@@ -577,6 +619,15 @@ fn parse_shard(text: &str) -> Result<Shard, String> {
 }
 
 /// Parses `500ms`, `2s`, `5m`, `1h` or a plain number of seconds.
+/// A point in time: ISO 8601 (any offset) or an HTTP date.
+pub fn parse_time(text: &str) -> Result<std::time::SystemTime, String> {
+    backup_core::time::parse(
+        text,
+        backup_core::time::TimestampFormat::ISO_8601.http_date(true),
+    )
+    .ok_or_else(|| format!("{text:?} is not a time (use 2024-07-02T00:00:00Z)"))
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text

@@ -409,6 +409,53 @@ pub async fn verify(ctx: &Context, command: VerifyCommand) -> Result<Rendered, C
                 handle: ncp_vcache::ManualBackupHandle::new(instance_no, file_name),
             },
         ),
+        VerifyCommand::NcpCacheExport {
+            instance_no,
+            file_name,
+            bucket,
+            since,
+            prefix,
+            pattern,
+            family,
+        } => {
+            let export = ncp_vcache::BackupExport::new(&instance_no, file_name, bucket);
+            let mut handle =
+                ncp_vcache::ExportHandle::new(ctx.object_storage()?.clone(), &export, since);
+            if let Some(prefix) = prefix {
+                handle = handle.prefix(prefix);
+            }
+            if let Some(pattern) = pattern {
+                handle = handle.pattern(pattern);
+            }
+            (
+                format!(
+                    "{}-{instance_no}-export",
+                    if family.redis { "redis" } else { "cache" }
+                ),
+                Handle::Export {
+                    redis: family.redis,
+                    handle: Box::new(handle),
+                },
+            )
+        }
+        VerifyCommand::NcpHadoopConfig {
+            instance_no,
+            since,
+            prefix,
+        } => {
+            let mut handle = ncp_vhadoop::ConfigBackupHandle::new(
+                ctx.object_storage()?.clone(),
+                &instance_no,
+                since,
+            );
+            if let Some(prefix) = prefix {
+                handle = handle.prefix(prefix);
+            }
+            (
+                format!("hadoop-{instance_no}"),
+                Handle::Hadoop(Box::new(handle)),
+            )
+        }
         VerifyCommand::OcpBackupNow {
             cluster_id,
             tenant_id,

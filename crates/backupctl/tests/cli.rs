@@ -1688,6 +1688,72 @@ async fn verify_shows_the_evidence_or_exits_1_naming_what_is_missing() {
         "{verified}"
     );
 
+    // An export, verified by its object, from the `requestedAt` the run reported.
+    let exported = ok(
+        &emu,
+        &[
+            "ncp",
+            "cache",
+            "export",
+            "--instance-no",
+            "2000001",
+            "--file-name",
+            "20240702",
+            "--bucket",
+            "demo-backups",
+            "--type",
+            "system",
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    let since = exported["requestedAt"].as_str().unwrap().to_owned();
+    let verified = ok(
+        &emu,
+        &[
+            "verify",
+            "ncp-cache-export",
+            "--instance-no",
+            "2000001",
+            "--file-name",
+            "20240702",
+            "--bucket",
+            "demo-backups",
+            "--since",
+            &since,
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(verified["evidence"]["kind"], "object", "{verified}");
+    assert_eq!(verified["evidence"]["bucket"], "demo-backups", "{verified}");
+    assert!(verified["evidence"]["etag"].is_string(), "{verified}");
+    // The same export asked for a minute later than it was: no object is that new.
+    let later = httpdate_plus_minute(&since);
+    let missing = run(
+        &mut backupctl_waiting(&emu, "1s"),
+        &[
+            "verify",
+            "ncp-cache-export",
+            "--instance-no",
+            "2000001",
+            "--file-name",
+            "20240702",
+            "--bucket",
+            "demo-backups",
+            "--since",
+            &later,
+        ],
+    );
+    assert_eq!(missing.code, 1, "{}\n{}", missing.stdout, missing.stderr);
+    assert!(
+        missing.stderr.contains("demo-backups") && missing.stderr.contains("*20240702*"),
+        "{}",
+        missing.stderr
+    );
+
     let lists_before = emu.requests(ops::GES_LIST_GRAPH_BACKUPS);
     let missing = run(
         &mut backupctl_waiting(&emu, "1s"),
@@ -1840,4 +1906,10 @@ verify = false
             .any(|t| t["verification"]["reason"] == "--no-verify"),
         "{report}"
     );
+}
+
+/// `since` (an HTTP date) one minute later, as an ISO 8601 time.
+fn httpdate_plus_minute(since: &str) -> String {
+    let at = backup_core::time::parse_http_date(since).unwrap() + Duration::from_secs(60);
+    backup_core::time::format_iso8601(at, 0, "Z")
 }
