@@ -61,6 +61,14 @@ pub enum Error {
     /// reached its page or item cap; what it listed so far is incomplete.
     #[error(transparent)]
     Pagination(Box<PaginationError>),
+    /// Verifying a backup showed it is not where it should be (no such bucket, an empty
+    /// object): see [`crate::verify`].
+    #[error(transparent)]
+    VerifyNotFound(Box<crate::verify::NotFound>),
+    /// Verifying a backup gave up at its deadline without finding it; names what was
+    /// looked for and where.
+    #[error(transparent)]
+    VerifyTimedOut(Box<crate::verify::TimedOut>),
 }
 
 impl Error {

@@ -29,6 +29,7 @@ pub mod test_tls;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 pub mod time;
+pub mod verify;
 
 pub use builder::{ClientBuilder, ClientConfig, ClientFactory};
 pub use client::{

@@ -46,6 +46,10 @@ pub struct GlobalArgs {
     /// The NCP region code sent with every NCP request (KR, SGN, JPN, ...).
     #[arg(long, global = true, value_name = "CODE", env = "NCLOUD_REGION")]
     pub ncp_region: Option<String>,
+    /// The NCP Object Storage URL that verification lists buckets at [default: the site's
+    /// endpoint for the region, or NCLOUD_OBS_ENDPOINT].
+    #[arg(long, global = true, value_name = "URL")]
+    pub obs_endpoint: Option<String>,
     /// Your OCP server's URL.
     // The help text names an example URL, which rustdoc would flag as a bare link.
     #[arg(
@@ -90,6 +94,10 @@ pub struct GlobalArgs {
     /// create is sent once more (never when the backup may exist).
     #[arg(long, global = true)]
     pub retry_ambiguous: bool,
+    /// Do not verify that a backup can be found where it should be (a plan target then
+    /// succeeds once its backup call did, and the report says verification was skipped).
+    #[arg(long, global = true)]
+    pub no_verify: bool,
     /// Also trust the CA certificates in this PEM file (one or more), for a server whose
     /// certificate an internal CA issued, as in many private OCP deployments.
     #[arg(long, global = true, value_name = "FILE")]
@@ -117,6 +125,9 @@ pub enum Command {
     /// Huawei Cloud Graph Engine Service: graph backups.
     #[command(subcommand)]
     Ges(GesCommand),
+    /// Check that one backup can be found where it should be, and show the evidence.
+    #[command(subcommand)]
+    Verify(VerifyCommand),
     /// Backup plans: many targets across vendors in one run.
     #[command(subcommand)]
     Plan(PlanCommand),
@@ -415,6 +426,99 @@ pub enum GesCommand {
     },
 }
 
+/// `verify`: one backup, named by the plan kind of the target that made it and the ids
+/// that target reported. Exit status 1 when it is not found.
+#[derive(Debug, Subcommand)]
+pub enum VerifyCommand {
+    /// An NCP cache (or, with --redis, Redis) manual backup: its file listed, with an end
+    /// time, in the instance's manual backup detail list.
+    #[command(
+        after_help = "Examples:\n  backupctl verify ncp-cache-backup --instance-no 2000001 --file-name 20240702-0000\n  backupctl verify ncp-cache-backup --instance-no 3000001 --redis --file-name 20240702-0000\n\nA backup listed without a fileName is named by its startTime."
+    )]
+    NcpCacheBackup {
+        /// The instance's number.
+        #[arg(long)]
+        instance_no: String,
+        /// The backup's fileName (else its startTime), as the manual backup list shows it.
+        #[arg(long)]
+        file_name: String,
+        #[command(flatten)]
+        family: FamilyArg,
+    },
+    /// An NCP cache (or Redis) export: a new, non-empty object for the file in the bucket.
+    #[command(
+        after_help = "Example:\n  backupctl verify ncp-cache-export --instance-no 2000001 --file-name 20240702 --bucket my-bucket --since 2024-07-02T00:00:00Z\n\nThe key the service writes is not documented: by default any key containing the\nfile name matches; --prefix and --pattern (* and ? globs on the whole key) narrow it."
+    )]
+    NcpCacheExport {
+        /// The instance's number.
+        #[arg(long)]
+        instance_no: String,
+        /// The exported backup file's name.
+        #[arg(long)]
+        file_name: String,
+        /// The bucket it was exported to.
+        #[arg(long)]
+        bucket: String,
+        /// When the export was requested (ISO 8601 or HTTP date, as reports write
+        /// `requestedAt`); older objects do not count.
+        #[arg(long, value_parser = parse_time)]
+        since: std::time::SystemTime,
+        /// Only keys under this prefix.
+        #[arg(long)]
+        prefix: Option<String>,
+        /// Only keys matching this glob (default: *FILE_NAME*).
+        #[arg(long)]
+        pattern: Option<String>,
+        #[command(flatten)]
+        family: FamilyArg,
+    },
+    /// An NCP Cloud Hadoop configuration backup: new, non-empty objects in the cluster's bucket.
+    #[command(
+        after_help = "Example:\n  backupctl verify ncp-hadoop-config --instance-no 1000001 --since 2024-07-02T00:00:00Z --prefix cluster-configuration-backup/"
+    )]
+    NcpHadoopConfig {
+        /// The cluster's cloudHadoopInstanceNo.
+        #[arg(long)]
+        instance_no: String,
+        /// When backupClusterConfiguration was requested; older objects do not count.
+        #[arg(long, value_parser = parse_time)]
+        since: std::time::SystemTime,
+        /// Only keys under this prefix (default: cluster-configuration-backup/, UNVERIFIED).
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// An OCP backup: every task SUCCESSFUL and its backup set listed by dataBackupTasks.
+    #[command(
+        after_help = "Example:\n  backupctl verify ocp-backup-now --cluster-id 1 --task-id 42"
+    )]
+    OcpBackupNow {
+        /// The cluster.
+        #[arg(long)]
+        cluster_id: i64,
+        /// The tenant, for a tenant backup.
+        #[arg(long)]
+        tenant_id: Option<i64>,
+        /// A task id backupNow returned (repeat for several).
+        #[arg(long = "task-id", required = true)]
+        task_ids: Vec<i64>,
+    },
+    /// A Huawei GES backup: listed by listGraphBackups as success, with its size.
+    #[command(
+        after_help = "Example:\n  backupctl verify ges-backup --graph-id 11111111-2222-3333-4444-555555555555 --backup-id 7a8b..."
+    )]
+    GesBackup {
+        /// The graph id.
+        #[arg(long)]
+        graph_id: String,
+        /// The backup id createBackup returned.
+        #[arg(long)]
+        backup_id: String,
+        /// The job createBackup started, followed first when given.
+        #[arg(long)]
+        job_id: Option<String>,
+    },
+}
+
 /// `--wait`.
 #[derive(Debug, Args, Clone, Copy)]
 pub struct WaitArgs {
@@ -515,6 +619,15 @@ fn parse_shard(text: &str) -> Result<Shard, String> {
 }
 
 /// Parses `500ms`, `2s`, `5m`, `1h` or a plain number of seconds.
+/// A point in time: ISO 8601 (any offset) or an HTTP date.
+pub fn parse_time(text: &str) -> Result<std::time::SystemTime, String> {
+    backup_core::time::parse(
+        text,
+        backup_core::time::TimestampFormat::ISO_8601.http_date(true),
+    )
+    .ok_or_else(|| format!("{text:?} is not a time (use 2024-07-02T00:00:00Z)"))
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text

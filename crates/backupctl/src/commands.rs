@@ -3,12 +3,12 @@
 
 use serde_json::{Value, json};
 
-use crate::cli::{CacheCommand, GesCommand, HadoopCommand, NcpCommand, OcpCommand};
+use crate::cli::{CacheCommand, GesCommand, HadoopCommand, NcpCommand, OcpCommand, VerifyCommand};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Rendered, to_json};
 use crate::progress::{Board, TargetProgress};
-use crate::target::TargetSpec;
+use crate::target::{Handle, TargetSpec, Verification};
 
 pub async fn ncp(ctx: &Context, command: NcpCommand) -> Result<Rendered, CliError> {
     match command {
@@ -391,6 +391,107 @@ pub async fn ges(ctx: &Context, command: GesCommand) -> Result<Rendered, CliErro
 }
 
 /// Runs one backup target, with progress on standard error when waiting.
+/// `verify`: waits until the backup is found and shows the evidence; an error (exit 1)
+/// naming what was looked for and where when it is not.
+pub async fn verify(ctx: &Context, command: VerifyCommand) -> Result<Rendered, CliError> {
+    let (name, handle) = match command {
+        VerifyCommand::NcpCacheBackup {
+            instance_no,
+            file_name,
+            family,
+        } => (
+            format!(
+                "{}-{instance_no}",
+                if family.redis { "redis" } else { "cache" }
+            ),
+            Handle::Cache {
+                redis: family.redis,
+                handle: ncp_vcache::ManualBackupHandle::new(instance_no, file_name),
+            },
+        ),
+        VerifyCommand::NcpCacheExport {
+            instance_no,
+            file_name,
+            bucket,
+            since,
+            prefix,
+            pattern,
+            family,
+        } => {
+            let export = ncp_vcache::BackupExport::new(&instance_no, file_name, bucket);
+            let mut handle =
+                ncp_vcache::ExportHandle::new(ctx.object_storage()?.clone(), &export, since);
+            if let Some(prefix) = prefix {
+                handle = handle.prefix(prefix);
+            }
+            if let Some(pattern) = pattern {
+                handle = handle.pattern(pattern);
+            }
+            (
+                format!(
+                    "{}-{instance_no}-export",
+                    if family.redis { "redis" } else { "cache" }
+                ),
+                Handle::Export {
+                    redis: family.redis,
+                    handle: Box::new(handle),
+                },
+            )
+        }
+        VerifyCommand::NcpHadoopConfig {
+            instance_no,
+            since,
+            prefix,
+        } => {
+            let mut handle = ncp_vhadoop::ConfigBackupHandle::new(
+                ctx.object_storage()?.clone(),
+                &instance_no,
+                since,
+            );
+            if let Some(prefix) = prefix {
+                handle = handle.prefix(prefix);
+            }
+            (
+                format!("hadoop-{instance_no}"),
+                Handle::Hadoop(Box::new(handle)),
+            )
+        }
+        VerifyCommand::OcpBackupNow {
+            cluster_id,
+            tenant_id,
+            task_ids,
+        } => {
+            let mut handle = ocp_ob_backup::BackupHandle::new(cluster_id, task_ids);
+            if let Some(tenant) = tenant_id {
+                handle = handle.tenant(tenant);
+            }
+            (format!("ocp-{cluster_id}"), Handle::Ocp(handle))
+        }
+        VerifyCommand::GesBackup {
+            graph_id,
+            backup_id,
+            job_id,
+        } => {
+            let mut handle = hw_ges_backup::BackupHandle::new(graph_id.clone(), backup_id);
+            if let Some(job_id) = job_id {
+                handle = handle.job(job_id);
+            }
+            (format!("ges-{graph_id}"), Handle::Ges(handle))
+        }
+    };
+    let progress = Board::for_stderr().target(&name);
+    let evidence = match handle.verify(ctx, &progress).await {
+        Ok(evidence) => evidence,
+        Err(e) => {
+            progress.finish("unverified");
+            return Err(e);
+        }
+    };
+    let verification = Verification::Verified { evidence };
+    progress.finish(&verification.summary());
+    Ok(Rendered::flat(to_json(&verification)))
+}
+
 async fn backup(ctx: &Context, spec: TargetSpec, wait: bool) -> Result<Rendered, CliError> {
     let name = spec.default_name();
     let progress: TargetProgress = if wait {

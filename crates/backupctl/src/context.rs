@@ -33,6 +33,7 @@ pub struct Context {
     vredis: OnceLock<Result<ncp_vcache::vredis::Client, String>>,
     ocp: OnceLock<Result<ocp_ob_backup::Client, String>>,
     ges: OnceLock<Result<hw_ges_backup::Client, String>>,
+    object_storage: OnceLock<Result<ncp_vcache::object_storage::ObjectStorageClient, String>>,
 }
 
 /// A client could not be configured (no endpoint, bad URL): a usage problem.
@@ -59,6 +60,7 @@ impl Context {
             vredis: OnceLock::new(),
             ocp: OnceLock::new(),
             ges: OnceLock::new(),
+            object_storage: OnceLock::new(),
         }
     }
 
@@ -137,6 +139,33 @@ impl Context {
             builder = builder.region(RegionCode::new(region.clone()));
         }
         Ok(builder)
+    }
+
+    /// The NCP Object Storage client verification lists buckets with: the NCP
+    /// credentials, site and region, at `--obs-endpoint` (else NCLOUD_OBS_ENDPOINT, else
+    /// the site's endpoint).
+    pub fn object_storage(
+        &self,
+    ) -> Result<&ncp_vcache::object_storage::ObjectStorageClient, ClientSetupError> {
+        get_or_build(&self.object_storage, "ncp-object-storage", || {
+            let mut builder =
+                self.with_transport(ncp_vcache::object_storage::ObjectStorageClient::builder());
+            if let Some(credentials) = &self.credentials.ncp {
+                builder = builder.credentials(credentials.clone());
+            }
+            if let Some(site) = &self.global.ncp_site {
+                let site = Site::from_name(site)
+                    .ok_or_else(|| format!("unknown NCP site {site:?}: use public, gov or fin"))?;
+                builder = builder.site(site);
+            }
+            if let Some(endpoint) = &self.global.obs_endpoint {
+                builder = builder.endpoint(endpoint);
+            }
+            if let Some(region) = &self.global.ncp_region {
+                builder = builder.region(region.clone());
+            }
+            builder.build().map_err(|e| e.to_string())
+        })
     }
 
     pub fn hadoop(&self) -> Result<&ncp_vhadoop::Client, ClientSetupError> {

@@ -37,6 +37,9 @@ pub async fn run(mut global: GlobalArgs) -> Result<Report, CliError> {
     global.ncp_endpoint = Some(base_url.clone());
     global.ocp_endpoint = Some(base_url.clone());
     global.ges_endpoint = Some(base_url);
+    // Verification lists the emulator's S3 subset, where exports and configuration
+    // backups write their objects.
+    global.obs_endpoint = Some(emulator.object_storage_url());
     global.ncp_site = None;
     global.ges_project_id = Some(defaults::HUAWEI_PROJECT_ID.to_owned());
     global.poll_interval = Duration::from_millis(200);

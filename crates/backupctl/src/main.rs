@@ -120,6 +120,10 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let ctx = Context::load(cli.global, FixedCredentials::default()).await?;
             commands::ges(&ctx, command).await?.print(format)?;
         }
+        Command::Verify(command) => {
+            let ctx = Context::load(cli.global, FixedCredentials::default()).await?;
+            commands::verify(&ctx, command).await?.print(format)?;
+        }
         Command::Plan(PlanCommand::Run(args)) => {
             let plan = plan::Plan::load(&args.plan).await?.shard(args.shard);
             let ctx = Arc::new(Context::load(cli.global, FixedCredentials::default()).await?);
@@ -180,6 +184,15 @@ async fn finish_plan(
         eprintln!(
             "error: {} of {} targets failed",
             report.failed,
+            report.targets.len()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    if report.unverified > 0 {
+        eprintln!(
+            "error: {} of {} targets are unverified: their backups were not found where \
+             they should be (--no-verify skips the check)",
+            report.unverified,
             report.targets.len()
         );
         return Ok(ExitCode::from(1));

@@ -4,6 +4,7 @@
 //! ```toml
 //! [defaults]
 //! wait = true                 # follow every backup to its end (the default)
+//! verify = true               # then check it can be found where it should be (the default)
 //!
 //! [[target]]
 //! name = "hadoop-prod"        # optional, unique; default: kind and resource
@@ -39,6 +40,8 @@ pub struct Plan {
 pub struct PlanTarget {
     pub name: String,
     pub wait: bool,
+    /// Whether the backup is looked for once the target ran (`succeeded` needs it found).
+    pub verify: bool,
     pub spec: TargetSpec,
 }
 
@@ -56,11 +59,16 @@ struct PlanFile {
 struct Defaults {
     #[serde(default = "yes")]
     wait: bool,
+    #[serde(default = "yes")]
+    verify: bool,
 }
 
 impl Default for Defaults {
     fn default() -> Self {
-        Self { wait: true }
+        Self {
+            wait: true,
+            verify: true,
+        }
     }
 }
 
@@ -89,6 +97,11 @@ impl Plan {
                 Some(toml::Value::Boolean(wait)) => wait,
                 Some(_) => return Err(format!("target {number}: wait must be true or false")),
             };
+            let verify = match table.remove("verify") {
+                None => file.defaults.verify,
+                Some(toml::Value::Boolean(verify)) => verify,
+                Some(_) => return Err(format!("target {number}: verify must be true or false")),
+            };
             let label = name.clone().unwrap_or_else(|| format!("target {number}"));
             let spec = TargetSpec::deserialize(toml::Value::Table(table))
                 .map_err(|e| format!("{label}: {}", e.message()))?;
@@ -98,7 +111,12 @@ impl Plan {
                     "target {number}: the name {name:?} is used twice; give each target a unique name"
                 ));
             }
-            targets.push(PlanTarget { name, wait, spec });
+            targets.push(PlanTarget {
+                name,
+                wait,
+                verify,
+                spec,
+            });
         }
         Ok(Plan { targets })
     }
@@ -136,6 +154,8 @@ pub struct Report {
     pub succeeded: usize,
     pub failed: usize,
     pub planned: usize,
+    /// Targets that ran but whose backup was not found where it should be.
+    pub unverified: usize,
     pub targets: Vec<TargetReport>,
 }
 
@@ -148,6 +168,7 @@ impl Report {
             succeeded: count(TargetStatus::Succeeded),
             failed: count(TargetStatus::Failed),
             planned: count(TargetStatus::Planned),
+            unverified: count(TargetStatus::Unverified),
             targets,
         }
     }
@@ -156,7 +177,7 @@ impl Report {
     pub fn render(&self) -> Rendered {
         let mut table = Table::new(&["target", "kind", "status", "time", "detail"]);
         for t in &self.targets {
-            let detail = match (&t.error, &t.result) {
+            let mut detail = match (&t.error, &t.result) {
                 (Some(e), _) => e.message.clone(),
                 (None, Value::Array(steps)) => steps
                     .iter()
@@ -165,6 +186,13 @@ impl Report {
                     .join("; "),
                 (None, result) => summary(result),
             };
+            if let Some(verification) = &t.verification {
+                detail = [detail, verification.summary()]
+                    .into_iter()
+                    .filter(|part| !part.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+            }
             table.push(vec![
                 t.name.clone(),
                 t.kind.clone(),
@@ -230,6 +258,7 @@ pub async fn run(
                 elapsed_ms: 0,
                 result,
                 error,
+                verification: None,
             });
         }
         return Report::new(true, shard, targets);
@@ -247,17 +276,30 @@ pub async fn run(
             let started = Instant::now();
             progress.note("starting");
             let outcome = target.spec.run(&ctx, target.wait, &progress).await;
-            let elapsed_ms = started.elapsed().as_millis();
             let report = match outcome {
                 Ok(result) => {
-                    progress.finish("succeeded");
+                    let verification = target
+                        .spec
+                        .verification(&ctx, target.verify, &result, &progress)
+                        .await;
+                    let status = verification.status();
+                    progress.finish(&format!(
+                        "{}: {}",
+                        if status == TargetStatus::Succeeded {
+                            "succeeded"
+                        } else {
+                            "unverified"
+                        },
+                        verification.summary()
+                    ));
                     TargetReport {
                         name: target.name,
                         kind: target.spec.kind().to_owned(),
-                        status: TargetStatus::Succeeded,
-                        elapsed_ms,
+                        status,
+                        elapsed_ms: started.elapsed().as_millis(),
                         result,
                         error: None,
+                        verification: Some(verification),
                     }
                 }
                 Err(e) => {
@@ -266,9 +308,10 @@ pub async fn run(
                         name: target.name,
                         kind: target.spec.kind().to_owned(),
                         status: TargetStatus::Failed,
-                        elapsed_ms,
+                        elapsed_ms: started.elapsed().as_millis(),
                         result: Value::Null,
                         error: Some(ErrorReport::from_cli(&e)),
+                        verification: None,
                     }
                 }
             };
@@ -292,6 +335,7 @@ pub async fn run(
                     error: Some(ErrorReport::from_cli(&CliError::Failed(format!(
                         "internal error: {e}"
                     )))),
+                    verification: None,
                 },
             )),
         }
@@ -353,6 +397,15 @@ mod tests {
         );
         let waits: Vec<bool> = plan.targets.iter().map(|t| t.wait).collect();
         assert_eq!(waits, [true, false, false, false]);
+        // Issue 17: every target is verified unless it says otherwise.
+        assert!(plan.targets.iter().all(|t| t.verify));
+        let unverified = Plan::parse(
+            "[defaults]\nverify = false\n[[target]]\nkind = \"ges-backup\"\ngraph_id = \"g\"\n\
+             [[target]]\nkind = \"ges-backup\"\ngraph_id = \"h\"\nverify = true\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let verifies: Vec<bool> = unverified.targets.iter().map(|t| t.verify).collect();
+        assert_eq!(verifies, [false, true]);
         assert_eq!(
             plan.targets[0].spec,
             TargetSpec::NcpHadoopConfig {
@@ -393,6 +446,10 @@ mod tests {
             (
                 "[[target]]\nwait = 1\nkind = \"ges-backup\"\ngraph_id = \"g\"\n",
                 "wait must be",
+            ),
+            (
+                "[[target]]\nverify = \"yes\"\nkind = \"ges-backup\"\ngraph_id = \"g\"\n",
+                "verify must be",
             ),
             ("", "no [[target]]"),
             (

@@ -43,6 +43,11 @@ fn scratch() -> PathBuf {
 
 /// The binary, pointed at `emulator`, with only the emulator's credentials.
 fn backupctl(emulator: &EmulatorHandle) -> Command {
+    backupctl_waiting(emulator, "20s")
+}
+
+/// [`backupctl`] giving up waiting (and verifying) after `wait_timeout`.
+fn backupctl_waiting(emulator: &EmulatorHandle, wait_timeout: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_backupctl"));
     cmd.env_clear()
         .env("HOME", scratch())
@@ -54,7 +59,8 @@ fn backupctl(emulator: &EmulatorHandle) -> Command {
         .env("HUAWEICLOUD_SDK_SK", defaults::HUAWEI_SECRET_KEY)
         .env("HUAWEICLOUD_SDK_PROJECT_ID", defaults::HUAWEI_PROJECT_ID)
         .args(["--endpoint", &emulator.base_url()])
-        .args(["--poll-interval", "50ms", "--wait-timeout", "20s"])
+        .args(["--obs-endpoint", &emulator.object_storage_url()])
+        .args(["--poll-interval", "50ms", "--wait-timeout", wait_timeout])
         .stdin(Stdio::null());
     cmd
 }
@@ -1078,8 +1084,20 @@ fn the_demo_exits_0_with_every_target_succeeded() {
     );
     for target in targets {
         assert_eq!(target["status"], "succeeded", "{target}");
+        // Issue 17: the demo verifies every target and shows the evidence.
+        assert_eq!(target["verification"]["status"], "verified", "{target}");
     }
     assert_eq!(report["failed"], 0);
+    assert_eq!(report["unverified"], 0);
+    let object_keys = targets
+        .iter()
+        .filter(|t| t["verification"]["evidence"]["kind"] == "object")
+        .filter(|t| t["verification"]["evidence"]["etag"].is_string())
+        .count();
+    assert_eq!(
+        object_keys, 4,
+        "hadoop, two exports of new backups, one system export"
+    );
     // The exports of the new manual backups are part of the demo.
     assert!(stdout.matches("\"export\"").count() >= 2, "{stdout}");
 }
@@ -1599,4 +1617,299 @@ async fn value_options_accept_the_apis_spellings_in_any_case() {
     ] {
         ok(&emu, args);
     }
+}
+
+/// Issue 17: `verify` shows the evidence of a backup that exists, and exits 1 naming what
+/// it looked for and where when the backup is not there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_shows_the_evidence_or_exits_1_naming_what_is_missing() {
+    let emu = emulator().await;
+    let made = ok(
+        &emu,
+        &["ges", "backup", "--graph-id", GRAPH, "--wait", "-o", "json"],
+    )
+    .json();
+    let backup_id = made["backupId"].as_str().unwrap().to_owned();
+
+    let verified = ok(
+        &emu,
+        &[
+            "verify",
+            "ges-backup",
+            "--graph-id",
+            GRAPH,
+            "--backup-id",
+            &backup_id,
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(verified["status"], "verified", "{verified}");
+    assert_eq!(verified["evidence"]["kind"], "listed", "{verified}");
+    assert_eq!(verified["evidence"]["backup_id"], backup_id.as_str());
+    assert!(
+        verified["evidence"]["size"].as_u64().is_some_and(|s| s > 0),
+        "{verified}"
+    );
+
+    let cache = ok(
+        &emu,
+        &[
+            "ncp",
+            "cache",
+            "manual-backup",
+            "--instance-no",
+            "2000001",
+            "--wait",
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    let file_name = cache["backup"]["fileName"].as_str().unwrap().to_owned();
+    let verified = ok(
+        &emu,
+        &[
+            "verify",
+            "ncp-cache-backup",
+            "--instance-no",
+            "2000001",
+            "--file-name",
+            &file_name,
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(
+        verified["evidence"]["backup_id"],
+        file_name.as_str(),
+        "{verified}"
+    );
+
+    // An export, verified by its object, from the `requestedAt` the run reported.
+    let exported = ok(
+        &emu,
+        &[
+            "ncp",
+            "cache",
+            "export",
+            "--instance-no",
+            "2000001",
+            "--file-name",
+            "20240702",
+            "--bucket",
+            "demo-backups",
+            "--type",
+            "system",
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    let since = exported["requestedAt"].as_str().unwrap().to_owned();
+    let verified = ok(
+        &emu,
+        &[
+            "verify",
+            "ncp-cache-export",
+            "--instance-no",
+            "2000001",
+            "--file-name",
+            "20240702",
+            "--bucket",
+            "demo-backups",
+            "--since",
+            &since,
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(verified["evidence"]["kind"], "object", "{verified}");
+    assert_eq!(verified["evidence"]["bucket"], "demo-backups", "{verified}");
+    assert!(verified["evidence"]["etag"].is_string(), "{verified}");
+    // The same export asked for a minute later than it was: no object is that new.
+    let later = httpdate_plus_minute(&since);
+    let missing = run(
+        &mut backupctl_waiting(&emu, "1s"),
+        &[
+            "verify",
+            "ncp-cache-export",
+            "--instance-no",
+            "2000001",
+            "--file-name",
+            "20240702",
+            "--bucket",
+            "demo-backups",
+            "--since",
+            &later,
+        ],
+    );
+    assert_eq!(missing.code, 1, "{}\n{}", missing.stdout, missing.stderr);
+    assert!(
+        missing.stderr.contains("demo-backups") && missing.stderr.contains("*20240702*"),
+        "{}",
+        missing.stderr
+    );
+
+    let lists_before = emu.requests(ops::GES_LIST_GRAPH_BACKUPS);
+    let missing = run(
+        &mut backupctl_waiting(&emu, "1s"),
+        &[
+            "verify",
+            "ges-backup",
+            "--graph-id",
+            GRAPH,
+            "--backup-id",
+            "no-such-backup",
+        ],
+    );
+    assert_eq!(missing.code, 1, "{}\n{}", missing.stdout, missing.stderr);
+    assert!(
+        missing.stderr.contains("no-such-backup")
+            && missing.stderr.contains(&format!("graph {GRAPH}"))
+            && missing.stderr.contains("did not appear"),
+        "{}",
+        missing.stderr
+    );
+    assert!(emu.requests(ops::GES_LIST_GRAPH_BACKUPS) > lists_before);
+}
+
+/// Issue 17: a plan target succeeds only when verified, and the report carries the
+/// evidence; an export whose object never arrives is `unverified` (exit 1); with
+/// `--no-verify` (or `verify = false`) the report says verification was skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_report_carries_evidence_and_an_unverified_target_exits_1() {
+    let emu = Emulator::demo()
+        .backup_duration(Duration::from_millis(300))
+        .fault(FaultRule::new(
+            ops::VCACHE_EXPORT,
+            Fault::ObjectNeverAppears,
+        ))
+        .start()
+        .await
+        .unwrap();
+    let plan = write_plan(
+        r#"
+[[target]]
+name = "ges"
+kind = "ges-backup"
+graph_id = "11111111-2222-3333-4444-555555555555"
+
+[[target]]
+name = "ocp"
+kind = "ocp-backup-now"
+cluster_id = 1
+
+[[target]]
+name = "export"
+kind = "ncp-cache-export"
+instance_no = "2000001"
+file_name = "20240702"
+backup_type = "system"
+bucket = "demo-backups"
+
+[[target]]
+name = "hadoop"
+kind = "ncp-hadoop-config"
+instance_no = "1000001"
+verify = false
+"#,
+    );
+    let report_path = plan.with_file_name("report.json");
+    let out = run(
+        &mut backupctl_waiting(&emu, "3s"),
+        &[
+            "plan",
+            "run",
+            plan.to_str().unwrap(),
+            "--report",
+            report_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("1 of 4 targets are unverified"),
+        "{}",
+        out.stderr
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    assert_eq!(report["succeeded"], 3, "{report}");
+    assert_eq!(report["unverified"], 1, "{report}");
+    assert_eq!(report["failed"], 0, "{report}");
+    let target = |name: &str| {
+        report["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let ges = target("ges");
+    assert_eq!(ges["status"], "succeeded");
+    assert_eq!(ges["verification"]["status"], "verified", "{ges}");
+    assert_eq!(
+        ges["verification"]["evidence"]["backup_id"],
+        ges["result"]["backupId"]
+    );
+    let ocp = target("ocp");
+    assert_eq!(
+        ocp["verification"]["evidence"]["kind"], "backup_set",
+        "{ocp}"
+    );
+    assert!(
+        ocp["verification"]["evidence"]["backup_set_id"].is_i64(),
+        "{ocp}"
+    );
+    let export = target("export");
+    assert_eq!(export["status"], "unverified", "{export}");
+    assert_eq!(export["verification"]["status"], "unverified", "{export}");
+    let message = export["verification"]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("demo-backups") && message.contains("*20240702*"),
+        "{message}"
+    );
+    let hadoop = target("hadoop");
+    assert_eq!(hadoop["status"], "succeeded");
+    assert_eq!(hadoop["verification"]["status"], "skipped", "{hadoop}");
+    assert_eq!(
+        hadoop["verification"]["reason"], "verify = false",
+        "{hadoop}"
+    );
+
+    let skipped = run(
+        &mut backupctl_waiting(&emu, "3s"),
+        &[
+            "plan",
+            "run",
+            plan.to_str().unwrap(),
+            "--no-verify",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(skipped.code, 0, "{}\n{}", skipped.stdout, skipped.stderr);
+    let report = skipped.json();
+    assert_eq!(report["succeeded"], 4, "{report}");
+    for t in report["targets"].as_array().unwrap() {
+        assert_eq!(t["verification"]["status"], "skipped", "{t}");
+    }
+    assert!(
+        report["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["verification"]["reason"] == "--no-verify"),
+        "{report}"
+    );
+}
+
+/// `since` (an HTTP date) one minute later, as an ISO 8601 time.
+fn httpdate_plus_minute(since: &str) -> String {
+    let at = backup_core::time::parse_http_date(since).unwrap() + Duration::from_secs(60);
+    backup_core::time::format_iso8601(at, 0, "Z")
 }

@@ -49,6 +49,7 @@ mod generated;
 mod iam;
 mod protocol;
 mod reconcile;
+mod verify;
 mod waiter;
 
 pub use client::{Client, ClientBuilder, PROJECT_ID_VAR, endpoint_for_region};
@@ -58,6 +59,7 @@ pub use iam::{
 };
 pub use protocol::GesProtocol;
 pub use reconcile::RECONCILE_MARGIN;
+pub use verify::{BackupHandle, BackupVerified};
 pub use waiter::{BackupDone, BackupPages, BackupPaginator, JobDone};
 
 /// Re-exported from `backup-core`, so that a program depends on this crate alone.

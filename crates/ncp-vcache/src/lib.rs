@@ -17,6 +17,7 @@ pub mod fuzzing;
 mod manual;
 mod reconcile;
 pub mod vcache;
+mod verify;
 pub mod vredis;
 
 pub use backup_core;
@@ -27,6 +28,9 @@ pub use backup_core::object_storage;
 pub use backup_core::protocol::ncp::exports::*;
 pub use manual::{BackupEntry, BackupExport, BackupFileType, ManualBackupDone, ManualBackups};
 pub use reconcile::RECONCILE_MARGIN;
+#[cfg(feature = "object-storage")]
+pub use verify::{ExportHandle, ExportVerified};
+pub use verify::{ManualBackupHandle, ManualBackupVerified};
 
 /// Defines a client type over the NCP gateway, with its builder alias and [`FromGateway`]
 /// implementation (which gives it `Invoke`).

@@ -22,6 +22,10 @@ pub trait BackupEntry {
     fn end_time(&self) -> Option<&str>;
     /// `fileName`, when the service sends it (UNVERIFIED that it does).
     fn file_name(&self) -> Option<&str>;
+    /// `backupSize` in bytes, when the service sends it.
+    fn backup_size(&self) -> Option<i64> {
+        None
+    }
 
     /// When the backup started: `startTime`, else `endTime`, parsed leniently
     /// ([`parse_timestamp`]).
@@ -153,6 +157,71 @@ pub trait ManualBackups: sealed::Sealed + Clone + Send + Sync + 'static {
         id: impl Into<String>,
     ) -> Waiter<ManualBackupDone<Self>> {
         ManualBackupDone::waiter(self, instance_no.into(), Find::Id(id.into()))
+    }
+
+    /// Verifies a manual backup: waits until the manual backup detail list shows its file
+    /// (`fileName`, else `startTime`) with an end time. The evidence is the listed backup:
+    /// its file name, size in bytes (`backupSize`) and end time. A file that is not listed
+    /// by the deadline is [`Error::VerifyTimedOut`](backup_core::Error::VerifyTimedOut)
+    /// naming the file and instance.
+    ///
+    /// ```no_run
+    /// # async fn run(client: ncp_vcache::vcache::Client) -> Result<(), backup_core::Error> {
+    /// use ncp_vcache::{ManualBackupHandle, ManualBackups};
+    /// let backup = client.create_manual_backup_and_wait("2000001").wait().await?;
+    /// if let Some(handle) = ManualBackupHandle::listed("2000001", &backup) {
+    ///     let evidence = client.verify_backup(&handle).wait().await?;
+    ///     println!("verified: {}", evidence.id());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn verify_backup(
+        &self,
+        handle: &crate::ManualBackupHandle,
+    ) -> backup_core::verify::Verification<crate::ManualBackupVerified<Self>> {
+        backup_core::verify::Verification::new(crate::ManualBackupVerified {
+            client: self.clone(),
+            handle: handle.clone(),
+        })
+    }
+
+    /// Verifies an export (feature `object-storage`): waits until the export's bucket
+    /// lists an object for the backup file, written after the export was requested, and
+    /// not empty. The evidence is the object's key, size and ETag.
+    ///
+    /// ```no_run
+    /// # async fn run(
+    /// #     client: ncp_vcache::vcache::Client,
+    /// #     storage: ncp_vcache::object_storage::ObjectStorageClient,
+    /// # ) -> Result<(), backup_core::Error> {
+    /// use ncp_vcache::{BackupExport, ExportHandle, ManualBackups};
+    /// let export = BackupExport::new("2000001", "20240702-0000", "my-bucket");
+    /// let since = client.server_time();
+    /// client.export_backup(&export).await?;
+    /// let evidence = client
+    ///     .verify_export(&ExportHandle::new(storage, &export, since))
+    ///     .wait()
+    ///     .await?;
+    /// println!("verified: {}", evidence.id());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::VerifyNotFound`](backup_core::Error::VerifyNotFound) when the bucket does
+    /// not exist or the object is empty;
+    /// [`Error::VerifyTimedOut`](backup_core::Error::VerifyTimedOut), naming the bucket and
+    /// the expected key, when no object appears by the deadline.
+    #[cfg(feature = "object-storage")]
+    fn verify_export(
+        &self,
+        handle: &crate::ExportHandle,
+    ) -> backup_core::verify::Verification<crate::ExportVerified> {
+        backup_core::verify::Verification::new(crate::ExportVerified {
+            handle: handle.clone(),
+        })
     }
 }
 
@@ -582,6 +651,9 @@ macro_rules! manual_backups {
             }
             fn file_name(&self) -> Option<&str> {
                 self.file_name.as_deref()
+            }
+            fn backup_size(&self) -> Option<i64> {
+                self.backup_size
             }
         }
     };

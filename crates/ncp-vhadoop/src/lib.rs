@@ -15,6 +15,8 @@
 pub mod fuzzing;
 mod generated;
 mod reconcile;
+#[cfg(feature = "object-storage")]
+mod verify;
 mod wait;
 
 use backup_core::protocol::ncp::{FromGateway, Gateway, GatewayBuilder};
@@ -28,6 +30,8 @@ pub use backup_core::object_storage;
 pub use backup_core::protocol::ncp::exports::*;
 pub use generated::*;
 pub use reconcile::RECONCILE_MARGIN;
+#[cfg(feature = "object-storage")]
+pub use verify::{ConfigBackupHandle, ConfigBackupVerified, DEFAULT_CONFIG_BACKUP_PREFIX};
 pub use wait::{ClusterRunning, ClusterState};
 
 /// A client for the Cloud Hadoop (VPC) API (`/vhadoop/v2/`).

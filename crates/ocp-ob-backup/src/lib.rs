@@ -12,6 +12,7 @@ mod paginator;
 mod protocol;
 mod reconcile;
 mod time;
+mod verify;
 mod waiter;
 
 pub use client::{Client, ClientBuilder, OcpProtocol};
@@ -20,6 +21,7 @@ pub use paginator::{DEFAULT_PAGE_SIZE, DataBackupTaskPages, DataBackupTasks, MAX
 pub use protocol::OcpClassifier;
 pub use reconcile::RECONCILE_MARGIN;
 pub use time::parse_timestamp;
+pub use verify::{BackupHandle, BackupVerified};
 pub use waiter::{DataBackupTaskDone, TasksDone};
 
 /// Re-exported from `backup-core` for convenience.

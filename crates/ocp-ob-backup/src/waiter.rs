@@ -304,7 +304,7 @@ impl WaitFor for DataBackupTaskDone {
 
 impl Client {
     /// One round of polling: every unfinished task once.
-    async fn poll_tasks(
+    pub(crate) async fn poll_tasks(
         &self,
         ids: &[i64],
         finished: &Mutex<BTreeMap<i64, TaskInstance>>,

@@ -107,12 +107,17 @@ impl Backup<'_> {
                 )));
             };
             let export = export(self.instance_no, &file_name, bucket, BackupTypeArg::Manual);
+            let requested_at = client.server_time();
             let request_id = run_export(client, &export)
                 .await
                 .map_err(CliError::after_send)?;
             progress.note(&format!("export of {file_name} to {bucket} requested"));
-            result["export"] =
-                json!({ "fileName": file_name, "bucket": bucket, "requestId": request_id });
+            result["export"] = json!({
+                "fileName": file_name,
+                "bucket": bucket,
+                "requestId": request_id,
+                "requestedAt": backup_core::time::format_http_date(requested_at),
+            });
         }
         Ok(result)
     }

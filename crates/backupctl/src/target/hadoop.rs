@@ -42,6 +42,8 @@ pub(super) async fn run(
     let progress = run.progress;
     // No NCP API shows a configuration backup, so an ambiguous one reconciles to
     // `Unknown` and fails with the cluster's state as evidence.
+    // On the service's clock: what a new object's LastModified is compared with.
+    let requested_at = client.server_time();
     let created = create_reconciled(
         run.retry_ambiguous,
         CREATE,
@@ -66,7 +68,10 @@ pub(super) async fn run(
         "backupClusterConfiguration accepted (request id {})",
         out.request_id.as_deref().unwrap_or("?")
     ));
-    let mut result = json!({ "requestId": out.request_id });
+    let mut result = json!({
+        "requestId": out.request_id,
+        "requestedAt": backup_core::time::format_http_date(requested_at),
+    });
     if run.wait {
         let cluster = client
             .wait_until_cluster_running(instance_no)

@@ -41,6 +41,10 @@ macro_rules! with_cache_client {
     };
 }
 
+mod verify;
+
+pub use verify::{Handle, Verification};
+
 /// What to back up. In a plan, `kind` picks the variant and the other keys are its fields.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
@@ -124,15 +128,21 @@ pub struct TargetReport {
     pub result: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorReport>,
+    /// Whether the backup was found where it should be, with the evidence; absent for a
+    /// target that failed before (or a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
 }
 
-/// `succeeded`, `failed`, or `planned` in a dry run.
+/// `succeeded` (and verified, unless verification was skipped), `unverified` (it ran,
+/// but the backup was not found), `failed`, or `planned` in a dry run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TargetStatus {
     Succeeded,
     Failed,
     Planned,
+    Unverified,
 }
 
 /// A failure, with the vendor's words.
@@ -304,9 +314,11 @@ impl TargetSpec {
                 with_cache_client!(ctx, redis, |client| backup.run(client, &run).await)
             }
             Job::CacheExport { redis, export } => {
-                let request_id =
-                    with_cache_client!(ctx, redis, |client| cache::run_export(client, &export)
-                        .await)?;
+                let (request_id, requested_at) = with_cache_client!(ctx, redis, |client| {
+                    use ncp_vcache::ManualBackups as _;
+                    let requested_at = client.server_time();
+                    (cache::run_export(client, &export).await?, requested_at)
+                });
                 progress.note(&format!(
                     "export of {} to {} requested",
                     export.file_name, export.bucket_name
@@ -315,6 +327,7 @@ impl TargetSpec {
                     "requestId": request_id,
                     "fileName": export.file_name,
                     "bucket": export.bucket_name,
+                    "requestedAt": backup_core::time::format_http_date(requested_at),
                 }))
             }
             Job::Ocp(target) => target.run(ctx.ocp()?, &run).await,

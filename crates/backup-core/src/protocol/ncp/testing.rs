@@ -72,6 +72,8 @@ pub fn error_summary(error: &Error) -> serde_json::Value {
         Error::WaitTimedOut(_) => "WaitTimedOut",
         Error::JobFailed(_) => "JobFailed",
         Error::Pagination(_) => "Pagination",
+        Error::VerifyNotFound(_) => "VerifyNotFound",
+        Error::VerifyTimedOut(_) => "VerifyTimedOut",
     };
     let service = error.service_error();
     let excerpt = match error {
