@@ -6,6 +6,11 @@ use serde_json::Value;
 use crate::cli::OutputFormat;
 use crate::error::CliError;
 
+/// The version of every JSON document the CLI prints or writes (`schema_version`), as
+/// described by the JSON Schemas in `docs/schema/`. Raised when a member is removed or
+/// changes meaning; new members do not raise it.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// What a command produced: a JSON document, and the rows a table shows of it.
 #[derive(Debug)]
 pub struct Rendered {
