@@ -81,6 +81,14 @@ impl Rendered {
     pub fn print(mut self, format: OutputFormat) -> Result<(), CliError> {
         match format {
             OutputFormat::Json => {
+                // A listing is an array, which cannot carry a version: it goes under `items`.
+                if let Value::Array(items) = &mut self.json {
+                    let items = std::mem::take(items);
+                    self.json = serde_json::json!({ "items": items });
+                }
+                if let Value::Object(document) = &mut self.json {
+                    document.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
+                }
                 redact(&mut self.json);
                 let text = serde_json::to_string_pretty(&self.json)
                     .map_err(|e| CliError::Failed(format!("cannot print JSON: {e}")))?;
