@@ -404,19 +404,19 @@ async fn run_target(
             )
         }
     };
-    if let Some(state) = state {
-        if let Err(e) = state.finish(&done, may_have_created).await {
-            // The target's outcome stands, but a rerun would not know it: say so, and
-            // fail the target so that the run does not look complete.
-            let e = CliError::from(e);
-            progress.finish(&format!("failed: {e}"));
-            let message = match &done.error {
-                Some(earlier) => format!("{}; {e}", earlier.message),
-                None => format!("the target succeeded, but {e}"),
-            };
-            done.status = TargetStatus::Failed;
-            done.error = Some(ErrorReport::from_cli(&CliError::Failed(message)));
-        }
+    if let Some(state) = state
+        && let Err(e) = state.finish(&done, may_have_created).await
+    {
+        // The target's outcome stands, but a rerun would not know it: say so, and fail
+        // the target so that the run does not look complete.
+        let e = CliError::from(e);
+        progress.finish(&format!("failed: {e}"));
+        let message = match &done.error {
+            Some(earlier) => format!("{}; {e}", earlier.message),
+            None => format!("the target succeeded, but {e}"),
+        };
+        done.status = TargetStatus::Failed;
+        done.error = Some(ErrorReport::from_cli(&CliError::Failed(message)));
     }
     done
 }

@@ -89,8 +89,8 @@ pub enum StateError {
     /// it could skip the wrong targets, dropping it could duplicate a backup in flight.
     OtherPlan {
         path: PathBuf,
-        recorded: PlanIdentity,
-        current: PlanIdentity,
+        recorded: Box<PlanIdentity>,
+        current: Box<PlanIdentity>,
     },
     /// The file cannot be written.
     Write { path: PathBuf, reason: String },
@@ -302,8 +302,8 @@ impl State {
             if unfinished {
                 return Err(StateError::OtherPlan {
                     path: path.to_owned(),
-                    recorded: stored.plan,
-                    current: plan,
+                    recorded: Box::new(stored.plan),
+                    current: Box::new(plan),
                 });
             }
             // A finished run of another plan: nothing of it applies here.
@@ -741,8 +741,8 @@ mod tests {
                 Err(StateError::OtherPlan {
                     recorded, current, ..
                 }) => {
-                    assert_eq!(recorded, plan("A"));
-                    assert_eq!(current, other);
+                    assert_eq!(*recorded, plan("A"));
+                    assert_eq!(*current, other);
                 }
                 other => panic!("{other:?}"),
             }
@@ -775,7 +775,8 @@ mod tests {
         let mut newer: Value = serde_json::from_slice(&good).unwrap();
         newer["version"] = Value::from(99);
         let newer = serde_json::to_vec(&newer).unwrap();
-        let cases: [(&[u8], fn(&StateError) -> bool); 6] = [
+        type Case<'a> = (&'a [u8], fn(&StateError) -> bool);
+        let cases: [Case<'_>; 6] = [
             (truncated, |e| matches!(e, StateError::Corrupt { .. })),
             (b"", |e| matches!(e, StateError::NotAStateFile { .. })),
             (b"\xff\xfe\x00garbage", |e| {
