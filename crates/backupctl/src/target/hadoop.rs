@@ -45,7 +45,7 @@ pub(super) async fn run(
     // On the service's clock: what a new object's LastModified is compared with.
     let requested_at = client.server_time();
     let created = create_reconciled(
-        run.retry_ambiguous,
+        run.policy,
         CREATE,
         progress,
         move || backup_call(client, instance_no).send(),
