@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "backupctl",
-    version,
+    // The package version and the commit, from build.rs.
+    version = env!("BACKUPCTL_VERSION"),
     about,
     propagate_version = true,
     after_help = "Examples:
