@@ -77,6 +77,10 @@ pub struct GlobalArgs {
     /// Log to standard error: -v attempts and retries, -vv also what is sent, -vvv everything.
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// How logs on standard error are written: text for people, json (one object a line)
+    /// for log collectors.
+    #[arg(long, global = true, value_enum, ignore_case = true, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// The first interval between polls while waiting; it grows to 15 times as long.
     #[arg(long, global = true, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub poll_interval: Duration,
@@ -103,6 +107,15 @@ pub enum OutputFormat {
     /// Aligned columns for people.
     Table,
     /// One JSON document for programs.
+    Json,
+}
+
+/// How logs are written on standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event.
+    Text,
+    /// One JSON object per event.
     Json,
 }
 
@@ -432,6 +445,8 @@ pub enum PlanCommand {
   backupctl plan run nightly.toml --concurrency 4 --report report.json
   backupctl plan run nightly.toml --dry-run
   backupctl plan run nightly.toml --shard 2/8      # the second of eight slices
+  backupctl plan run nightly.toml --state /var/lib/backupctl/state.json \\
+      --metrics-file /var/lib/node_exporter/backupctl.prom
 
 A plan is a TOML file with one [[target]] table per backup:
 
@@ -461,6 +476,18 @@ pub struct PlanRunArgs {
     /// Run only slice I of N (1-based) of the plan's targets, for splitting across workers.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
+    /// Record each target's outcome in this file as it completes; a rerun with the same
+    /// file skips what succeeded, reconciles what may have started and retries what failed.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Write Prometheus metrics (text format) to this file, atomically, for
+    /// node_exporter's textfile collector.
+    #[arg(long, value_name = "FILE")]
+    pub metrics_file: Option<PathBuf>,
+    /// Push the same metrics to this Prometheus Pushgateway (job `backupctl`, and the
+    /// shard as a grouping label).
+    #[arg(long, value_name = "URL")]
+    pub pushgateway: Option<String>,
 }
 
 /// `demo`.
@@ -673,6 +700,36 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("1e400s").is_err());
+    }
+
+    #[test]
+    fn plan_run_takes_state_metrics_and_pushgateway_and_a_global_log_format() {
+        let cli = Cli::try_parse_from([
+            "backupctl",
+            "plan",
+            "run",
+            "nightly.toml",
+            "--state",
+            "state.json",
+            "--metrics-file",
+            "backupctl.prom",
+            "--pushgateway",
+            "http://127.0.0.1:9091",
+            "--log-format",
+            "json",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cli.global.log_format, LogFormat::Json);
+        let Command::Plan(PlanCommand::Run(args)) = cli.command else {
+            panic!("not plan run: {:?}", cli.command);
+        };
+        assert_eq!(args.state, Some(PathBuf::from("state.json")));
+        assert_eq!(args.metrics_file, Some(PathBuf::from("backupctl.prom")));
+        assert_eq!(args.pushgateway.as_deref(), Some("http://127.0.0.1:9091"));
+
+        let default = Cli::try_parse_from(["backupctl", "demo"]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(default.global.log_format, LogFormat::Text);
+        assert!(Cli::try_parse_from(["backupctl", "--log-format", "xml", "demo"]).is_err());
     }
 
     #[test]

@@ -121,6 +121,19 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             commands::ges(&ctx, command).await?.print(format)?;
         }
         Command::Plan(PlanCommand::Run(args)) => {
+            for (given, flag) in [
+                (args.state.is_some(), "--state"),
+                (args.metrics_file.is_some(), "--metrics-file"),
+                (args.pushgateway.is_some(), "--pushgateway"),
+                (
+                    cli.global.log_format == cli::LogFormat::Json,
+                    "--log-format json",
+                ),
+            ] {
+                if given {
+                    return Err(CliError::Usage(format!("{flag} is not implemented yet")));
+                }
+            }
             let plan = plan::Plan::load(&args.plan).await?.shard(args.shard);
             let ctx = Arc::new(Context::load(cli.global, FixedCredentials::default()).await?);
             let board = if args.dry_run {
