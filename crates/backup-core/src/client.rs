@@ -13,6 +13,7 @@ use crate::redact::{self, Secrets};
 use crate::retry::{AttemptFailure, RetryBudget, RetryConfig, SUCCESS_REFUND, Verdict, verdict};
 use crate::sign::{NoAuth, Sign, SigningContext};
 use crate::skew::{self, ClockOffset, SkewSignal};
+use crate::stats::{StatsCounters, TransportStats};
 use crate::{
     AmbiguousOutcome, DispatchError, DispatchKind, Error, HttpRequest, HttpResponse, Method,
     OperationInfo, PreparedRequest, Retryability, ServiceError, ServiceErrorKind,
@@ -139,6 +140,7 @@ struct Inner {
     clock_offset: ClockOffset,
     skew_correction: bool,
     max_body_bytes: usize,
+    stats: StatsCounters,
 }
 
 impl fmt::Debug for ServiceClient {
@@ -203,6 +205,11 @@ impl ServiceClient {
         skew::shifted(self.inner.clock.now(), self.clock_offset_millis())
     }
 
+    /// What this client (and its clones) sent: requests, retries, throttled answers.
+    pub fn stats(&self) -> TransportStats {
+        self.inner.stats.snapshot()
+    }
+
     /// Sends `request` for `operation`: signs each attempt anew, retries what the rules in
     /// [`crate::retry`] allow, and returns the response, which the classifier found to be
     /// a success, or the error.
@@ -240,6 +247,7 @@ impl ServiceClient {
                 latency_ms = tracing::field::Empty,
             );
             let started = Instant::now();
+            inner.stats.request();
             let outcome = self.dispatch(&url, signed).instrument(span.clone()).await;
             span.record("latency_ms", started.elapsed().as_millis() as u64);
 
@@ -275,6 +283,7 @@ impl ServiceClient {
                                 skew_resent = true;
                                 continue;
                             }
+                            inner.stats.service_error(&error);
                             Failed::Service(error)
                         }
                     }
@@ -327,6 +336,7 @@ impl ServiceClient {
                         return Err(self.finish(operation, failure, attempt, signed_at, false));
                     }
                     tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, "retrying");
+                    inner.stats.retry();
                     tokio::time::sleep(delay).await;
                 }
             }
@@ -906,6 +916,7 @@ impl ServiceClientBuilder {
                 clock_offset: ClockOffset::default(),
                 skew_correction: self.skew_correction,
                 max_body_bytes: self.max_body_bytes,
+                stats: StatsCounters::default(),
             }),
         })
     }

@@ -22,6 +22,7 @@ mod request;
 pub mod retry;
 pub mod sign;
 pub mod skew;
+mod stats;
 #[cfg(feature = "test-util")]
 pub mod test_tls;
 #[cfg(feature = "test-util")]
@@ -42,6 +43,7 @@ pub use poll::{PollState, Progress, WaitConfig};
 pub use protocol::{Connection, HasConnection, Protocol};
 pub use request::{HttpRequest, HttpResponse, Method, OperationInfo, PreparedRequest};
 pub use retry::RetryConfig;
+pub use stats::TransportStats;
 
 /// A result whose error is this crate's [`Error`]; every vendor crate re-exports it.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

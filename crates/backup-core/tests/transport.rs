@@ -406,3 +406,44 @@ async fn an_ambiguous_create_carries_the_time_its_attempt_was_signed() {
     );
     assert_eq!(outcome.operation, "createCloudCacheManualBackup");
 }
+
+#[tokio::test]
+async fn stats_count_requests_retries_and_throttles_across_clones() {
+    let server = ScriptedServer::start(vec![
+        Step::status(429, "{}"),
+        Step::status(503, "{}"),
+        Step::ok("{}"),
+        Step::status(429, "{}"),
+    ])
+    .await;
+    let client = client(&server.base_url);
+    let clone = client.clone();
+    assert_eq!(client.stats(), backup_core::TransportStats::default());
+    clone
+        .send(&LIST, HttpRequest::new(Method::Get, "/vcache/v2/list"))
+        .await
+        .unwrap();
+    let stats = client.stats();
+    assert_eq!(
+        (stats.requests, stats.retries, stats.throttles),
+        (3, 2, 1),
+        "a 429 and a 503 retried, then a success: {stats:?}"
+    );
+    // A throttled create is retried too (429 says "not processed"), here until its
+    // attempts run out: the script repeats its last step.
+    let err = client
+        .send(&CREATE, post("/vcache/v2/create"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Service(e) if e.kind == ServiceErrorKind::Throttling),
+        "{err:?}"
+    );
+    let stats = clone.stats();
+    let sent = server.requests().len() as u64;
+    assert!(sent > 4, "{sent}");
+    assert_eq!(stats.requests, sent, "{stats:?}");
+    // Each call's last attempt is not retried; every answer but the 503 and the 200 is a 429.
+    assert_eq!(stats.retries, sent - 2, "{stats:?}");
+    assert_eq!(stats.throttles, sent - 2, "{stats:?}");
+}

@@ -492,15 +492,19 @@ pub struct PlanRunArgs {
     pub shard: Option<Shard>,
     /// Record each target's outcome in this file as it completes; a rerun with the same
     /// file skips what succeeded, reconciles what may have started and retries what failed.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
     pub state: Option<PathBuf>,
+    /// Names the run recorded in --state (a scheduler's job name, say): a different id
+    /// starts a new run; without it, an unfinished run in the file is continued.
+    #[arg(long, value_name = "ID", requires = "state")]
+    pub run_id: Option<String>,
     /// Write Prometheus metrics (text format) to this file, atomically, for
     /// node_exporter's textfile collector.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
     pub metrics_file: Option<PathBuf>,
     /// Push the same metrics to this Prometheus Pushgateway (job `backupctl`, and the
     /// shard as a grouping label).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with = "dry_run")]
     pub pushgateway: Option<String>,
 }
 

@@ -236,7 +236,7 @@ pub async fn ocp(ctx: &Context, command: OcpCommand) -> Result<Rendered, CliErro
         OcpCommand::Task { task_id, wait } => {
             let client = ctx.ocp()?;
             let task = if wait.wait {
-                let board = Board::for_stderr();
+                let board = Board::for_stderr(ctx.global.log_format);
                 let progress = board.target(&format!("ocp-task-{task_id}"));
                 let tasks = client
                     .wait_until_tasks_done(vec![task_id])
@@ -350,7 +350,7 @@ pub async fn ges(ctx: &Context, command: GesCommand) -> Result<Rendered, CliErro
         } => {
             let client = ctx.ges()?;
             let job = if wait.wait {
-                let board = Board::for_stderr();
+                let board = Board::for_stderr(ctx.global.log_format);
                 let progress = board.target(&format!("ges-job-{job_id}"));
                 let job = client
                     .wait_until_job_done(&graph_id, &job_id)
@@ -394,7 +394,7 @@ pub async fn ges(ctx: &Context, command: GesCommand) -> Result<Rendered, CliErro
 async fn backup(ctx: &Context, spec: TargetSpec, wait: bool) -> Result<Rendered, CliError> {
     let name = spec.default_name();
     let progress: TargetProgress = if wait {
-        Board::for_stderr().target(&name)
+        Board::for_stderr(ctx.global.log_format).target(&name)
     } else {
         Board::Quiet.target(&name)
     };

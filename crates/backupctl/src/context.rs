@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use backup_core::credentials::{HuaweiCredentials, NcpCredentials, OcpCredentials};
 use backup_core::protocol::ncp::{FromGateway, GatewayBuilder, RegionCode, Site};
-use backup_core::{ClientBuilder, ClientFactory, WaitConfig};
+use backup_core::{ClientBuilder, ClientFactory, HasConnection, TransportStats, WaitConfig};
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
@@ -137,6 +137,27 @@ impl Context {
             builder = builder.region(RegionCode::new(region.clone()));
         }
         Ok(builder)
+    }
+
+    /// What each vendor client built so far has sent (requests, retries, throttled
+    /// answers), by the vendor label the metrics use.
+    pub fn transport_stats(&self) -> Vec<(&'static str, TransportStats)> {
+        fn stats<C: HasConnection>(cell: &OnceLock<Result<C, String>>) -> Option<TransportStats> {
+            cell.get()?
+                .as_ref()
+                .ok()
+                .map(|c| c.connection().service_client().stats())
+        }
+        [
+            ("ncp-vhadoop", stats(&self.hadoop)),
+            ("ncp-vcache", stats(&self.vcache)),
+            ("ncp-vredis", stats(&self.vredis)),
+            ("ocp", stats(&self.ocp)),
+            ("ges", stats(&self.ges)),
+        ]
+        .into_iter()
+        .filter_map(|(vendor, stats)| Some((vendor, stats?)))
+        .collect()
     }
 
     pub fn hadoop(&self) -> Result<&ncp_vhadoop::Client, ClientSetupError> {

@@ -55,8 +55,9 @@ pub async fn run(mut global: GlobalArgs) -> Result<Report, CliError> {
             defaults::OCP_ACCESS_KEY_SECRET,
         )),
     };
+    let board = Board::for_stderr(global.log_format);
     let ctx = Arc::new(Context::new(global, credentials));
-    let report = plan::run(ctx, plan, 4, false, None, Board::for_stderr()).await;
+    let report = plan::run(ctx, plan, 4, false, None, board, None).await;
     eprintln!(
         "backupctl demo: the emulator received {} requests and created {} backups",
         emulator.total_requests(),

@@ -35,8 +35,9 @@ pub enum CliError {
 #[derive(Debug)]
 pub struct Unreconciled {
     pub context: String,
-    /// The create's last error.
-    pub error: backup_core::Error,
+    /// The create's last error; `None` when the doubt came from the `--state` file (an
+    /// earlier run recorded the create as started and never recorded its end).
+    pub error: Option<backup_core::Error>,
     /// Every verdict, in order (two when the create was retried).
     pub reconciled: Vec<backup_core::reconcile::Reconciliation>,
     pub retry_ambiguous: bool,
@@ -79,7 +80,7 @@ impl CliError {
     ) -> Self {
         CliError::Reconciled(Box::new(Unreconciled {
             context: context.into(),
-            error,
+            error: Some(error),
             reconciled,
             retry_ambiguous,
         }))
@@ -154,7 +155,13 @@ impl fmt::Display for CliError {
             CliError::Reconciled(failure) => write!(
                 f,
                 "{}; {}",
-                describe_sdk_error(&failure.context, &failure.error),
+                match &failure.error {
+                    Some(error) => describe_sdk_error(&failure.context, error),
+                    None => format!(
+                        "{}: an earlier run (--state) may have sent this create",
+                        failure.context
+                    ),
+                },
                 one_line(&crate::reconcile::advice(
                     &failure.reconciled,
                     failure.retry_ambiguous

@@ -9,10 +9,12 @@ mod commands;
 mod context;
 mod demo;
 mod error;
+mod metrics;
 mod output;
 mod plan;
 mod progress;
 mod reconcile;
+mod state;
 mod target;
 
 use std::process::ExitCode;
@@ -29,7 +31,7 @@ use crate::progress::Board;
 fn main() -> ExitCode {
     // clap exits with 2 on a usage error and 0 for --help and --version.
     let cli = Cli::parse();
-    init_tracing(cli.global.verbose);
+    init_tracing(cli.global.verbose, cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -60,6 +62,7 @@ fn print_reconciliation(error: &CliError) {
         return;
     };
     let mut json = serde_json::json!({
+        "schema_version": output::SCHEMA_VERSION,
         "error": error.to_string(),
         "reconciliation": reconcile::verdicts_json(&failure.reconciled),
     });
@@ -73,11 +76,17 @@ fn print_reconciliation(error: &CliError) {
 /// `-v`: each attempt's outcome, retries and where credentials came from; `-vv`: also
 /// what is sent and the HTTP stack's own notes; `-vvv`: everything. The SDK's logs carry
 /// no secret at any level.
-fn init_tracing(verbose: u8) {
+///
+/// `--log-format json` writes one JSON object per event (tracing-subscriber's JSON
+/// formatter) and, even without `-v`, the plan's progress as events, so that standard
+/// error holds nothing else.
+fn init_tracing(verbose: u8, format: cli::LogFormat) {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::prelude::*;
 
+    let json = format == cli::LogFormat::Json;
     let (ours, others) = match verbose {
+        0 if json => (LevelFilter::INFO, LevelFilter::WARN),
         0 => return,
         1 => (LevelFilter::DEBUG, LevelFilter::WARN),
         2 => (LevelFilter::TRACE, LevelFilter::INFO),
@@ -95,14 +104,18 @@ fn init_tracing(verbose: u8) {
     .fold(Targets::new().with_default(others), |targets, name| {
         targets.with_target(name, ours)
     });
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_target(false)
-                .with_filter(filter),
-        )
-        .init();
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    if json {
+        tracing_subscriber::registry()
+            .with(layer.json().with_filter(filter))
+            .init();
+    } else {
+        tracing_subscriber::registry()
+            .with(layer.with_filter(filter))
+            .init();
+    }
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, CliError> {
@@ -121,36 +134,57 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             commands::ges(&ctx, command).await?.print(format)?;
         }
         Command::Plan(PlanCommand::Run(args)) => {
-            for (given, flag) in [
-                (args.state.is_some(), "--state"),
-                (args.metrics_file.is_some(), "--metrics-file"),
-                (args.pushgateway.is_some(), "--pushgateway"),
-                (
-                    cli.global.log_format == cli::LogFormat::Json,
-                    "--log-format json",
-                ),
-            ] {
-                if given {
-                    return Err(CliError::Usage(format!("{flag} is not implemented yet")));
+            let (plan, text) = plan::Plan::load(&args.plan).await?;
+            let plan = plan.shard(args.shard);
+            let recorder = match &args.state {
+                Some(path) => {
+                    let names: Vec<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
+                    let identity = state::PlanIdentity::new(&args.plan, &text, args.shard);
+                    let opened =
+                        state::State::load(path, identity, &names, args.run_id.as_deref()).await?;
+                    match opened.resumed() {
+                        Some(done) => eprintln!(
+                            "backupctl: continuing run {} from {} ({done} of {} targets succeeded already)",
+                            opened.run_id(),
+                            path.display(),
+                            names.len()
+                        ),
+                        None => eprintln!(
+                            "backupctl: run {} recorded in {}",
+                            opened.run_id(),
+                            path.display()
+                        ),
+                    }
+                    Some(Arc::new(state::Recorder::new(opened)))
                 }
-            }
-            let plan = plan::Plan::load(&args.plan).await?.shard(args.shard);
+                None => None,
+            };
+            let format_of_logs = cli.global.log_format;
             let ctx = Arc::new(Context::load(cli.global, FixedCredentials::default()).await?);
             let board = if args.dry_run {
                 Board::Quiet
             } else {
-                Board::for_stderr()
+                Board::for_stderr(format_of_logs)
             };
             let report = plan::run(
-                ctx,
+                Arc::clone(&ctx),
                 plan,
                 usize::from(args.concurrency),
                 args.dry_run,
                 args.shard,
                 board,
+                recorder,
             )
             .await;
-            return finish_plan(&report, args.report.as_deref(), format).await;
+            let metrics_error = publish_metrics(&args, &report, &ctx).await.err();
+            let code = finish_plan(&report, args.report.as_deref(), format).await?;
+            if let Some(e) = metrics_error {
+                eprintln!("error: {e}");
+                if code == ExitCode::SUCCESS {
+                    return Ok(ExitCode::from(1));
+                }
+            }
+            return Ok(code);
         }
         Command::Demo(args) => {
             let report = demo::run(cli.global).await?;
@@ -169,6 +203,25 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `--metrics-file` and pushes to `--pushgateway`, both when both are given.
+async fn publish_metrics(
+    args: &cli::PlanRunArgs,
+    report: &plan::Report,
+    ctx: &Context,
+) -> Result<(), CliError> {
+    if args.metrics_file.is_none() && args.pushgateway.is_none() {
+        return Ok(());
+    }
+    let text = metrics::render(report, &report.last_success, &ctx.transport_stats());
+    if let Some(path) = &args.metrics_file {
+        metrics::write_file(path, text.clone()).await?;
+    }
+    if let Some(url) = &args.pushgateway {
+        metrics::push(url, report.shard.as_deref(), text).await?;
+    }
+    Ok(())
 }
 
 /// Prints the summary, writes the report, and fails when any target failed.

@@ -6,6 +6,11 @@ use serde_json::Value;
 use crate::cli::OutputFormat;
 use crate::error::CliError;
 
+/// The version of every JSON document the CLI prints or writes (`schema_version`), as
+/// described by the JSON Schemas in `docs/schema/`. Raised when a member is removed or
+/// changes meaning; new members do not raise it.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// What a command produced: a JSON document, and the rows a table shows of it.
 #[derive(Debug)]
 pub struct Rendered {
@@ -76,6 +81,14 @@ impl Rendered {
     pub fn print(mut self, format: OutputFormat) -> Result<(), CliError> {
         match format {
             OutputFormat::Json => {
+                // A listing is an array, which cannot carry a version: it goes under `items`.
+                if let Value::Array(items) = &mut self.json {
+                    let items = std::mem::take(items);
+                    self.json = serde_json::json!({ "items": items });
+                }
+                if let Value::Object(document) = &mut self.json {
+                    document.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
+                }
                 redact(&mut self.json);
                 let text = serde_json::to_string_pretty(&self.json)
                     .map_err(|e| CliError::Failed(format!("cannot print JSON: {e}")))?;

@@ -11,10 +11,10 @@
 //! instance_no = "1000001"
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,7 +26,8 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Rendered, Table};
 use crate::progress::Board;
-use crate::target::{ErrorReport, TargetReport, TargetSpec, TargetStatus};
+use crate::state::{self, Recorder, Resume};
+use crate::target::{ErrorReport, Skipped, TargetReport, TargetSpec, TargetStatus};
 
 /// A parsed plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,12 +104,14 @@ impl Plan {
         Ok(Plan { targets })
     }
 
-    /// Reads and parses a plan file.
-    pub async fn load(path: &Path) -> Result<Plan, CliError> {
+    /// Reads and parses a plan file; returns the plan and its text.
+    pub async fn load(path: &Path) -> Result<(Plan, String), CliError> {
         let text = tokio::fs::read_to_string(path)
             .await
             .map_err(|e| CliError::Usage(format!("cannot read plan {}: {e}", path.display())))?;
-        Plan::parse(&text).map_err(|e| CliError::Usage(format!("plan {}: {e}", path.display())))
+        let plan = Plan::parse(&text)
+            .map_err(|e| CliError::Usage(format!("plan {}: {e}", path.display())))?;
+        Ok((plan, text))
     }
 
     /// Slice `shard.index` of `shard.count`: targets are dealt round-robin by their position,
@@ -130,21 +133,32 @@ impl Plan {
 /// What a plan run produced.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// The version of this document's shape (`docs/schema/report.schema.json`).
+    pub schema_version: u32,
     pub dry_run: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
+    /// The run's id in the `--state` file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
     pub succeeded: usize,
     pub failed: usize,
     pub planned: usize,
     pub targets: Vec<TargetReport>,
+    /// Each target's last success (this run's, or the `--state` file's), for the metrics.
+    #[serde(skip)]
+    pub last_success: BTreeMap<String, SystemTime>,
 }
 
 impl Report {
-    fn new(dry_run: bool, shard: Option<Shard>, targets: Vec<TargetReport>) -> Self {
+    pub fn new(dry_run: bool, shard: Option<Shard>, targets: Vec<TargetReport>) -> Self {
         let count = |s| targets.iter().filter(|t| t.status == s).count();
         Self {
+            schema_version: crate::output::SCHEMA_VERSION,
             dry_run,
             shard: shard.map(|s| format!("{}/{}", s.index, s.count)),
+            run_id: None,
+            last_success: BTreeMap::new(),
             succeeded: count(TargetStatus::Succeeded),
             failed: count(TargetStatus::Failed),
             planned: count(TargetStatus::Planned),
@@ -156,6 +170,10 @@ impl Report {
     pub fn render(&self) -> Rendered {
         let mut table = Table::new(&["target", "kind", "status", "time", "detail"]);
         for t in &self.targets {
+            let earlier = match &t.skipped {
+                Some(skipped) => format!("skipped, succeeded in run {}: ", skipped.run_id),
+                None => String::new(),
+            };
             let detail = match (&t.error, &t.result) {
                 (Some(e), _) => e.message.clone(),
                 (None, Value::Array(steps)) => steps
@@ -170,7 +188,7 @@ impl Report {
                 t.kind.clone(),
                 format!("{:?}", t.status).to_lowercase(),
                 format!("{:.1}s", t.elapsed_ms as f64 / 1000.0),
-                detail,
+                earlier + &detail,
             ]);
         }
         let json = serde_json::to_value(self).unwrap_or(Value::Null);
@@ -204,6 +222,8 @@ fn summary(result: &Value) -> String {
 }
 
 /// Runs (or, with `dry_run`, describes) every target of `plan`, at most `concurrency` at once.
+/// With `state`, each target's start and end are recorded before the next step, and a
+/// target the state shows as done, or possibly created, is skipped or reconciled.
 pub async fn run(
     ctx: Arc<Context>,
     plan: Plan,
@@ -211,6 +231,7 @@ pub async fn run(
     dry_run: bool,
     shard: Option<Shard>,
     board: Board,
+    state: Option<Arc<Recorder>>,
 ) -> Report {
     if dry_run {
         let mut targets = Vec::with_capacity(plan.targets.len());
@@ -226,10 +247,12 @@ pub async fn run(
             targets.push(TargetReport {
                 name: t.name.clone(),
                 kind: t.spec.kind().to_owned(),
+                vendor: t.spec.vendor().to_owned(),
                 status,
                 elapsed_ms: 0,
                 result,
                 error,
+                skipped: None,
             });
         }
         return Report::new(true, shard, targets);
@@ -240,45 +263,31 @@ pub async fn run(
     for (index, target) in plan.targets.into_iter().enumerate() {
         let ctx = Arc::clone(&ctx);
         let permits = Arc::clone(&permits);
+        let state = state.clone();
         let progress = board.target(&target.name);
         tasks.spawn(async move {
             // The semaphore is never closed, so acquiring only waits for a free slot.
             let _permit = permits.acquire_owned().await.ok();
-            let started = Instant::now();
-            progress.note("starting");
-            let outcome = target.spec.run(&ctx, target.wait, &progress).await;
-            let elapsed_ms = started.elapsed().as_millis();
-            let report = match outcome {
-                Ok(result) => {
-                    progress.finish("succeeded");
-                    TargetReport {
-                        name: target.name,
-                        kind: target.spec.kind().to_owned(),
-                        status: TargetStatus::Succeeded,
-                        elapsed_ms,
-                        result,
-                        error: None,
-                    }
-                }
-                Err(e) => {
-                    progress.finish(&format!("failed: {e}"));
-                    TargetReport {
-                        name: target.name,
-                        kind: target.spec.kind().to_owned(),
-                        status: TargetStatus::Failed,
-                        elapsed_ms,
-                        result: Value::Null,
-                        error: Some(ErrorReport::from_cli(&e)),
-                    }
-                }
+            let report = run_target(&ctx, &target, &progress, state.as_deref()).await;
+            let last_success = match (&report.skipped, report.status, &state) {
+                (Some(skipped), _, _) => Some(state::from_unix_ms(skipped.succeeded_at_ms)),
+                (None, TargetStatus::Succeeded, _) => Some(SystemTime::now()),
+                (None, _, Some(state)) => state.last_success(&target.name).await,
+                (None, _, None) => None,
             };
-            (index, report)
+            (index, report, last_success)
         });
     }
     let mut reports: Vec<(usize, TargetReport)> = Vec::new();
+    let mut last_success = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok(pair) => reports.push(pair),
+            Ok((index, report, success)) => {
+                if let Some(at) = success {
+                    last_success.insert(report.name.clone(), at);
+                }
+                reports.push((index, report));
+            }
             // A target's task panicked: the SDK never panics on input, so this is a bug;
             // report it rather than lose the other targets' results.
             Err(e) => reports.push((
@@ -286,18 +295,130 @@ pub async fn run(
                 TargetReport {
                     name: "(unknown)".into(),
                     kind: "(unknown)".into(),
+                    vendor: "(unknown)".into(),
                     status: TargetStatus::Failed,
                     elapsed_ms: 0,
                     result: Value::Null,
                     error: Some(ErrorReport::from_cli(&CliError::Failed(format!(
                         "internal error: {e}"
                     )))),
+                    skipped: None,
                 },
             )),
         }
     }
     reports.sort_by_key(|(i, _)| *i);
-    Report::new(false, shard, reports.into_iter().map(|(_, r)| r).collect())
+    let mut report = Report::new(false, shard, reports.into_iter().map(|(_, r)| r).collect());
+    report.last_success = last_success;
+    if let Some(state) = &state {
+        report.run_id = Some(state.run_id().await);
+    }
+    report
+}
+
+/// Runs one target, consulting and updating the state file when there is one.
+async fn run_target(
+    ctx: &Context,
+    target: &PlanTarget,
+    progress: &crate::progress::TargetProgress,
+    state: Option<&Recorder>,
+) -> TargetReport {
+    let report = |status, elapsed_ms, result, error| TargetReport {
+        name: target.name.clone(),
+        kind: target.spec.kind().to_owned(),
+        vendor: target.spec.vendor().to_owned(),
+        status,
+        elapsed_ms,
+        result,
+        error,
+        skipped: None,
+    };
+    let resume = match state {
+        Some(state) => state.resume(&target.name).await,
+        None => Resume::Fresh,
+    };
+    let sent_earlier = match resume {
+        Resume::Skip(record) => {
+            progress.finish(&format!(
+                "succeeded in an earlier run ({}); skipped",
+                record.run_id
+            ));
+            let mut skipped = report(
+                TargetStatus::Succeeded,
+                u128::from(record.elapsed_ms),
+                record.result,
+                None,
+            );
+            skipped.skipped = Some(Skipped {
+                reason: "succeeded_earlier",
+                run_id: record.run_id,
+                succeeded_at_ms: record.finished_at_ms.unwrap_or(record.started_at_ms),
+            });
+            return skipped;
+        }
+        Resume::Reconcile(since) => Some(since),
+        Resume::Fresh => None,
+    };
+    let started = Instant::now();
+    if let Some(state) = state {
+        // Nothing is sent unless the start is on disk: a crash after sending must leave a
+        // record that makes the next run reconcile.
+        if let Err(e) = state
+            .start(&target.name, target.spec.kind(), sent_earlier)
+            .await
+        {
+            let e = CliError::from(e);
+            progress.finish(&format!("failed: {e}"));
+            return report(
+                TargetStatus::Failed,
+                0,
+                Value::Null,
+                Some(ErrorReport::from_cli(&e)),
+            );
+        }
+    }
+    progress.note("starting");
+    let outcome = target
+        .spec
+        .resume(ctx, target.wait, progress, sent_earlier)
+        .await;
+    let elapsed_ms = started.elapsed().as_millis();
+    let (mut done, may_have_created) = match outcome {
+        Ok(result) => {
+            progress.finish("succeeded");
+            (
+                report(TargetStatus::Succeeded, elapsed_ms, result, None),
+                false,
+            )
+        }
+        Err(e) => {
+            progress.finish(&format!("failed: {e}"));
+            (
+                report(
+                    TargetStatus::Failed,
+                    elapsed_ms,
+                    Value::Null,
+                    Some(ErrorReport::from_cli(&e)),
+                ),
+                state::may_have_created(&e),
+            )
+        }
+    };
+    if let Some(state) = state {
+        if let Err(e) = state.finish(&done, may_have_created).await {
+            // The target's outcome stands, but a rerun would not know it: say so, and
+            // fail the target so that the run does not look complete.
+            let e = CliError::from(e);
+            progress.finish(&format!("failed: {e}"));
+            let message = match &done.error {
+                Some(earlier) => format!("{}; {e}", earlier.message),
+                None => format!("the target succeeded, but {e}"),
+            };
+            done.status = TargetStatus::Failed;
+            done.error = Some(ErrorReport::from_cli(&CliError::Failed(message)));
+        }
+    }
+    done
 }
 
 /// Writes the JSON report.

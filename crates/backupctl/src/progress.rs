@@ -8,6 +8,14 @@ use std::time::Duration;
 use backup_core::Progress;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::cli::LogFormat;
+
+/// `NO_COLOR` set to anything but the empty string (<https://no-color.org>): no colour,
+/// and no animation either.
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
 /// Where progress goes.
 #[derive(Debug, Clone)]
 pub enum Board {
@@ -15,14 +23,20 @@ pub enum Board {
     Bars(MultiProgress),
     /// One line per change of state.
     Lines,
+    /// One `tracing` event per change of state (`--log-format json`).
+    Events,
     /// Nothing (a command that does not wait).
     Quiet,
 }
 
 impl Board {
-    /// Bars when standard error is a terminal, lines otherwise.
-    pub fn for_stderr() -> Self {
-        if std::io::stderr().is_terminal() {
+    /// Bars when standard error is a terminal and `NO_COLOR` is unset or empty, lines
+    /// otherwise; log events with `--log-format json`, so that standard error stays one
+    /// JSON object per line.
+    pub fn for_stderr(format: LogFormat) -> Self {
+        if format == LogFormat::Json {
+            Board::Events
+        } else if std::io::stderr().is_terminal() && !no_color() {
             Board::Bars(MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
         } else {
             Board::Lines
@@ -42,11 +56,12 @@ impl Board {
                 bar.enable_steady_tick(Duration::from_millis(120));
                 Some(bar)
             }
-            Board::Lines | Board::Quiet => None,
+            Board::Lines | Board::Events | Board::Quiet => None,
         };
         TargetProgress {
             name: name.to_owned(),
             quiet: matches!(self, Board::Quiet),
+            events: matches!(self, Board::Events),
             bar,
             last_line: Mutex::new(String::new()),
         }
@@ -58,6 +73,7 @@ impl Board {
 pub struct TargetProgress {
     name: String,
     quiet: bool,
+    events: bool,
     bar: Option<ProgressBar>,
     last_line: Mutex<String>,
 }
@@ -113,7 +129,11 @@ impl TargetProgress {
         }
         let mut last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
         if *last != key {
-            eprintln!("[{}] {line}", self.name);
+            if self.events {
+                tracing::info!(target: "backupctl::progress", plan_target = %self.name, "{line}");
+            } else {
+                eprintln!("[{}] {line}", self.name);
+            }
             *last = key.to_owned();
         }
     }

@@ -6,8 +6,14 @@
 //! found by listing is then followed with the SDK's waiter for listed backups
 //! (`wait_until_backup_done`, `wait_until_data_backup_task_done`,
 //! `wait_until_manual_backup_id_done`).
+//!
+//! A create that an earlier run recorded as started in its `--state` file, and never as
+//! ended, is just as ambiguous: that run may have been killed between sending it and
+//! hearing the answer. It is reconciled first, from the recorded start, and sent only when
+//! the vendor shows nothing since then.
 
 use std::future::Future;
+use std::time::SystemTime;
 
 use backup_core::Error;
 use backup_core::reconcile::{Attempt, Reconciliation};
@@ -30,6 +36,17 @@ pub enum Created<T> {
     },
 }
 
+/// How a target may send its create.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CreatePolicy {
+    /// `--retry-ambiguous`: after an ambiguous create that reconciles to `NotCreated`,
+    /// send it once more.
+    pub retry_ambiguous: bool,
+    /// When an earlier run (the `--state` file) started this create without recording
+    /// its end: reconcile from then before sending anything.
+    pub sent_earlier: Option<SystemTime>,
+}
+
 /// The verdicts as JSON, for results and reports; `None` when there were none.
 pub fn verdicts_json(reconciled: &[Reconciliation]) -> Option<Value> {
     (!reconciled.is_empty())
@@ -39,9 +56,10 @@ pub fn verdicts_json(reconciled: &[Reconciliation]) -> Option<Value> {
 
 /// Runs `create`; after an ambiguous outcome, `reconcile`s and decides (see the module
 /// docs). A create is sent at most twice, the second time only after `NotCreated` and
-/// with `retry_ambiguous`.
+/// with `retry_ambiguous`. With `sent_earlier`, the vendor is asked first, and the create
+/// is sent (at most once) only on `NotCreated`.
 pub async fn create_reconciled<T, C, CF, R, RF>(
-    retry_ambiguous: bool,
+    policy: CreatePolicy,
     context: &str,
     progress: &TargetProgress,
     mut create: C,
@@ -53,7 +71,31 @@ where
     R: FnMut(Attempt) -> RF,
     RF: Future<Output = Reconciliation>,
 {
+    let retry_ambiguous = policy.retry_ambiguous;
     let mut reconciled: Vec<Reconciliation> = Vec::new();
+    if let Some(since) = policy.sent_earlier {
+        progress.note(&format!(
+            "{context}: an earlier run may have sent this create; listing what the vendor \
+             shows since then"
+        ));
+        let verdict = reconcile(Attempt::new(since)).await;
+        progress.note(&verdict.to_string());
+        let found = verdict.created_id().map(str::to_owned);
+        let not_created = verdict.is_not_created();
+        reconciled.push(verdict);
+        if let Some(id) = found {
+            return Ok(Created::Found { id, reconciled });
+        }
+        if !not_created {
+            return Err(CliError::Reconciled(Box::new(crate::error::Unreconciled {
+                context: context.to_owned(),
+                error: None,
+                reconciled,
+                retry_ambiguous,
+            })));
+        }
+        progress.note(&format!("{context}: nothing was created; sending it"));
+    }
     loop {
         let error = match create().await {
             Ok(output) => return Ok(Created::Answered { output, reconciled }),

@@ -252,7 +252,11 @@ async fn ocp_backup_now_waits_for_its_tasks_and_lists_the_backup_set() {
     assert_eq!(emu.backups_created(&ops::ocp_cluster_resource(1)), 1);
 
     let sets = ok(&emu, &["ocp", "list", "--cluster-id", "1", "-o", "json"]).json();
-    assert!(sets.as_array().is_some_and(|a| !a.is_empty()), "{sets}");
+    assert!(
+        sets["items"].as_array().is_some_and(|a| !a.is_empty()),
+        "{sets}"
+    );
+    assert_eq!(sets["schema_version"], 1);
 
     let task = ok(&emu, &["ocp", "task", "--task-id", &task_id.to_string()]);
     assert!(task.stdout.contains("SUCCESSFUL"), "{}", task.stdout);
@@ -1383,7 +1387,7 @@ async fn ocp_backup_now_with_a_storage_file_uses_its_mode_or_requires_one() {
     .json();
     assert_eq!(started["tasks"][0]["status"], "SUCCESSFUL", "{started}");
     let sets = ok(&emu, &["ocp", "list", "--cluster-id", "1", "-o", "json"]).json();
-    let modes: Vec<&Value> = sets
+    let modes: Vec<&Value> = sets["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -1598,5 +1602,411 @@ async fn value_options_accept_the_apis_spellings_in_any_case() {
         ],
     ] {
         ok(&emu, args);
+    }
+}
+
+/// Four backups across three vendors (no Cloud Hadoop: no NCP API lists its configuration
+/// backups, so a killed one could not be reconciled).
+const RESUMABLE_PLAN: &str = r#"
+[[target]]
+name = "cache"
+kind = "ncp-cache-backup"
+instance_no = "2000001"
+
+[[target]]
+name = "redis"
+kind = "ncp-cache-backup"
+redis = true
+instance_no = "3000001"
+
+[[target]]
+name = "ocp"
+kind = "ocp-backup-now"
+cluster_id = 1
+
+[[target]]
+name = "ges"
+kind = "ges-backup"
+graph_id = "11111111-2222-3333-4444-555555555555"
+"#;
+
+fn resumable_resources() -> [String; 4] {
+    [
+        ops::cache_resource("2000001"),
+        ops::redis_resource("3000001"),
+        ops::ocp_cluster_resource(1),
+        ops::ges_resource(defaults::HUAWEI_PROJECT_ID, GRAPH),
+    ]
+}
+
+/// The statuses the state file records, by target name.
+fn recorded_statuses(path: &std::path::Path) -> Option<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let json: Value = serde_json::from_str(&text).ok()?;
+    Some(
+        json["targets"]
+            .as_object()?
+            .iter()
+            .map(|(name, t)| (name.clone(), t["status"].as_str().unwrap_or("").to_owned()))
+            .collect(),
+    )
+}
+
+fn validate(schema_file: &str, document: &Value) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/schema")
+        .join(schema_file);
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema)
+        .unwrap_or_else(|e| panic!("{schema_file} is not a valid schema: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{schema_file}: {errors:#?}\n{document:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_killed_mid_run_loses_no_result_and_starts_no_duplicate_backup() {
+    // Long enough backups that the kill lands while one is being waited for.
+    let emu = Emulator::demo()
+        .backup_duration(Duration::from_millis(1500))
+        .start()
+        .await
+        .unwrap();
+    let plan = write_plan(RESUMABLE_PLAN);
+    let state = plan.with_file_name("state.json");
+    let args = [
+        "plan",
+        "run",
+        plan.to_str().unwrap(),
+        "--concurrency",
+        "1",
+        "--state",
+        state.to_str().unwrap(),
+    ];
+    let mut child = backupctl(&emu)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let at_kill = loop {
+        if let Some(statuses) = recorded_statuses(&state) {
+            let has = |s: &str| statuses.iter().any(|(_, status)| status == s);
+            if has("succeeded") && has("started") {
+                break statuses;
+            }
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be killed"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no finished and started target in time"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    child.kill().unwrap(); // SIGKILL on Unix: no cleanup runs
+    child.wait().unwrap();
+    let succeeded_before: Vec<String> = recorded_statuses(&state)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, status)| status == "succeeded")
+        .map(|(name, _)| name)
+        .collect();
+    assert!(!succeeded_before.is_empty(), "{at_kill:?}");
+
+    let report_path = plan.with_file_name("report.json");
+    let rerun = ok(
+        &emu,
+        &[
+            &args[..],
+            &[
+                "--output",
+                "json",
+                "--report",
+                report_path.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    );
+    assert!(rerun.stderr.contains("continuing run"), "{}", rerun.stderr);
+    let report = rerun.json();
+    validate("report.schema.json", &report);
+    for target in report["targets"].as_array().unwrap() {
+        let name = target["name"].as_str().unwrap();
+        assert_eq!(target["status"], "succeeded", "{target}");
+        let was_done = succeeded_before.iter().any(|n| n == name);
+        assert_eq!(
+            target["skipped"]["reason"] == "succeeded_earlier",
+            was_done,
+            "{target}"
+        );
+        if was_done {
+            // The earlier result, reported again.
+            assert!(target["result"].is_object(), "{target}");
+        }
+    }
+    // The target killed mid-run was reconciled and its backup followed, not re-created.
+    for resource in resumable_resources() {
+        assert_eq!(emu.backups_created(&resource), 1, "{resource}");
+    }
+    for (_, status) in recorded_statuses(&state).unwrap() {
+        assert_eq!(status, "succeeded");
+    }
+
+    // The run is complete: the next invocation is a new run, which backs up again.
+    let next = ok(&emu, &[&args[..], &["--output", "json"]].concat());
+    assert!(next.stderr.contains("recorded in"), "{}", next.stderr);
+    assert_eq!(next.json()["succeeded"], 4);
+    for resource in resumable_resources() {
+        assert_eq!(emu.backups_created(&resource), 2, "{resource}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_or_foreign_state_file_is_refused_before_anything_is_sent() {
+    let emu = emulator().await;
+    let plan = write_plan(RESUMABLE_PLAN);
+    let state = plan.with_file_name("state.json");
+    for content in [
+        "{\"format\": \"backupctl-plan-state\", \"vers",
+        "{\"kind\": \"ConfigMap\"}",
+    ] {
+        std::fs::write(&state, content).unwrap();
+        let out = run(
+            &mut backupctl(&emu),
+            &[
+                "plan",
+                "run",
+                plan.to_str().unwrap(),
+                "--state",
+                state.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("state.json"), "{}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    }
+    assert_eq!(emu.total_requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_go_to_the_file_and_the_pushgateway_and_count_every_request() {
+    let emu = emulator().await;
+    let gateway = ScriptedServer::start(vec![Step::ok("")]).await;
+    let plan = write_plan(MIXED_PLAN);
+    let metrics = plan.with_file_name("backupctl.prom");
+    ok(
+        &emu,
+        &[
+            "plan",
+            "run",
+            plan.to_str().unwrap(),
+            "--shard",
+            "1/2",
+            "--metrics-file",
+            metrics.to_str().unwrap(),
+            "--pushgateway",
+            &gateway.base_url,
+        ],
+    );
+    let text = std::fs::read_to_string(&metrics).unwrap();
+    let pushed = gateway.requests();
+    assert_eq!(pushed.len(), 1);
+    assert_eq!(pushed[0].method, "PUT");
+    assert_eq!(pushed[0].target, "/metrics/job/backupctl/shard/1_2");
+    assert_eq!(
+        pushed[0].header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    assert_eq!(String::from_utf8_lossy(&pushed[0].body), text);
+
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+    assert_eq!(
+        scrape.samples.len(),
+        text.lines().filter(|l| !l.starts_with('#')).count(),
+        "{text}"
+    );
+    let value = |metric: &str, labels: &[(&str, &str)]| -> f64 {
+        let found: Vec<f64> = scrape
+            .samples
+            .iter()
+            .filter(|s| {
+                s.metric == metric && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v))
+            })
+            .map(|s| match s.value {
+                prometheus_parse::Value::Gauge(v) | prometheus_parse::Value::Counter(v) => v,
+                ref other => panic!("{metric}: {other:?}"),
+            })
+            .collect();
+        assert_eq!(found.len(), 1, "{metric} {labels:?}\n{text}");
+        found[0]
+    };
+    // Shard 1 of 2 of the mixed plan: its first, third and fifth targets.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    for (vendor, target) in [
+        ("ncp-vhadoop", "hadoop"),
+        ("ncp-vredis", "redis"),
+        ("ges", "ges"),
+    ] {
+        let labels = [("vendor", vendor), ("target", target)];
+        let at = value("backupctl_backup_last_success_timestamp_seconds", &labels);
+        assert!(now - 120.0 < at && at <= now + 1.0, "{target}: {at}");
+        assert!(value("backupctl_backup_duration_seconds", &labels) > 0.0);
+        let status = |s| {
+            value(
+                "backupctl_backup_status",
+                &[("vendor", vendor), ("target", target), ("status", s)],
+            )
+        };
+        assert_eq!(
+            (status("succeeded"), status("failed")),
+            (1.0, 0.0),
+            "{target}"
+        );
+        assert_eq!(value("backupctl_ambiguous_creates_total", &labels), 0.0);
+    }
+    // Every request the emulator received was counted, by the vendor that sent it.
+    let counted: f64 = ["ncp-vhadoop", "ncp-vredis", "ges"]
+        .iter()
+        .map(|vendor| value("backupctl_requests_total", &[("vendor", vendor)]))
+        .sum();
+    assert_eq!(counted, emu.total_requests() as f64, "{text}");
+    assert_eq!(value("backupctl_retries_total", &[("vendor", "ges")]), 0.0);
+    assert_eq!(
+        value("backupctl_throttles_total", &[("vendor", "ges")]),
+        0.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_documents_match_their_schemas() {
+    let emu = emulator().await;
+    // A plan run (its stdout and its --report file), with a target that fails.
+    let plan = write_plan(&format!(
+        "{MIXED_PLAN}\n[[target]]\nname = \"missing\"\nkind = \"ges-backup\"\ngraph_id = \"no-such-graph\"\n"
+    ));
+    let report_path = plan.with_file_name("report.json");
+    let out = run(
+        &mut backupctl(&emu),
+        &[
+            "plan",
+            "run",
+            plan.to_str().unwrap(),
+            "--report",
+            report_path.to_str().unwrap(),
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let printed = out.json();
+    assert_eq!(printed["failed"], 1, "{printed}");
+    assert_eq!(printed["schema_version"], 1);
+    validate("report.schema.json", &printed);
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    validate("report.schema.json", &written);
+    // A dry run.
+    let dry = ok(
+        &emu,
+        &[
+            "plan",
+            "run",
+            plan.to_str().unwrap(),
+            "--dry-run",
+            "-o",
+            "json",
+        ],
+    );
+    validate("report.schema.json", &dry.json());
+    // A vendor command's result.
+    let listed = ok(&emu, &["ges", "list", "--graph-id", GRAPH, "-o", "json"]);
+    assert_eq!(listed.json()["schema_version"], 1);
+    validate("output.schema.json", &listed.json());
+    // The schema is not a rubber stamp.
+    let mut wrong = printed.clone();
+    wrong["targets"][0]["status"] = Value::from("fine");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../docs/schema/report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(!jsonschema::validator_for(&schema).unwrap().is_valid(&wrong));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreconciled_create_prints_a_failure_document_that_matches_its_schema() {
+    let emu = closing_ges_emulator(false).await;
+    let out = run(
+        &mut backupctl(&emu),
+        &["ges", "backup", "--graph-id", GRAPH, "--output", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let json = out.json();
+    assert_eq!(json["schema_version"], 1);
+    validate("output.schema.json", &json);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_and_no_color_keep_stderr_machine_readable() {
+    let emu = emulator().await;
+    let plan = write_plan(MIXED_PLAN);
+    for (format, verbose) in [("json", None), ("json", Some("-v")), ("text", Some("-vv"))] {
+        let stderr_path = plan.with_file_name(format!("stderr-{format}-{verbose:?}.log"));
+        let stderr_file = std::fs::File::create(&stderr_path).unwrap();
+        let mut cmd = backupctl(&emu);
+        cmd.env("NO_COLOR", "1")
+            .stderr(stderr_file)
+            .stdout(Stdio::null());
+        cmd.args([
+            "plan",
+            "run",
+            plan.to_str().unwrap(),
+            "--log-format",
+            format,
+        ]);
+        cmd.args(verbose);
+        let status = cmd.status().unwrap();
+        assert!(status.success());
+        let stderr = std::fs::read_to_string(&stderr_path).unwrap();
+        assert!(
+            !stderr.contains('\u{1b}'),
+            "an escape sequence on stderr: {stderr:?}"
+        );
+        if format == "json" {
+            let events: Vec<Value> = stderr
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+                .collect();
+            // The progress of every target is there, as events.
+            for target in ["hadoop", "cache", "redis", "ocp", "ges"] {
+                assert!(
+                    events.iter().any(|e| e["fields"]["plan_target"] == target
+                        && e["fields"]["message"] == "succeeded"),
+                    "{target}: {stderr}"
+                );
+            }
+            if verbose.is_some() {
+                // -v adds the SDK's attempts, with their span fields.
+                assert!(stderr.contains("\"operation\""), "{stderr}");
+            }
+        } else {
+            assert!(stderr.contains("[hadoop] succeeded"), "{stderr}");
+        }
     }
 }

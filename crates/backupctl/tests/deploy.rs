@@ -128,6 +128,10 @@ impl CronJob {
     /// Kubernetes would for pod `index` of an Indexed Job) and every `envFrom` source,
     /// read from the shipped ConfigMap and example Secret.
     fn environment(&self, index: u64) -> BTreeMap<String, String> {
+        self.environment_of_night(index, "backupctl-nightly-29430840")
+    }
+    /// As [`Self::environment`], in the Job the CronJob named `job_name` (one per night).
+    fn environment_of_night(&self, index: u64, job_name: &str) -> BTreeMap<String, String> {
         let mut env = BTreeMap::new();
         // Kubernetes sets this in every pod of an Indexed Job.
         env.insert("JOB_COMPLETION_INDEX".to_owned(), index.to_string());
@@ -149,9 +153,7 @@ impl CronJob {
                 value.to_owned()
             } else {
                 match var["valueFrom"]["fieldRef"]["fieldPath"].as_str() {
-                    Some("metadata.labels['batch.kubernetes.io/job-name']") => {
-                        "backupctl-nightly-29430840".to_owned()
-                    }
+                    Some("metadata.labels['batch.kubernetes.io/job-name']") => job_name.to_owned(),
                     other => panic!("{name}: the test does not know the value of {other:?}"),
                 }
             };
@@ -205,9 +207,14 @@ fn scratch() -> PathBuf {
 /// a real shell, with a stand-in `backupctl` on the PATH that prints the arguments it got.
 #[cfg(unix)]
 fn pod_arguments(cron: &CronJob, index: u64) -> Vec<String> {
+    pod_arguments_in(cron, &cron.environment(index), index)
+}
+
+#[cfg(unix)]
+fn pod_arguments_in(cron: &CronJob, env: &BTreeMap<String, String>, index: u64) -> Vec<String> {
     use std::os::unix::fs::PermissionsExt;
 
-    let env = cron.environment(index);
+    let env = env.clone();
     let mut argv: Vec<String> = strings(&cron.container()["command"]);
     argv.extend(strings(&cron.container()["args"]));
     let argv: Vec<String> = argv.iter().map(|a| kubernetes_expand(a, &env)).collect();
@@ -475,6 +482,28 @@ fn each_pod_runs_the_real_cli_grammar_on_the_configmaps_plan() {
             })
         );
         assert!(!run.dry_run, "the CronJob must really run");
+        // The next night (another Job) keeps the shard's state file, whose last successes
+        // its metrics carry, and starts a new run in it; a retry tonight continues.
+        let tomorrow = pod_arguments_in(
+            &cron,
+            &cron.environment_of_night(index, "backupctl-nightly-29432280"),
+            index,
+        );
+        let tomorrow =
+            Cli::try_parse_from(std::iter::once("backupctl".to_owned()).chain(tomorrow)).unwrap();
+        let CliCommand::Plan(PlanCommand::Run(tomorrow)) = tomorrow.command else {
+            unreachable!("parsed above")
+        };
+        assert_eq!(
+            tomorrow.state, run.state,
+            "the state file must outlive the night"
+        );
+        assert!(
+            run.run_id.is_some() && tomorrow.run_id != run.run_id,
+            "each night needs its own --run-id: {:?}, {:?}",
+            run.run_id,
+            tomorrow.run_id
+        );
         for file in [&run.state, &run.report, &run.metrics_file] {
             let file = file.as_ref().unwrap_or_else(|| {
                 panic!("pod {index} lacks --state, --report or --metrics-file: {args:?}")

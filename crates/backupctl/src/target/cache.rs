@@ -127,7 +127,7 @@ impl Backup<'_> {
     where
         C: ManualBackups<Backup: Serialize>,
     {
-        let (config, progress, retry_ambiguous) = (run.config, run.progress, run.retry_ambiguous);
+        let (config, progress, policy) = (run.config, run.progress, run.policy);
         let instance_no = self.instance_no;
         let create_operation = operation::<C>(C::CREATE_OPERATION);
         // With --wait, a backup not listed within the wait's deadline would fail the
@@ -146,7 +146,7 @@ impl Backup<'_> {
         };
         if !self.wait {
             let created = create_reconciled(
-                retry_ambiguous,
+                policy,
                 &create_operation,
                 progress,
                 move || client.create_manual_backup(instance_no, None),
@@ -171,7 +171,7 @@ impl Backup<'_> {
             return Ok((result, None));
         }
         let created = create_reconciled(
-            retry_ambiguous,
+            policy,
             &create_operation,
             progress,
             move || {

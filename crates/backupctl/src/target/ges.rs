@@ -32,7 +32,7 @@ pub(super) fn plan(client: &Client, graph_id: &str, wait: bool) -> Result<Vec<Va
 pub(super) async fn run(client: &Client, graph_id: &str, run: &Run<'_>) -> Result<Value, CliError> {
     let (progress, config) = (run.progress, run.config);
     let created = create_reconciled(
-        run.retry_ambiguous,
+        run.policy,
         CREATE,
         progress,
         move || create_call(client, graph_id).send(),

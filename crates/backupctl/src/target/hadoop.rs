@@ -43,7 +43,7 @@ pub(super) async fn run(
     // No NCP API shows a configuration backup, so an ambiguous one reconciles to
     // `Unknown` and fails with the cluster's state as evidence.
     let created = create_reconciled(
-        run.retry_ambiguous,
+        run.policy,
         CREATE,
         progress,
         move || backup_call(client, instance_no).send(),

@@ -14,6 +14,7 @@ mod ocp;
 mod storage;
 
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 use backup_core::{Error, PreparedRequest, WaitConfig};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -24,7 +25,7 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::output::redact;
 use crate::progress::TargetProgress;
-use crate::reconcile::verdicts_json;
+use crate::reconcile::{CreatePolicy, verdicts_json};
 
 /// Binds `$client` to the NCP cache family's client (`vredis` or `vcache`) and evaluates
 /// `$body` with it: both families go through one generic code path over the SDK's
@@ -117,6 +118,8 @@ fn string_or_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String
 pub struct TargetReport {
     pub name: String,
     pub kind: String,
+    /// The API the target calls, as the metrics label it ([`TargetSpec::vendor`]).
+    pub vendor: String,
     pub status: TargetStatus,
     pub elapsed_ms: u128,
     /// What the vendor returned: request ids, job and task ids, the listed backup.
@@ -124,10 +127,24 @@ pub struct TargetReport {
     pub result: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorReport>,
+    /// Set when the target was not run because an earlier run of the same plan (the
+    /// `--state` file) recorded its success; `result` is that run's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<Skipped>,
+}
+
+/// Why a target was not run again.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    /// Always `succeeded_earlier` for now.
+    pub reason: &'static str,
+    pub run_id: String,
+    /// When the earlier run recorded the success (Unix milliseconds).
+    pub succeeded_at_ms: u64,
 }
 
 /// `succeeded`, `failed`, or `planned` in a dry run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TargetStatus {
     Succeeded,
@@ -135,8 +152,26 @@ pub enum TargetStatus {
     Planned,
 }
 
+impl TargetStatus {
+    /// Every status, in the order the metrics list them.
+    pub const ALL: [TargetStatus; 3] = [
+        TargetStatus::Succeeded,
+        TargetStatus::Failed,
+        TargetStatus::Planned,
+    ];
+
+    /// The name reports and metrics use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetStatus::Succeeded => "succeeded",
+            TargetStatus::Failed => "failed",
+            TargetStatus::Planned => "planned",
+        }
+    }
+}
+
 /// A failure, with the vendor's words.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorReport {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -167,9 +202,17 @@ impl ErrorReport {
             },
             CliError::Reconciled(failure) => Self {
                 message: error.to_string(),
-                code: failure.error.code().map(backup_core::redact::escape),
-                request_id: failure.error.request_id().map(backup_core::redact::escape),
-                http_status: failure.error.http_status(),
+                code: failure
+                    .error
+                    .as_ref()
+                    .and_then(|e| e.code())
+                    .map(backup_core::redact::escape),
+                request_id: failure
+                    .error
+                    .as_ref()
+                    .and_then(|e| e.request_id())
+                    .map(backup_core::redact::escape),
+                http_status: failure.error.as_ref().and_then(|e| e.http_status()),
                 ambiguous: true,
                 reconciliation: verdicts_json(&failure.reconciled),
             },
@@ -194,6 +237,22 @@ impl TargetSpec {
             TargetSpec::NcpCacheExport { .. } => "ncp-cache-export",
             TargetSpec::OcpBackupNow { .. } => "ocp-backup-now",
             TargetSpec::GesBackup { .. } => "ges-backup",
+        }
+    }
+
+    /// The API this target calls, as metrics and reports label it.
+    pub fn vendor(&self) -> &'static str {
+        match self {
+            TargetSpec::NcpHadoopConfig { .. } => "ncp-vhadoop",
+            TargetSpec::NcpCacheBackup { redis, .. } | TargetSpec::NcpCacheExport { redis, .. } => {
+                if *redis {
+                    "ncp-vredis"
+                } else {
+                    "ncp-vcache"
+                }
+            }
+            TargetSpec::OcpBackupNow { .. } => "ocp",
+            TargetSpec::GesBackup { .. } => "ges",
         }
     }
 
@@ -292,11 +351,26 @@ impl TargetSpec {
         wait: bool,
         progress: &TargetProgress,
     ) -> Result<Value, CliError> {
+        self.resume(ctx, wait, progress, None).await
+    }
+
+    /// Runs the target; with `sent_earlier` (an earlier run recorded its create as
+    /// started then, and never its end), reconciles before sending a create.
+    pub async fn resume(
+        &self,
+        ctx: &Context,
+        wait: bool,
+        progress: &TargetProgress,
+        sent_earlier: Option<SystemTime>,
+    ) -> Result<Value, CliError> {
         let run = Run {
             wait,
             config: ctx.wait_config(),
             progress,
-            retry_ambiguous: ctx.global.retry_ambiguous,
+            policy: CreatePolicy {
+                retry_ambiguous: ctx.global.retry_ambiguous,
+                sent_earlier,
+            },
         };
         match self.job(wait) {
             Job::Hadoop { instance_no } => hadoop::run(ctx.hadoop()?, instance_no, &run).await,
@@ -304,6 +378,12 @@ impl TargetSpec {
                 with_cache_client!(ctx, redis, |client| backup.run(client, &run).await)
             }
             Job::CacheExport { redis, export } => {
+                // No NCP API lists exports to reconcile with, and an export copies a file
+                // that exists: it starts no backup, so it is requested again.
+                if sent_earlier.is_some() {
+                    progress
+                        .note("an earlier run may have requested this export; requesting it again");
+                }
                 let request_id =
                     with_cache_client!(ctx, redis, |client| cache::run_export(client, &export)
                         .await)?;
@@ -349,7 +429,7 @@ struct Run<'a> {
     wait: bool,
     config: WaitConfig,
     progress: &'a TargetProgress,
-    retry_ambiguous: bool,
+    policy: CreatePolicy,
 }
 
 /// The NCP cache API family's name in default target names.

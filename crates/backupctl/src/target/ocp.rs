@@ -144,7 +144,7 @@ impl BackupNow<'_> {
         };
         let (cluster_id, tenant_id) = (self.cluster_id, self.tenant_id);
         let created = create_reconciled(
-            run.retry_ambiguous,
+            run.policy,
             self.operation(),
             progress,
             move || self.call(client, mode.clone(), storage.clone()).send(),
