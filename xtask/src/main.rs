@@ -1,6 +1,7 @@
 //! Maintainer tasks for the backup SDK workspace. Run `cargo xtask help`.
 
 mod codegen;
+mod dist;
 mod emulator_routes;
 mod fuzz;
 mod names;
@@ -22,6 +23,11 @@ commands:
                                lockstep version bump, CHANGELOG entry, publish
                                order and `cargo publish --dry-run` (never publishes)
   ci                           run exactly what CI runs (.ci/run)
+  dist [--profile P] [--target TRIPLE] [--out DIR]
+                               build backupctl (--locked; release by default) and pack it
+                               with its man pages and bash, zsh and fish completions into
+                               <out>/backupctl-<version>-<target>.tar.gz and its .sha256
+                               (default out: <target dir>/dist)
   fuzz [--iterations N] [--seed S] [--start I] [--protocol P] [--in-place]
        [--exclude-known-broken TARGET]...
                                mutate the crates' sample bodies and run each through
@@ -45,6 +51,7 @@ fn main() -> ExitCode {
         .and_then(|()| emulator_routes::run(&root, rest == ["--check"])),
         Some("snapshots") if rest.is_empty() => snapshots::run(&root),
         Some("fuzz") => fuzz::run(&root, &rest),
+        Some("dist") => dist::Options::parse(&rest).and_then(|o| dist::run(&root, &o).map(drop)),
         Some("release") => release::Options::parse(&rest).and_then(|o| release::run(&root, &o)),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");

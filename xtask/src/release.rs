@@ -207,7 +207,7 @@ fn ensure_clean(root: &Path) -> Result<(), String> {
     }
 }
 
-fn metadata(root: &Path) -> Result<Value, String> {
+pub(crate) fn metadata(root: &Path) -> Result<Value, String> {
     let out = crate::cargo()
         .args(["metadata", "--format-version", "1", "--no-deps"])
         .current_dir(root)

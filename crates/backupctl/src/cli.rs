@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "backupctl",
-    version,
+    // The package version and the commit, from build.rs.
+    version = env!("BACKUPCTL_VERSION"),
     about,
     propagate_version = true,
     after_help = "Examples:
@@ -25,8 +26,10 @@ OCP_ACCESS_KEY_SECRET (or OCP_USERNAME and OCP_PASSWORD); HUAWEICLOUD_SDK_AK,
 HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_PROJECT_ID (or the credentials file)."
 )]
 pub struct Cli {
+    /// The options every command accepts.
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// The command.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -186,6 +189,7 @@ pub enum HadoopCommand {
         /// The cluster's cloudHadoopInstanceNo.
         #[arg(long)]
         instance_no: String,
+        /// `--wait`.
         #[command(flatten)]
         wait: WaitArgs,
     },
@@ -211,8 +215,10 @@ pub enum CacheCommand {
         /// The instance's cloudCacheInstanceNo (cloudRedisInstanceNo with --redis).
         #[arg(long)]
         instance_no: String,
+        /// `--redis`.
         #[command(flatten)]
         family: FamilyArg,
+        /// `--wait`.
         #[command(flatten)]
         wait: WaitArgs,
     },
@@ -233,18 +239,21 @@ pub enum CacheCommand {
         /// Whether the file is a manual or an automatic (system) backup.
         #[arg(long = "type", value_enum, ignore_case = true, default_value_t = BackupTypeArg::Manual)]
         backup_type: BackupTypeArg,
+        /// `--redis`.
         #[command(flatten)]
         family: FamilyArg,
     },
     /// The backup settings of every instance (getCloudCacheBackupList).
     #[command(after_help = "Example:\n  backupctl ncp cache list --redis")]
     List {
+        /// `--redis`.
         #[command(flatten)]
         family: FamilyArg,
     },
     /// Every instance's manual backup summary (getCloudCacheManualBackupList).
     #[command(after_help = "Example:\n  backupctl ncp cache manual-list")]
     ManualList {
+        /// `--redis`.
         #[command(flatten)]
         family: FamilyArg,
     },
@@ -254,6 +263,7 @@ pub enum CacheCommand {
         /// The instance's number.
         #[arg(long)]
         instance_no: String,
+        /// `--redis`.
         #[command(flatten)]
         family: FamilyArg,
     },
@@ -263,6 +273,7 @@ pub enum CacheCommand {
         /// The instance's cloudRedisInstanceNo.
         #[arg(long)]
         instance_no: String,
+        /// `--redis`.
         #[command(flatten)]
         family: FamilyArg,
     },
@@ -312,6 +323,7 @@ pub enum OcpCommand {
         /// object, or a backup strategy holding one (and its backupMode).
         #[arg(long, value_name = "FILE")]
         storage_config: Option<PathBuf>,
+        /// `--wait`.
         #[command(flatten)]
         wait: WaitArgs,
     },
@@ -335,6 +347,7 @@ pub enum OcpCommand {
         /// The task instance id.
         #[arg(long)]
         task_id: i64,
+        /// `--wait`.
         #[command(flatten)]
         wait: WaitArgs,
     },
@@ -399,6 +412,7 @@ pub enum GesCommand {
         /// The graph id.
         #[arg(long)]
         graph_id: String,
+        /// `--wait`.
         #[command(flatten)]
         wait: WaitArgs,
     },
@@ -422,6 +436,7 @@ pub enum GesCommand {
         /// The job id createBackup returned.
         #[arg(long)]
         job_id: String,
+        /// `--wait`.
         #[command(flatten)]
         wait: WaitArgs,
     },

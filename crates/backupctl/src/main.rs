@@ -5,7 +5,6 @@
 //! carries progress, logs (`-v`) and the one-line error. Exit status: 0 success, 1 a failed
 //! operation or target, 2 a command that could not be attempted as given.
 
-mod cli;
 mod commands;
 mod context;
 mod demo;
@@ -21,6 +20,7 @@ mod target;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use backupctl::cli;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command, EmulatorCommand, PlanCommand};
