@@ -470,6 +470,7 @@ pub enum VerifyCommand {
         /// The backup's fileName (else its startTime), as the manual backup list shows it.
         #[arg(long)]
         file_name: String,
+        /// `--redis`.
         #[command(flatten)]
         family: FamilyArg,
     },
@@ -497,6 +498,7 @@ pub enum VerifyCommand {
         /// Only keys matching this glob (default: *FILE_NAME*).
         #[arg(long)]
         pattern: Option<String>,
+        /// `--redis`.
         #[command(flatten)]
         family: FamilyArg,
     },
@@ -674,6 +676,7 @@ pub fn parse_time(text: &str) -> Result<std::time::SystemTime, String> {
     .ok_or_else(|| format!("{text:?} is not a time (use 2024-07-02T00:00:00Z)"))
 }
 
+/// A duration as the CLI takes it: `500ms`, `2s`, `5m`, `1h`, or plain seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
