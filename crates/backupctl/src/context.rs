@@ -183,6 +183,13 @@ impl Context {
             ("ncp-vredis", stats(&self.vredis)),
             ("ocp", stats(&self.ocp)),
             ("ges", stats(&self.ges)),
+            (
+                "ncp-object-storage",
+                self.object_storage
+                    .get()
+                    .and_then(|c| c.as_ref().ok())
+                    .map(|c| c.service_client().stats()),
+            ),
         ]
         .into_iter()
         .filter_map(|(vendor, stats)| Some((vendor, stats?)))
