@@ -41,9 +41,9 @@ pub const SHELLS: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
 pub struct Options {
     /// The cargo profile (`release` by default; `dev` for a quick check).
     pub profile: String,
-    /// The target triple to build for [default: the host's].
+    /// The target triple to build for (default: the host's).
     pub target: Option<String>,
-    /// Where the archive goes [default: `<target dir>/dist`].
+    /// Where the archive goes (default: `<target dir>/dist`).
     pub out: Option<PathBuf>,
 }
 
