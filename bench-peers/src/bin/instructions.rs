@@ -24,10 +24,13 @@ fn main() {
         eprintln!("usage: instructions CALL N BASE");
         std::process::exit(2);
     };
-    calls::client_runtime().block_on(async {
-        let clients = Clients::new(base).await;
+    let runtime = calls::client_runtime();
+    let clients = runtime.block_on(Clients::new(base));
+    // On the worker, as `per_call` runs its calls: no hand-off to a parked main thread.
+    let calls = runtime.spawn(async move {
         for _ in 0..count {
             clients.call(call).await;
         }
     });
+    runtime.block_on(calls).expect("the calls");
 }
