@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use backup_core::credentials::{HuaweiCredentials, OcpCredentials};
 use backup_core::protocol::ncp::NcpClassifier;
-use backup_core::sign::{HuaweiAkSkSigner, OcpSigner};
+use backup_core::sign::{HuaweiAkSkSigner, OcpSigner, Sign, SigningContext};
 use backup_core::test_util::{ScriptedServer, Step};
 use backup_core::{Error, HttpRequest, Method, OperationInfo, RetryConfig, ServiceClient};
 
@@ -115,6 +115,52 @@ async fn an_echoed_basic_authorization_is_scrubbed_in_every_form() {
         let text = shown(&error);
         assert_no_piece_of(PASSWORD, &text);
         assert_no_piece_of(&base64, &text);
+    }
+}
+
+/// HMAC signers register the signature rather than the whole `Authorization` value: an
+/// echo of the whole value, as is, JSON-escaped or percent-encoded, still shows no piece of
+/// the signature nor of the secret key once scrubbed.
+#[tokio::test]
+async fn an_echoed_hmac_authorization_shows_no_signature_in_any_form() {
+    let signers: [(Box<dyn Sign>, &str); 2] = [
+        (
+            Box::new(HuaweiAkSkSigner::new(HuaweiCredentials::new(
+                "AKEXAMPLE",
+                SECRET_KEY,
+            ))),
+            "Signature=",
+        ),
+        (
+            Box::new(OcpSigner::new(OcpCredentials::access_key(
+                "AKIDOCP", PASSWORD,
+            ))),
+            ":",
+        ),
+    ];
+    for (signer, marker) in signers {
+        let mut request = HttpRequest::new(Method::Post, "/api/v2/ob/clusters/1/backup");
+        request.body = br#"{"backupMode":"FULL"}"#.to_vec();
+        let context = SigningContext {
+            now: std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_200),
+            host: "127.0.0.1:8080".into(),
+        };
+        signer.sign(&mut request, &context).await.unwrap();
+        let authorization = request.header("authorization").unwrap().to_owned();
+        let signature = authorization.rsplit_once(marker).unwrap().1;
+        assert!(signature.len() >= 20, "{authorization}");
+        let json_escaped = serde_json::to_string(&authorization).unwrap();
+        let percent = backup_core::encoding::percent_encode(&authorization);
+        for echo in [
+            format!("bad Authorization: {authorization}"),
+            format!(r#"{{"error_msg":{json_escaped}}}"#),
+            format!("see /x?auth={percent}"),
+        ] {
+            let scrubbed = request.secrets.scrub(&echo);
+            assert_no_piece_of(signature, &scrubbed);
+            assert_no_piece_of(PASSWORD, &scrubbed);
+            assert_no_piece_of(SECRET_KEY, &scrubbed);
+        }
     }
 }
 

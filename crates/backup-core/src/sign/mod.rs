@@ -322,9 +322,22 @@ fn sign_huawei_ak_sk(
     request
         .secrets
         .add(credentials.secret_access_key.expose_secret());
-    request.secrets.add_authorization(&authorization);
+    register_signature(&mut request.secrets, &authorization, "Signature=");
     request.set_header("authorization", authorization);
     Ok(())
+}
+
+/// Registers the signature of an HMAC `authorization` value: what follows the last
+/// `marker`. The rest of such a value (scheme, access key id, signed header names) is not
+/// secret, and every form a server could echo the whole value in (as is, JSON-escaped,
+/// percent-encoded) still contains the signature, so scrubbing it covers them all; this
+/// spares registering the long value and its escaped copies on every attempt. A value
+/// without the marker is registered whole, as [`Secrets::add_authorization`] does.
+fn register_signature(secrets: &mut crate::redact::Secrets, authorization: &str, marker: &str) {
+    match authorization.rsplit_once(marker) {
+        Some((_, signature)) if !signature.is_empty() => secrets.add(signature),
+        _ => secrets.add_authorization(authorization),
+    }
 }
 
 /// A source of Huawei IAM tokens for [`HuaweiTokenAuth`].
@@ -444,7 +457,7 @@ fn sign_ocp(
                 access_key_secret.expose_secret().as_bytes(),
             );
             request.secrets.add(access_key_secret.expose_secret());
-            request.secrets.add_authorization(&authorization);
+            register_signature(&mut request.secrets, &authorization, ":");
             request.set_header("authorization", authorization);
         }
     }
