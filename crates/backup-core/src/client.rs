@@ -221,6 +221,20 @@ impl ServiceClient {
         operation: &OperationInfo,
         request: HttpRequest,
     ) -> Result<HttpResponse, Error> {
+        self.send_accepting(operation, request, &mut |_| false)
+            .await
+    }
+
+    /// [`send`](Self::send), offering each 2xx answer to `accept` before the classifier:
+    /// when `accept` takes it (it decoded the body in the pass that also found no error
+    /// envelope in it), the classifier does not read the body again. Anything `accept`
+    /// declines goes through the classifier as in `send`.
+    pub(crate) async fn send_accepting(
+        &self,
+        operation: &OperationInfo,
+        request: HttpRequest,
+        accept: &mut (dyn FnMut(&HttpResponse) -> bool + Send),
+    ) -> Result<HttpResponse, Error> {
         let inner = &*self.inner;
         let request = self.with_path_prefix(request);
         let url = self.url_for(&request)?;
@@ -257,15 +271,23 @@ impl ServiceClient {
             let failure = match outcome {
                 Ok(response) => {
                     span.record("http_status", response.status);
-                    let (request_id, error) = classify_response(
-                        &*inner.classifier,
-                        inner.vendor,
-                        operation,
-                        &response,
-                        &secrets,
-                        SystemTime::now(),
-                        !span.is_disabled(),
-                    );
+                    let (request_id, error) =
+                        if (200..300).contains(&response.status) && accept(&response) {
+                            let request_id = (!span.is_disabled())
+                                .then(|| inner.classifier.request_id(&response))
+                                .flatten();
+                            (request_id, None)
+                        } else {
+                            classify_response(
+                                &*inner.classifier,
+                                inner.vendor,
+                                operation,
+                                &response,
+                                &secrets,
+                                SystemTime::now(),
+                                !span.is_disabled(),
+                            )
+                        };
                     if let Some(id) = &request_id {
                         // Request ids come from the server: `-vvv` prints them.
                         span.record("request_id", redact::escape(&secrets.scrub(id)).as_str());

@@ -9,6 +9,8 @@
 use std::time::{Duration, SystemTime};
 
 use crate::client::{ClassifyResponse, classify_response};
+use crate::operation::OperationSpec;
+use crate::protocol::Protocol;
 use crate::{Error, HttpResponse, OperationInfo};
 
 /// What one input came to.
@@ -114,22 +116,47 @@ pub fn retry_after(response: &HttpResponse) -> Option<Duration> {
     crate::client::retry_after(response, SystemTime::now())
 }
 
-/// The NCP client's whole path for operation `spec` with output `O`: classify with
-/// [`NcpClassifier`](crate::protocol::ncp::NcpClassifier), then
-/// [`decode_success`](crate::protocol::ncp::decode_success).
-#[cfg(feature = "ncp")]
-pub fn ncp_decode<O: serde::de::DeserializeOwned>(
+/// A client's whole path for operation `spec` with output `O` once `response` has
+/// arrived, as [`Connection::call`](crate::protocol::Connection::call) runs it: a 2xx that
+/// `protocol` decodes in one pass, else the classifier, then the protocol's decoder.
+///
+/// # Panics
+///
+/// When the one-pass decode accepts an answer the classifier calls an error: that breaks
+/// the invariant of [`Protocol::decode_in_one_pass`] (an error answer taken for a success),
+/// and the fuzz harness counts it as a crash.
+pub fn protocol_decode<P: Protocol, O: serde::de::DeserializeOwned + 'static>(
+    protocol: &P,
     vendor: &'static str,
-    spec: &crate::operation::OperationSpec,
+    spec: &OperationSpec,
     response: &HttpResponse,
 ) -> Result<O, Error> {
-    classify(
-        &crate::protocol::ncp::NcpClassifier,
-        vendor,
-        &spec.info,
-        response,
-    )?;
-    crate::protocol::ncp::decode_success(vendor, spec, response)
+    let classifier = protocol.classifier();
+    if (200..300).contains(&response.status)
+        && let Some(output) = protocol.decode_in_one_pass::<O>(spec, response)
+    {
+        let classified = classify(&classifier, vendor, &spec.info, response);
+        assert!(
+            classified.is_ok(),
+            "{vendor} {}: the one-pass decode accepted an answer the classifier calls an error: {classified:?}",
+            spec.name()
+        );
+        return Ok(output);
+    }
+    classify(&classifier, vendor, &spec.info, response)?;
+    protocol.decode(spec, response)
+}
+
+/// The NCP client's whole path for operation `spec` with output `O`
+/// ([`protocol_decode`] with [`NcpProtocol`](crate::protocol::ncp::NcpProtocol)).
+#[cfg(feature = "ncp")]
+pub fn ncp_decode<O: serde::de::DeserializeOwned + 'static>(
+    vendor: &'static str,
+    spec: &OperationSpec,
+    response: &HttpResponse,
+) -> Result<O, Error> {
+    let protocol = crate::protocol::ncp::NcpProtocol::new(vendor, Default::default());
+    protocol_decode(&protocol, vendor, spec, response)
 }
 
 /// The NCP timestamp parser the cache waiters use on `startTime`/`endTime`.

@@ -10,15 +10,16 @@ use serde::de::DeserializeOwned;
 
 use crate::errors::GesClassifier;
 use crate::iam::{IAM_VENDOR, OPERATION as IAM_OPERATION, parse_rfc3339, token_from_response};
-use crate::protocol::decode_response;
 use crate::waiter::job_state;
 use crate::*;
 
-/// The client's path after the request: classification and request id as
-/// `ServiceClient::send` runs them, then the body.
-fn run<O: DeserializeOwned>(spec: &OperationSpec, response: &HttpResponse) -> Result<O, Error> {
-    backup_core::fuzzing::classify(&GesClassifier, VENDOR, &spec.info, response)?;
-    decode_response(spec, response)
+/// The client's path after the request, as `Connection::call` runs it (one-pass decode of
+/// a 2xx, else classification then the body).
+fn run<O: DeserializeOwned + 'static>(
+    spec: &OperationSpec,
+    response: &HttpResponse,
+) -> Result<O, Error> {
+    backup_core::fuzzing::protocol_decode(&GesProtocol::default(), VENDOR, spec, response)
 }
 
 /// What the job waiter makes of one poll.

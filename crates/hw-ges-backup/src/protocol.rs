@@ -93,6 +93,15 @@ impl Protocol for GesProtocol {
     ) -> Result<O, Error> {
         decode_response(spec, response)
     }
+
+    /// Any 2xx that decodes: [`GesClassifier`](crate::errors::GesClassifier) calls no 2xx an error.
+    fn decode_in_one_pass<O: DeserializeOwned + 'static>(
+        &self,
+        spec: &OperationSpec,
+        response: &HttpResponse,
+    ) -> Option<O> {
+        decode_response(spec, response).ok()
+    }
 }
 
 /// The description's rule for a project id (`components/parameters/ProjectId`).

@@ -28,7 +28,10 @@ pub mod vcache {
 
     use crate::vcache::*;
 
-    fn run<O: DeserializeOwned>(spec: &OperationSpec, response: &HttpResponse) -> Result<O, Error> {
+    fn run<O: DeserializeOwned + 'static>(
+        spec: &OperationSpec,
+        response: &HttpResponse,
+    ) -> Result<O, Error> {
         backup_core::fuzzing::ncp_decode(Client::VENDOR, spec, response)
     }
 
@@ -52,7 +55,10 @@ pub mod vredis {
 
     use crate::vredis::*;
 
-    fn run<O: DeserializeOwned>(spec: &OperationSpec, response: &HttpResponse) -> Result<O, Error> {
+    fn run<O: DeserializeOwned + 'static>(
+        spec: &OperationSpec,
+        response: &HttpResponse,
+    ) -> Result<O, Error> {
         backup_core::fuzzing::ncp_decode(Client::VENDOR, spec, response)
     }
 

@@ -11,7 +11,10 @@ use crate::{
     GET_CLOUD_HADOOP_INSTANCE_DETAIL_SPEC, GetCloudHadoopInstanceDetailOutput,
 };
 
-fn run<O: DeserializeOwned>(spec: &OperationSpec, response: &HttpResponse) -> Result<O, Error> {
+fn run<O: DeserializeOwned + 'static>(
+    spec: &OperationSpec,
+    response: &HttpResponse,
+) -> Result<O, Error> {
     backup_core::fuzzing::ncp_decode(Client::VENDOR, spec, response)
 }
 

@@ -149,6 +149,24 @@ impl Protocol for OcpProtocol {
     ) -> Result<O, Error> {
         decode_response(spec, response)
     }
+
+    /// The envelope's `data`, when `successful` is not false and, for a backup-starting
+    /// call, the answer names a task and refuses no object: exactly the answers
+    /// [`OcpClassifier`] lets through and [`decode_response`] accepts.
+    fn decode_in_one_pass<O: DeserializeOwned + 'static>(
+        &self,
+        spec: &OperationSpec,
+        response: &HttpResponse,
+    ) -> Option<O> {
+        let output = protocol::unwrap_envelope::<O>(&spec.info, response).ok()?;
+        if spec.creates_backup || protocol::starts_backup(spec.info.name) {
+            let started = (&output as &dyn Any).downcast_ref::<BackupCommonResponse>()?;
+            if started.task_ids().is_empty() || started.failed_results().next().is_some() {
+                return None;
+            }
+        }
+        Some(output)
+    }
 }
 
 /// The cluster-level backupNow backs up the whole cluster: the vendor's page says tenant

@@ -5,13 +5,12 @@ use backup_core::operation::OperationSpec;
 use backup_core::{Error, HttpResponse};
 use serde::de::DeserializeOwned;
 
-use crate::client::{VENDOR, decode_response};
-use crate::protocol::OcpClassifier;
+use crate::client::{OcpProtocol, VENDOR};
 use crate::waiter::log_excerpt;
 use crate::*;
 
-/// The client's path after the request: classification and request id as
-/// `ServiceClient::send` runs them, then the envelope, with a secret registered as it would
+/// The client's path after the request, as `Connection::call` runs it (one-pass decode of
+/// a 2xx, else classification then the envelope), with a secret registered as it would
 /// be after a backup request with storage keys.
 fn run<O: DeserializeOwned + 'static>(
     spec: &OperationSpec,
@@ -19,8 +18,7 @@ fn run<O: DeserializeOwned + 'static>(
 ) -> Result<O, Error> {
     let mut response = response.clone();
     response.secrets.add("fuzz-storage-secret");
-    backup_core::fuzzing::classify(&OcpClassifier, VENDOR, &spec.info, &response)?;
-    decode_response(spec, &response)
+    backup_core::fuzzing::protocol_decode(&OcpProtocol, VENDOR, spec, &response)
 }
 
 /// What `wait_until_backup_done` reads from a backupNow answer.

@@ -59,6 +59,23 @@ pub trait Protocol: Send + Sync + fmt::Debug + 'static {
         spec: &OperationSpec,
         response: &HttpResponse,
     ) -> Result<O, Error>;
+
+    /// A 2xx answer's output, read in the same pass that looks for an error in it: `Some`
+    /// only when the body holds nothing the classifier would call an error, so that the
+    /// classifier need not read it again. `None` (anything unusual: an error envelope, a
+    /// body that does not decode, a shape this pass does not check) hands the answer to the
+    /// classifier and then [`decode`](Self::decode), which report it exactly as before.
+    ///
+    /// **Invariant:** `Some` implies the classifier returns `None` for the same response.
+    /// Breaking it would turn an error answer into a success; every vendor's fuzz entry
+    /// point asserts it on every input. The default reads nothing and returns `None`.
+    fn decode_in_one_pass<O: DeserializeOwned + 'static>(
+        &self,
+        _spec: &OperationSpec,
+        _response: &HttpResponse,
+    ) -> Option<O> {
+        None
+    }
 }
 
 /// A vendor [`Protocol`] over a [`ServiceClient`]: the one invoke path.
@@ -134,14 +151,26 @@ impl<P: Protocol> Connection<P> {
 
     /// Sends `spec` with `parts` and decodes the output. Nothing is sent when the request
     /// cannot be built; retries follow `spec.info.idempotent` and the classifier.
-    pub async fn call<O: DeserializeOwned + 'static>(
+    pub async fn call<O: DeserializeOwned + Send + 'static>(
         &self,
         spec: &OperationSpec,
         parts: RequestParts,
     ) -> Result<O, Error> {
         let request = self.unsigned_request(spec, parts)?;
-        let response = self.service.send(&spec.info, request).await?;
-        self.protocol.decode(spec, &response)
+        let mut output = None;
+        let protocol = &*self.protocol;
+        let mut accept = |response: &HttpResponse| {
+            output = protocol.decode_in_one_pass::<O>(spec, response);
+            output.is_some()
+        };
+        let response = self
+            .service
+            .send_accepting(&spec.info, request, &mut accept)
+            .await?;
+        match output {
+            Some(output) => Ok(output),
+            None => self.protocol.decode(spec, &response),
+        }
     }
 
     /// What [`call`](Self::call) would send, unsigned and with secrets redacted.

@@ -13,9 +13,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+#[cfg(feature = "ocp")]
+use crate::credentials::OcpCredentials;
 use crate::credentials::{
-    BoxFuture, HUAWEI, HuaweiCredentials, NcpCredentials, OcpCredentials, ProvideCredentials,
-    SecretString, SharedProvider, check_header_value,
+    BoxFuture, HUAWEI, HuaweiCredentials, NcpCredentials, ProvideCredentials, SecretString,
+    SharedProvider, check_header_value,
 };
 use crate::{Error, HttpRequest};
 

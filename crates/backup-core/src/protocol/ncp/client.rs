@@ -39,6 +39,14 @@ impl Protocol for NcpProtocol {
     ) -> Result<O, Error> {
         decode_success(self.vendor, spec, response)
     }
+
+    fn decode_in_one_pass<O: DeserializeOwned + 'static>(
+        &self,
+        spec: &OperationSpec,
+        response: &HttpResponse,
+    ) -> Option<O> {
+        envelope::decode_clean_json(spec, response)
+    }
 }
 
 /// A configured connection to the NCP API gateway for one service: builds, signs, sends,

@@ -26,17 +26,13 @@ pub fn decode_success<O: DeserializeOwned>(
         e.request_id = request_id_of(response);
         Error::from(e)
     };
-    let default_wrapper;
-    let wrapper = match spec.response_wrapper {
-        Some(w) => w,
-        None => {
-            default_wrapper = format!("{}Response", spec.name());
-            &default_wrapper
-        }
-    };
+    let wrapper = wrapper_name(spec);
+    let wrapper = wrapper.as_ref();
     let mut return_code = None;
     let decoded = de::with_response_budget(|| match body_text(&response.body)? {
-        BodyText::Json(text) => decode_json_envelope::<O>(text, wrapper, &mut return_code),
+        BodyText::Json(text) => {
+            decode_json_envelope::<O>(text, wrapper, &mut return_code, &mut false)
+        }
         BodyText::Xml(text) => {
             let value = xml_to_value(text)?;
             let inner = unwrap_envelope(&value, wrapper)
@@ -77,6 +73,38 @@ pub fn decode_success<O: DeserializeOwned>(
     }
 }
 
+/// The JSON success answer's output, read in the one pass that also shows the classifier
+/// would find no error in it (see [`Protocol::decode_in_one_pass`](crate::protocol::Protocol::decode_in_one_pass)):
+/// the envelope holds `returnCode` zero and the root holds none of the members
+/// [`classify_error`] reads an error from (`error`, `responseError`, a root `returnCode`
+/// or `responseCode`). Anything else, XML included, is `None`: the classifier and
+/// [`decode_success`] then read the body as before.
+pub(crate) fn decode_clean_json<O: DeserializeOwned>(
+    spec: &OperationSpec,
+    response: &HttpResponse,
+) -> Option<O> {
+    let Ok(BodyText::Json(text)) = body_text(&response.body) else {
+        return None;
+    };
+    let wrapper = wrapper_name(spec);
+    let mut return_code = None;
+    let mut error_members_at_root = false;
+    let output = de::with_response_budget(|| {
+        decode_json_envelope::<O>(text, &wrapper, &mut return_code, &mut error_members_at_root)
+    })
+    .ok()?;
+    (!error_members_at_root && return_code.as_deref().is_some_and(is_zero)).then_some(output)
+}
+
+/// The name of the member that wraps `spec`'s answer: the description's, else
+/// `<operation>Response`.
+fn wrapper_name(spec: &OperationSpec) -> Cow<'static, str> {
+    match spec.response_wrapper {
+        Some(wrapper) => Cow::Borrowed(wrapper),
+        None => Cow::Owned(format!("{}Response", spec.name())),
+    }
+}
+
 pub(super) fn empty_object() -> serde::de::value::MapDeserializer<
     'static,
     std::iter::Empty<(&'static str, &'static str)>,
@@ -88,10 +116,14 @@ pub(super) fn empty_object() -> serde::de::value::MapDeserializer<
 /// Reads a JSON success body into `O` through its envelope, as [`unwrap_envelope`] would
 /// find it: the member named `wrapper`, else the only member when its name ends in
 /// `Response`, else the root itself when it carries `returnCode`.
+///
+/// `error_members_at_root` is set when the root has a member [`classify_error`] reads an
+/// error from; the bare-envelope case (the root is the envelope) counts as one.
 pub(super) fn decode_json_envelope<O: DeserializeOwned>(
     text: &str,
     wrapper: &str,
     return_code: &mut Option<String>,
+    error_members_at_root: &mut bool,
 ) -> Result<O, String> {
     let reason = |e: serde_json::Error| {
         if e.is_syntax() || e.is_eof() {
@@ -106,6 +138,7 @@ pub(super) fn decode_json_envelope<O: DeserializeOwned>(
         EnvelopeVisitor {
             wrapper,
             return_code: &mut *return_code,
+            error_members_at_root: &mut *error_members_at_root,
             output: PhantomData::<O>,
         },
     )
@@ -142,6 +175,7 @@ pub(super) enum Envelope<O> {
 pub(super) struct EnvelopeVisitor<'a, O> {
     wrapper: &'a str,
     return_code: &'a mut Option<String>,
+    error_members_at_root: &'a mut bool,
     output: PhantomData<O>,
 }
 
@@ -180,6 +214,10 @@ impl<'de, O: DeserializeOwned> Visitor<'de> for EnvelopeVisitor<'_, O> {
                 }))?);
             } else {
                 has_return_code |= key == "returnCode";
+                *self.error_members_at_root |= matches!(
+                    key.as_str(),
+                    "error" | "responseError" | "returnCode" | "responseCode"
+                );
                 map.next_value::<IgnoredAny>()?;
             }
         }

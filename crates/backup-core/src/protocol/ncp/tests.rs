@@ -559,3 +559,43 @@ fn decode_success_unwraps_and_checks_the_code() {
     assert_eq!(err.code(), Some("77"));
     assert_eq!(err.request_id(), Some("r9"));
 }
+
+/// The one-pass decode of a 2xx takes an answer only where the classifier finds no error:
+/// an envelope with returnCode "0" beside a gateway `error`, a `responseError`, or a root
+/// `returnCode` that is not zero is the classifier's to report, and the whole client path
+/// (as `Connection::call` runs it) reports it as a service error, never as an output.
+#[test]
+fn one_pass_decode_leaves_every_error_shape_to_the_classifier() {
+    #[derive(serde::Deserialize, Debug)]
+    struct Out {
+        #[serde(rename = "requestId")]
+        _request_id: String,
+    }
+    let response = |body: &str| HttpResponse {
+        status: 200,
+        body: body.as_bytes().to_vec(),
+        ..HttpResponse::default()
+    };
+    let clean = r#"{"exportBackupToObjectStorageResponse":{"requestId":"r","returnCode":"0"}}"#;
+    assert!(decode_clean_json::<Out>(&SPEC, &response(clean)).is_some());
+    let inner = r#""exportBackupToObjectStorageResponse":{"requestId":"r","returnCode":"0"}"#;
+    for hostile in [
+        format!(r#"{{{inner},"error":{{"errorCode":"300","message":"Not Found"}}}}"#),
+        format!(r#"{{"error":{{"errorCode":"210","message":"Permission Denied"}},{inner}}}"#),
+        format!(r#"{{{inner},"responseError":{{"returnCode":"1000","returnMessage":"later"}}}}"#),
+        format!(r#"{{{inner},"returnCode":"5001017","returnMessage":"gone"}}"#),
+        format!(r#"{{"responseCode":"900",{inner}}}"#),
+        "<exportBackupToObjectStorageResponse><requestId>r</requestId><returnCode>0</returnCode></exportBackupToObjectStorageResponse>".into(),        r#"{"exportBackupToObjectStorageResponse":{"requestId":"r","returnCode":"77"}}"#.into(),
+        r#"{"exportBackupToObjectStorageResponse":{"requestId":"r"}}"#.into(),
+    ] {
+        let response = response(&hostile);
+        assert!(
+            decode_clean_json::<Out>(&SPEC, &response).is_none(),
+            "one pass took {hostile}"
+        );
+        if NcpClassifier.classify(&SPEC.info, &response).is_some() {
+            let error = crate::fuzzing::ncp_decode::<Out>("ncp", &SPEC, &response).unwrap_err();
+            assert!(matches!(error, Error::Service(_)), "{hostile}: {error}");
+        }
+    }
+}
