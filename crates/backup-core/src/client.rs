@@ -489,10 +489,25 @@ impl ServiceClient {
             Method::Delete => reqwest::Method::DELETE,
             Method::Head => reqwest::Method::HEAD,
         };
-        let mut builder = inner.http.request(method, url.clone());
-        for (name, value) in &request.headers {
-            builder = builder.header(name.as_str(), value.as_str());
+        let mut headers = reqwest::header::HeaderMap::with_capacity(request.headers.len());
+        for (name, value) in request.headers {
+            // The value's bytes move into the header (`TryFrom<String>` takes the buffer):
+            // no copy per header on every attempt.
+            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes());
+            let value = reqwest::header::HeaderValue::try_from(value);
+            let (Ok(name), Ok(value)) = (name, value) else {
+                return Err(Box::new(DispatchError {
+                    vendor: "",
+                    operation: "",
+                    kind: DispatchKind::Other,
+                    may_have_been_sent: false,
+                    attempts: 0,
+                    source: Some("a request header name or value is not valid HTTP".into()),
+                }));
+            };
+            headers.append(name, value);
         }
+        let mut builder = inner.http.request(method, url.clone()).headers(headers);
         if !request.body.is_empty() {
             builder = builder.body(request.body);
         }

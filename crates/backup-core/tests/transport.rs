@@ -447,3 +447,26 @@ async fn stats_count_requests_retries_and_throttles_across_clones() {
     assert_eq!(stats.retries, sent - 2, "{stats:?}");
     assert_eq!(stats.throttles, sent - 2, "{stats:?}");
 }
+
+/// A header the `http` crate refuses (a value with a line break, a name with a space) is a
+/// not-sent dispatch error, never a request with the header dropped, and a create so
+/// refused is not ambiguous: nothing reached the server.
+#[tokio::test]
+async fn an_invalid_header_is_refused_before_anything_is_sent() {
+    let server = ScriptedServer::start(vec![Step::ok("{}")]).await;
+    for (name, value) in [("x-note", "line\r\nbreak"), ("bad name", "v")] {
+        let mut request = post("/vcache/v2/createCloudCacheManualBackup");
+        request.headers.push((name.to_owned(), value.to_owned()));
+        let error = client(&server.base_url)
+            .send(&CREATE, request)
+            .await
+            .unwrap_err();
+        let Error::Dispatch(dispatch) = &error else {
+            panic!("expected a dispatch error, got {error:?}");
+        };
+        assert_eq!(dispatch.kind, DispatchKind::Other, "{error}");
+        assert!(!error.may_have_been_sent(), "{error}");
+        assert!(!error.is_ambiguous_outcome(), "{error}");
+    }
+    assert!(server.requests().is_empty());
+}
