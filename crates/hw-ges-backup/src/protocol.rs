@@ -23,13 +23,20 @@ const PROJECT_ID_PARAM: &str = "project_id";
 #[non_exhaustive]
 pub struct GesProtocol {
     project_id: Option<Arc<str>>,
+    /// Whether the configured id keeps the description's rule, checked once here rather
+    /// than on every call (a bad one is still refused at each call that would use it).
+    project_id_valid: bool,
 }
 
 impl GesProtocol {
     /// The protocol of a client acting in `project_id`, when one is configured.
     pub fn new(project_id: Option<String>) -> Self {
+        let project_id_valid = project_id
+            .as_deref()
+            .is_some_and(|id| check_project_id(id).is_ok());
         Self {
             project_id: project_id.map(Arc::from),
+            project_id_valid,
         }
     }
 
@@ -59,7 +66,9 @@ impl Protocol for GesProtocol {
                     ),
                 )
             })?;
-            check_project_id(configured)?;
+            if !self.project_id_valid {
+                check_project_id(configured)?;
+            }
             parts.fill_path_param(PROJECT_ID_PARAM, configured);
         }
         Ok(())
