@@ -41,7 +41,7 @@ use std::marker::PhantomData;
 
 use quick_xml::events::Event;
 use serde::Deserialize;
-use serde::de::value::{MapAccessDeserializer, StringDeserializer};
+use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StringDeserializer};
 use serde::de::{
     DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
