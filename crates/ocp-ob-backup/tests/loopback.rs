@@ -1885,3 +1885,27 @@ async fn a_send_future_owns_its_client_and_can_be_spawned() {
     tokio::spawn(call).await.unwrap().unwrap();
     assert_eq!(server.requests().len(), 1);
 }
+
+/// HTTP 200 whose envelope says `successful: false`, or whose `data` names no task: the
+/// client reads each answer once, and neither is ever taken for a started backup.
+#[tokio::test]
+async fn a_200_that_is_not_a_started_backup_is_never_an_output() {
+    let refused = json!({"successful": false, "status": 400, "traceId": "t-500",
+        "error": {"code": 60018, "message": "backup is running"},
+        "data": {"backupObjectOpsResultList": [{"beSuccessful": true, "taskIdList": [7]}]}})
+    .to_string();
+    let no_task =
+        envelope_with_data(json!({"backupObjectOpsResultList": [{"beSuccessful": true}]}));
+    for (body, service_error) in [(refused, true), (no_task, false)] {
+        let server = ScriptedServer::start(vec![Step::ok(&body)]).await;
+        let c = client(&server, basic());
+        let err = cluster_backup(&c).send().await.unwrap_err();
+        if service_error {
+            assert!(matches!(err, Error::Service(_)), "{err:?}");
+            assert_eq!(err.request_id(), Some("t-500"));
+        } else {
+            assert!(matches!(err, Error::UnparseableResponse(_)), "{err:?}");
+        }
+        assert_eq!(server.requests().len(), 1, "{body}");
+    }
+}
