@@ -294,9 +294,16 @@ pub fn is_secret_name(name: &str) -> bool {
     // without a lowercase copy of the name.
     const WORDS: [&[u8]; 4] = [b"secret", b"password", b"token", b"credential"];
     let name = name.as_bytes();
-    WORDS.iter().any(|word| {
-        name.windows(word.len())
-            .any(|window| window.eq_ignore_ascii_case(word))
+    name.iter().enumerate().any(|(at, first)| {
+        // One pass over the name: only where a word can start is it compared further.
+        let first = first.to_ascii_lowercase();
+        matches!(first, b's' | b'p' | b't' | b'c')
+            && WORDS.iter().any(|word| {
+                word.first() == Some(&first)
+                    && name
+                        .get(at..at.saturating_add(word.len()))
+                        .is_some_and(|candidate| candidate.eq_ignore_ascii_case(word))
+            })
     })
 }
 
