@@ -35,7 +35,8 @@ pub enum ParamsIn {
 pub enum BodyKind {
     /// No body, or only a form body (see [`ParamsIn::Form`]).
     None,
-    /// An `application/json` body, carried in [`RequestParts::json_body`].
+    /// An `application/json` body, carried in [`RequestParts::json_body`] as a
+    /// [`JsonBody`].
     Json,
 }
 
@@ -121,8 +122,9 @@ pub struct RequestParts {
     /// order: declared parameters in description order, then form fields sorted by name.
     /// Arrays appear as repeated names or as `name.1`, `name.2`, ... (description's choice).
     pub params: Vec<(String, String)>,
-    /// The JSON body, for [`BodyKind::Json`] operations.
-    pub json_body: Option<serde_json::Value>,
+    /// The JSON body, for [`BodyKind::Json`] operations: already serialized, member by
+    /// member from the typed input (see [`JsonObjectWriter`]).
+    pub json_body: Option<JsonBody>,
 }
 
 impl RequestParts {
@@ -203,6 +205,100 @@ impl fmt::Debug for RequestParts {
     }
 }
 
+/// A JSON object request body, serialized once from the typed input (see
+/// [`JsonObjectWriter`]): the bytes a protocol sends as they are.
+///
+/// `Debug` shows only the length: a body may hold secrets.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JsonBody {
+    bytes: Vec<u8>,
+}
+
+impl JsonBody {
+    /// The serialized object.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The serialized object, without copying it.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+/// `{}`, the body of a JSON operation whose input sets no body member.
+impl Default for JsonBody {
+    fn default() -> Self {
+        JsonObjectWriter::new().finish()
+    }
+}
+
+impl fmt::Debug for JsonBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JsonBody({} bytes)", self.bytes.len())
+    }
+}
+
+/// Writes one JSON object member by member, straight from typed values with serde_json's
+/// writer: no `serde_json::Value` tree is built, and the members come out in the order
+/// they are written (generated code writes them sorted by wire name).
+pub struct JsonObjectWriter {
+    bytes: Vec<u8>,
+}
+
+impl JsonObjectWriter {
+    /// An empty object.
+    pub fn new() -> Self {
+        // Room for a typical backup request without growing.
+        let mut bytes = Vec::with_capacity(256);
+        bytes.push(b'{');
+        Self { bytes }
+    }
+
+    /// Writes member `name` with `value`.
+    ///
+    /// Fails with [`Error::InvalidInput`] on `name` when `value` cannot be serialized
+    /// (only possible for exotic map keys); the object is then left as it was before.
+    pub fn member<T: serde::Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        let before = self.bytes.len();
+        if before > 1 {
+            self.bytes.push(b',');
+        }
+        let written = serde_json::to_writer(&mut self.bytes, name)
+            .and_then(|()| {
+                self.bytes.push(b':');
+                serde_json::to_writer(&mut self.bytes, value)
+            })
+            .map_err(|e| Error::invalid_input(name, format!("could not be serialized: {e}")));
+        if written.is_err() {
+            self.bytes.truncate(before);
+        }
+        written
+    }
+
+    /// Closes the object.
+    pub fn finish(mut self) -> JsonBody {
+        self.bytes.push(b'}');
+        JsonBody { bytes: self.bytes }
+    }
+}
+
+impl Default for JsonObjectWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for JsonObjectWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JsonObjectWriter({} bytes)", self.bytes.len())
+    }
+}
+
 /// Sends one operation. Implemented by hand by each vendor client; called by generated code.
 ///
 /// The implementation owns the protocol: building the request from `spec` and `parts`,
@@ -228,6 +324,84 @@ pub trait Invoke {
     ) -> Result<PreparedRequest, Error>;
 }
 
+/// Where a value sits in an operation's input, as error messages name it
+/// (`storageConfig.hostIdList[1]`).
+///
+/// Validation builds one on the stack per level it descends, borrowing its parent, and
+/// writes it out as text ([`Display`](fmt::Display)) only when a check fails: valid input
+/// costs no allocation. The text is the one [`field_path`] and `name[i]` give.
+#[derive(Clone, Copy)]
+pub struct FieldPath<'a> {
+    parent: Option<&'a FieldPath<'a>>,
+    step: Step<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Member(&'a str),
+    Index(usize),
+}
+
+impl<'a> FieldPath<'a> {
+    /// The path of a top-level member (or of a value the caller names `name`).
+    pub const fn new(name: &'a str) -> Self {
+        Self {
+            parent: None,
+            step: Step::Member(name),
+        }
+    }
+
+    /// Member (or map key) `name` of this value: `parent.name`, or `name` under an empty
+    /// parent.
+    pub fn member<'s>(&'s self, name: &'s str) -> FieldPath<'s> {
+        FieldPath {
+            parent: Some(self),
+            step: Step::Member(name),
+        }
+    }
+
+    /// Item `index` of this array: `parent[index]`.
+    pub fn index(&self, index: usize) -> FieldPath<'_> {
+        FieldPath {
+            parent: Some(self),
+            step: Step::Index(index),
+        }
+    }
+
+    /// Whether the path writes out as nothing (a root named ``).
+    fn is_empty(&self) -> bool {
+        match self.step {
+            Step::Member(name) => name.is_empty() && self.parent.is_none_or(FieldPath::is_empty),
+            Step::Index(_) => false,
+        }
+    }
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.step {
+            Step::Member(name) => {
+                if let Some(parent) = self.parent.filter(|p| !p.is_empty()) {
+                    write!(f, "{parent}.")?;
+                }
+                f.write_str(name)
+            }
+            Step::Index(index) => {
+                if let Some(parent) = self.parent {
+                    write!(f, "{parent}")?;
+                }
+                write!(f, "[{index}]")
+            }
+        }
+    }
+}
+
+impl fmt::Debug for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FieldPath({:?})", self.to_string())
+    }
+}
+
 /// Joins a parent field path and a member name for error messages (`a.b`, `a[0].b`).
 pub fn field_path(parent: &str, member: &str) -> String {
     if parent.is_empty() {
@@ -243,19 +417,19 @@ pub fn require<'a, T>(field: &str, value: Option<&'a T>) -> Result<&'a T, Error>
 }
 
 /// Fails with "must not be empty" when `value` is empty.
-pub fn non_empty(field: &str, value: &str) -> Result<(), Error> {
+pub fn non_empty(field: impl fmt::Display, value: &str) -> Result<(), Error> {
     if value.is_empty() {
-        Err(Error::invalid_input(field, "must not be empty"))
+        Err(Error::invalid_input(field.to_string(), "must not be empty"))
     } else {
         Ok(())
     }
 }
 
 /// Fails when `value` contains a control character (`\0`-`\x1f`, `\x7f`, C1 controls).
-pub fn no_control_chars(field: &str, value: &str) -> Result<(), Error> {
+pub fn no_control_chars(field: impl fmt::Display, value: &str) -> Result<(), Error> {
     match value.chars().find(|c| c.is_control()) {
         Some(c) => Err(Error::invalid_input(
-            field,
+            field.to_string(),
             format!(
                 "must not contain control characters (found U+{:04X})",
                 c as u32
@@ -267,7 +441,7 @@ pub fn no_control_chars(field: &str, value: &str) -> Result<(), Error> {
 
 /// Checks the length of `value` in characters against the optional bounds.
 pub fn length(
-    field: &str,
+    field: impl fmt::Display,
     value: &str,
     min: Option<usize>,
     max: Option<usize>,
@@ -279,16 +453,29 @@ pub fn length(
 }
 
 /// Checks an integer against the optional inclusive bounds.
-pub fn range_i64(field: &str, value: i64, min: Option<i64>, max: Option<i64>) -> Result<(), Error> {
+pub fn range_i64(
+    field: impl fmt::Display,
+    value: i64,
+    min: Option<i64>,
+    max: Option<i64>,
+) -> Result<(), Error> {
     check_bounds(field, value, min, max, |bound| {
         format!("must be {bound} (got {value})")
     })
 }
 
 /// Checks a number against the optional inclusive bounds; NaN is rejected.
-pub fn range_f64(field: &str, value: f64, min: Option<f64>, max: Option<f64>) -> Result<(), Error> {
+pub fn range_f64(
+    field: impl fmt::Display,
+    value: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+) -> Result<(), Error> {
     if value.is_nan() {
-        return Err(Error::invalid_input(field, "must be a number (got NaN)"));
+        return Err(Error::invalid_input(
+            field.to_string(),
+            "must be a number (got NaN)",
+        ));
     }
     check_bounds(field, value, min, max, |bound| {
         format!("must be {bound} (got {value})")
@@ -298,7 +485,7 @@ pub fn range_f64(field: &str, value: f64, min: Option<f64>, max: Option<f64>) ->
 /// Checks that every character of `value` lies in one of the inclusive `ranges`;
 /// `shown` is the class as the description wrote it (`A-Za-z0-9_-`), for the message.
 pub fn allowed_chars(
-    field: &str,
+    field: impl fmt::Display,
     value: &str,
     ranges: &[(char, char)],
     shown: &str,
@@ -308,7 +495,7 @@ pub fn allowed_chars(
         .find(|c| !ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(c)))
     {
         Some(_) => Err(Error::invalid_input(
-            field,
+            field.to_string(),
             format!("must contain only the characters [{shown}]"),
         )),
         None => Ok(()),
@@ -318,7 +505,7 @@ pub fn allowed_chars(
 /// Fails unless `value` is one of `allowed` (an enum's `VALUES`): a request carries only
 /// the values its description lists, so an `Unknown` value, a differently cased one or an
 /// empty one is refused before anything is sent, with the allowed values in the message.
-pub fn listed_value(field: &str, value: &str, allowed: &[&str]) -> Result<(), Error> {
+pub fn listed_value(field: impl fmt::Display, value: &str, allowed: &[&str]) -> Result<(), Error> {
     if allowed.contains(&value) {
         return Ok(());
     }
@@ -329,7 +516,7 @@ pub fn listed_value(field: &str, value: &str, allowed: &[&str]) -> Result<(), Er
         ""
     };
     Err(Error::invalid_input(
-        field,
+        field.to_string(),
         format!(
             "must be one of {} (got \"{}\"{hint})",
             listed.join(", "),
@@ -343,7 +530,7 @@ const SHOWN_VALUE_CHARS: usize = 64;
 
 /// Checks the number of items of an array against the optional bounds.
 pub fn item_count(
-    field: &str,
+    field: impl fmt::Display,
     len: usize,
     min: Option<usize>,
     max: Option<usize>,
@@ -357,7 +544,7 @@ pub fn item_count(
 /// around the broken bound (`at least 3`, `at most 9`): one comparison for lengths,
 /// numbers and item counts.
 fn check_bounds<T: PartialOrd + fmt::Display + Copy>(
-    field: &str,
+    field: impl fmt::Display,
     value: T,
     min: Option<T>,
     max: Option<T>,
@@ -367,7 +554,7 @@ fn check_bounds<T: PartialOrd + fmt::Display + Copy>(
         && value < min
     {
         return Err(Error::invalid_input(
-            field,
+            field.to_string(),
             message(format!("at least {min}")),
         ));
     }
@@ -375,7 +562,7 @@ fn check_bounds<T: PartialOrd + fmt::Display + Copy>(
         && value > max
     {
         return Err(Error::invalid_input(
-            field,
+            field.to_string(),
             message(format!("at most {max}")),
         ));
     }
@@ -637,9 +824,95 @@ mod tests {
     fn request_parts_debug_hides_values() {
         let mut parts = RequestParts::new();
         parts.params.push(("secretKey".into(), "s3cr3t".into()));
-        parts.json_body = Some(json!({"accessKeySecret": "s3cr3t"}));
+        let mut body = JsonObjectWriter::new();
+        body.member("accessKeySecret", "s3cr3t").unwrap_or_default();
+        parts.json_body = Some(body.finish());
         let shown = format!("{parts:?}");
         assert!(!shown.contains("s3cr3t"), "{shown}");
         assert!(shown.contains("secretKey"));
+    }
+
+    #[test]
+    fn json_object_writer_writes_members_in_order_and_escapes_them() {
+        #[derive(serde::Serialize)]
+        struct Config {
+            #[serde(rename = "accessKeySecret")]
+            secret: &'static str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            absent: Option<u8>,
+            list: Vec<i64>,
+        }
+        let mut body = JsonObjectWriter::new();
+        body.member("backupMode", "FULL").unwrap_or_default();
+        body.member("count", &7).unwrap_or_default();
+        body.member(
+            "config",
+            &Config {
+                secret: "s\"3\n",
+                absent: None,
+                list: vec![1, 2],
+            },
+        )
+        .unwrap_or_default();
+        body.member("na\"me", &Some(true)).unwrap_or_default();
+        let body = body.finish();
+        assert_eq!(
+            std::str::from_utf8(body.as_bytes()).unwrap_or_default(),
+            r#"{"backupMode":"FULL","count":7,"config":{"accessKeySecret":"s\"3\n","list":[1,2]},"na\"me":true}"#
+        );
+        // The same bytes serde_json writes for the same object.
+        let parsed: serde_json::Value = serde_json::from_slice(body.as_bytes()).unwrap_or_default();
+        assert_eq!(parsed["config"]["accessKeySecret"], "s\"3\n");
+        assert_eq!(JsonBody::default().as_bytes(), b"{}");
+        assert_eq!(
+            format!("{body:?}"),
+            format!("JsonBody({} bytes)", body.as_bytes().len())
+        );
+    }
+
+    #[test]
+    fn json_object_writer_leaves_the_object_whole_after_a_failed_member() {
+        let mut unserializable = std::collections::BTreeMap::new();
+        unserializable.insert(vec![1u8], 1);
+        let mut body = JsonObjectWriter::new();
+        body.member("a", &1).unwrap_or_default();
+        match body.member("map", &unserializable) {
+            Err(Error::InvalidInput(e)) => {
+                assert_eq!(e.field, "map");
+                assert!(e.problem.starts_with("could not be serialized"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        body.member("b", &2).unwrap_or_default();
+        assert_eq!(body.finish().as_bytes(), br#"{"a":1,"b":2}"#);
+    }
+
+    #[test]
+    fn field_path_writes_what_field_path_and_indexes_wrote() {
+        let root = FieldPath::new("storageConfig");
+        let list = root.member("hostIdList");
+        let item = list.index(1);
+        let inner = item.member("name");
+        assert_eq!(inner.to_string(), "storageConfig.hostIdList[1].name");
+        assert_eq!(
+            inner.to_string(),
+            field_path(
+                &format!("{}[1]", field_path("storageConfig", "hostIdList")),
+                "name"
+            )
+        );
+        // An empty root (a caller validating a value on its own) adds no leading dot.
+        let unnamed = FieldPath::new("");
+        assert_eq!(unnamed.member("id").to_string(), field_path("", "id"));
+        assert_eq!(unnamed.index(0).to_string(), "[0]");
+        assert_eq!(unnamed.index(0).member("id").to_string(), "[0].id");
+        // Helpers take a path as they take a name.
+        match non_empty(inner, "") {
+            Err(Error::InvalidInput(e)) => {
+                assert_eq!(e.field, "storageConfig.hostIdList[1].name");
+                assert_eq!(e.problem, "must not be empty");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -287,12 +287,24 @@ impl Secrets {
     }
 }
 
-/// Whether a member name looks like it holds a secret.
+/// Whether a member name looks like it holds a secret: it contains `secret`, `password`,
+/// `token` or `credential` in any ASCII case.
 pub fn is_secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    ["secret", "password", "token", "credential"]
-        .iter()
-        .any(|word| name.contains(word))
+    // Called for every member of every request and response body: compared in place,
+    // without a lowercase copy of the name.
+    const WORDS: [&[u8]; 4] = [b"secret", b"password", b"token", b"credential"];
+    let name = name.as_bytes();
+    name.iter().enumerate().any(|(at, first)| {
+        // One pass over the name: only where a word can start is it compared further.
+        let first = first.to_ascii_lowercase();
+        matches!(first, b's' | b'p' | b't' | b'c')
+            && WORDS.iter().any(|word| {
+                word.first() == Some(&first)
+                    && name
+                        .get(at..at.saturating_add(word.len()))
+                        .is_some_and(|candidate| candidate.eq_ignore_ascii_case(word))
+            })
+    })
 }
 
 /// Whether `c` must not reach a terminal as is: C0 controls (ESC among them), DEL, C1
@@ -498,5 +510,35 @@ mod tests {
     fn truncation_counts_characters() {
         assert_eq!(truncate_chars("héllo", 2), "hé…");
         assert_eq!(truncate_chars("hé", 2), "hé");
+    }
+
+    #[test]
+    fn secret_names_match_in_any_ascii_case_anywhere_in_the_name() {
+        for name in [
+            "accessKeySecret",
+            "ACCESS_KEY_SECRET",
+            "SeCrEt",
+            "dbPassword",
+            "PASSWORD",
+            "x-Auth-Token",
+            "refreshTOKENs",
+            "Credentials",
+            "clientCREDENTIAL_id",
+            "ünïcode-Secret",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in [
+            "",
+            "secre",
+            "pass_word",
+            "tokn",
+            "configName",
+            "SECRE T",
+            "crédential",
+            "ſecret",
+        ] {
+            assert!(!is_secret_name(name), "{name}");
+        }
     }
 }

@@ -106,7 +106,8 @@ impl Invoke for Client {
             backup_core::HttpRequest::new(spec.method, parts.render_path(spec.path_template)?);
         request.query = backup_core::encoding::encode_pairs(&parts.params);
         if let Some(body) = &parts.json_body {
-            request.body = body.to_string().into_bytes();
+            request.secrets.add_json_body(body.as_bytes());
+            request.body = body.as_bytes().to_vec();
         }
         Ok(backup_core::PreparedRequest::new(
             "https://fixture.invalid",

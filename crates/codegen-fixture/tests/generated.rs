@@ -62,19 +62,30 @@ async fn json_operation_builds_path_params_and_body() {
             .expect("path"),
         "/v2/p1/graphs/g_1/backups"
     );
+    let body = call
+        .parts
+        .json_body
+        .as_ref()
+        .map(|body| String::from_utf8_lossy(body.as_bytes()).into_owned());
+    // The bytes are those of the map the body was built in before (members sorted by wire
+    // name at every depth), so what is signed and sent did not change.
+    let expected = json!({
+        "backupMode": "LOGICAL_BACKUP",
+        "retentionDays": 7,
+        "tags": ["a"],
+        "storageConfig": {
+            "configName": "nightly",
+            "storageType": "BACKUP_STORAGE_S3",
+            "accessKeySecret": "s3cr3t-key",
+            "hostIdList": [1, 2]
+        }
+    });
+    assert_eq!(body, Some(expected.to_string()));
     assert_eq!(
-        call.parts.json_body,
-        Some(json!({
-            "backupMode": "LOGICAL_BACKUP",
-            "retentionDays": 7,
-            "tags": ["a"],
-            "storageConfig": {
-                "configName": "nightly",
-                "storageType": "BACKUP_STORAGE_S3",
-                "accessKeySecret": "s3cr3t-key",
-                "hostIdList": [1, 2]
-            }
-        }))
+        body.as_deref(),
+        Some(
+            r#"{"backupMode":"LOGICAL_BACKUP","retentionDays":7,"storageConfig":{"accessKeySecret":"s3cr3t-key","configName":"nightly","hostIdList":[1,2],"storageType":"BACKUP_STORAGE_S3"},"tags":["a"]}"#
+        )
     );
 }
 
@@ -503,4 +514,23 @@ async fn a_client_supplied_path_parameter_is_optional_and_filled_by_the_client()
         ("job_id", "is required")
     );
     assert_eq!(client.calls().len(), 2);
+}
+
+#[test]
+fn to_request_redacts_the_secret_members_of_the_written_body() {
+    let client = Client::new(json!({}));
+    let prepared = client
+        .create_backup()
+        .project_id("p1")
+        .graph_id("g_1")
+        .backup_mode(BackupMode::LogicalBackup)
+        .storage_config(storage())
+        .to_request()
+        .expect("valid");
+    // Registered from the serialized bytes, as the vendor protocols register them.
+    assert!(!prepared.body.contains("s3cr3t-key"), "{}", prepared.body);
+    assert_eq!(
+        prepared.body,
+        r#"{"backupMode":"LOGICAL_BACKUP","storageConfig":{"accessKeySecret":"[redacted]","configName":"nightly","hostIdList":[1,2],"storageType":"BACKUP_STORAGE_S3"}}"#
+    );
 }

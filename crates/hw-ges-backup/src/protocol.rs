@@ -89,8 +89,10 @@ impl Protocol for GesProtocol {
         }
         if let Some(body) = &parts.json_body {
             request.set_header("content-type", "application/json");
-            request.body = serde_json::to_vec(body)
-                .map_err(|e| Error::invalid_input("body", format!("could not be encoded: {e}")))?;
+            // None of GES's bodies has a secret member today; one added to the description
+            // is registered like OCP's, so an echo of it never reaches an error.
+            request.secrets.add_json_body(body.as_bytes());
+            request.body = body.as_bytes().to_vec();
         }
         Ok(request)
     }
@@ -165,7 +167,7 @@ mod tests {
         parts
             .path_params
             .push(("graph_id", "11111111-2222-3333-4444-555555555555".into()));
-        parts.json_body = Some(serde_json::json!({}));
+        parts.json_body = Some(backup_core::operation::JsonBody::default());
         let mut request = GesProtocol::default()
             .build_request(&CREATE_BACKUP_SPEC, &parts)
             .unwrap();

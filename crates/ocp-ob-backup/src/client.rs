@@ -133,10 +133,8 @@ impl Protocol for OcpProtocol {
         request.set_header("accept", "application/json");
         if let Some(body) = &parts.json_body {
             // OCP may echo them (a validation error's `rejectedValue`, a debug message).
-            request.secrets.add_json_members(body);
-            request.body = serde_json::to_vec(body).map_err(|e| {
-                Error::invalid_input("body", format!("could not be serialized: {e}"))
-            })?;
+            request.secrets.add_json_body(body.as_bytes());
+            request.body = body.as_bytes().to_vec();
             request.set_header("content-type", "application/json");
         }
         Ok(request)
@@ -179,13 +177,14 @@ fn refuse_tenant_dimension_at_cluster_level(
     if spec.info.name != crate::BACKUP_NOW_SPEC.info.name {
         return Ok(());
     }
+    // The body was written from the typed input, so it parses; only the one member is read.
     let dimension = parts
         .json_body
         .as_ref()
-        .and_then(|body| body.get("obBackupObject"))
-        .and_then(|object| object.get("backupDimension"))
-        .and_then(serde_json::Value::as_str);
-    match dimension {
+        .and_then(|body| serde_json::from_slice::<BackupNowHead<'_>>(body.as_bytes()).ok())
+        .and_then(|head| head.object)
+        .and_then(|object| object.dimension);
+    match dimension.as_deref() {
         Some(d) if d.trim().eq_ignore_ascii_case("TENANT") => Err(Error::invalid_input(
             "obBackupObject.backupDimension",
             "TENANT is not supported by the cluster-level backupNow; back up a tenant with \
@@ -193,6 +192,19 @@ fn refuse_tenant_dimension_at_cluster_level(
         )),
         _ => Ok(()),
     }
+}
+
+/// The one member of a backupNow body the cluster-level check reads.
+#[derive(serde::Deserialize)]
+struct BackupNowHead<'a> {
+    #[serde(rename = "obBackupObject", borrow, default)]
+    object: Option<BackupObjectHead<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct BackupObjectHead<'a> {
+    #[serde(rename = "backupDimension", borrow, default)]
+    dimension: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// What the client makes of a response [`ServiceClient::send`] accepted: the envelope's

@@ -35,7 +35,8 @@ pub(super) const CORE: &str = "::backup_core";
 pub(super) const OPS: &str = "::backup_core::operation";
 
 /// Validation statements for `value` (an expression of type `&T`) named by `name` (an
-/// expression of type `&str`).
+/// expression of type `FieldPath`, written out only when a check fails; a `&str` will do
+/// for a value with no members or items).
 pub(super) fn emit_checks(
     out: &mut String,
     ty: &Ty,
@@ -102,7 +103,7 @@ pub(super) fn emit_checks(
             }
         }
         Ty::Struct(_) => {
-            let _ = writeln!(out, "{value}.validate({name})?;");
+            let _ = writeln!(out, "{value}.validate_at(&{name})?;");
         }
         Ty::Vec(inner) => {
             push_bounds_check(
@@ -120,16 +121,16 @@ pub(super) fn emit_checks(
             };
             if inner.needs_validation() || item_rules.min.is_some() || item_rules.max.is_some() {
                 let _ = writeln!(out, "for (i, item) in {value}.iter().enumerate() {{");
-                let _ = writeln!(out, "let item_name = format!(\"{{}}[{{i}}]\", {name});");
-                emit_checks(out, inner, &item_rules, false, "item", "&item_name");
+                let _ = writeln!(out, "let item_name = {name}.index(i);");
+                emit_checks(out, inner, &item_rules, false, "item", "item_name");
                 out.push_str("}\n");
             }
         }
         Ty::Map(inner) => {
             if inner.needs_validation() {
                 let _ = writeln!(out, "for (key, item) in {value} {{");
-                let _ = writeln!(out, "let item_name = {OPS}::field_path({name}, key);");
-                emit_checks(out, inner, &Rules::default(), false, "item", "&item_name");
+                let _ = writeln!(out, "let item_name = {name}.member(key);");
+                emit_checks(out, inner, &Rules::default(), false, "item", "item_name");
                 out.push_str("}\n");
             }
         }

@@ -163,37 +163,46 @@ pub(super) fn emit_operation(
     out.push_str("pub fn validate(&self) -> ::std::result::Result<(), ::backup_core::Error> {\n");
     for f in &op.fields {
         let name = lit(&f.wire);
+        // Nested checks name their values through a `FieldPath`, written out only when one
+        // fails; a scalar's checks take the member's name as it is.
+        let nested = matches!(f.ty, Ty::Struct(_) | Ty::Vec(_) | Ty::Map(_));
+        let path_line = if nested {
+            format!("let name = {OPS}::FieldPath::new({name});\n")
+        } else {
+            String::new()
+        };
+        let name_expr = if nested { "name" } else { name.as_str() };
         if f.client_supplied {
             // The client fills a missing one after validation; one the caller gives is
             // checked like any required member (so not empty either).
             let mut inner = String::new();
-            emit_checks(&mut inner, &f.ty, &f.rules, true, "value", name.as_str());
+            emit_checks(&mut inner, &f.ty, &f.rules, true, "value", name_expr);
             if !inner.is_empty() {
                 let _ = writeln!(
                     out,
-                    "if let ::std::option::Option::Some(value) = &self.{} {{\n{inner}}}",
+                    "if let ::std::option::Option::Some(value) = &self.{} {{\n{path_line}{inner}}}",
                     f.ident
                 );
             }
         } else if f.required {
             let mut inner = String::new();
-            emit_checks(&mut inner, &f.ty, &f.rules, true, "value", name.as_str());
+            emit_checks(&mut inner, &f.ty, &f.rules, true, "value", name_expr);
             if inner.is_empty() {
                 let _ = writeln!(out, "{OPS}::require({name}, self.{}.as_ref())?;", f.ident);
             } else {
                 let _ = writeln!(
                     out,
-                    "let value = {OPS}::require({name}, self.{}.as_ref())?;\n{inner}",
+                    "let value = {OPS}::require({name}, self.{}.as_ref())?;\n{path_line}{inner}",
                     f.ident
                 );
             }
         } else {
             let mut inner = String::new();
-            emit_checks(&mut inner, &f.ty, &f.rules, false, "value", name.as_str());
+            emit_checks(&mut inner, &f.ty, &f.rules, false, "value", name_expr);
             if !inner.is_empty() {
                 let _ = writeln!(
                     out,
-                    "if let ::std::option::Option::Some(value) = &self.{} {{\n{inner}}}",
+                    "if let ::std::option::Option::Some(value) = &self.{} {{\n{path_line}{inner}}}",
                     f.ident
                 );
             }
@@ -245,21 +254,22 @@ pub(super) fn emit_operation(
         }
     }
     if op.json_body {
-        let body_fields: Vec<&Field> = op.fields.iter().filter(|f| f.loc == Loc::Json).collect();
+        let mut body_fields: Vec<&Field> =
+            op.fields.iter().filter(|f| f.loc == Loc::Json).collect();
+        // Sorted by wire name, as the map this body was built in before was: the bytes on
+        // the wire (and the signatures over them) stay what they were.
+        body_fields.sort_by(|a, b| a.wire.cmp(&b.wire));
         let kw = if body_fields.is_empty() { "" } else { "mut " };
-        let _ = writeln!(out, "let {kw}body = ::serde_json::Map::new();");
+        let _ = writeln!(out, "let {kw}body = {OPS}::JsonObjectWriter::new();");
         for f in body_fields {
             let _ = writeln!(
                 out,
-                "if let ::std::option::Option::Some(value) = &self.{} {{ body.insert({}.to_owned(), {OPS}::to_json({}, value)?); }}",
+                "if let ::std::option::Option::Some(value) = &self.{} {{ body.member({}, value)?; }}",
                 f.ident,
-                lit(&f.wire),
                 lit(&f.wire)
             );
         }
-        out.push_str(
-            "parts.json_body = ::std::option::Option::Some(::serde_json::Value::Object(body));\n",
-        );
+        out.push_str("parts.json_body = ::std::option::Option::Some(body.finish());\n");
     }
     out.push_str("Ok(parts)\n}\n}\n\n");
 

@@ -83,15 +83,14 @@ pub(super) fn emit_struct(out: &mut String, s: &StructDef) {
         out,
         "pub fn builder() -> {builder} {{ {builder}::default() }}\n"
     );
-    out.push_str("/// Checks constraints of the description; `path` names this value in errors.\n");
     let mut body = String::new();
     for f in &s.fields {
         let mut inner = String::new();
-        emit_checks(&mut inner, &f.ty, &f.rules, f.required, "value", "&name");
+        emit_checks(&mut inner, &f.ty, &f.rules, f.required, "value", "name");
         if inner.is_empty() {
             continue;
         }
-        let name_line = format!("let name = {OPS}::field_path(path, {});\n", lit(&f.wire));
+        let name_line = format!("let name = path.member({});\n", lit(&f.wire));
         if f.required {
             let _ = write!(
                 body,
@@ -107,9 +106,15 @@ pub(super) fn emit_struct(out: &mut String, s: &StructDef) {
         }
     }
     let path_var = if body.is_empty() { "_path" } else { "path" };
+    out.push_str("/// Checks constraints of the description; `path` names this value in errors.\n");
     let _ = writeln!(
         out,
-        "pub fn validate(&self, {path_var}: &str) -> ::std::result::Result<(), ::backup_core::Error> {{"
+        "pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {{ self.validate_at(&{OPS}::FieldPath::new(path)) }}\n"
+    );
+    out.push_str("/// Checks constraints of the description; `path` names this value in errors and is\n/// written out only when a check fails.\n");
+    let _ = writeln!(
+        out,
+        "pub fn validate_at(&self, {path_var}: &{OPS}::FieldPath<'_>) -> ::std::result::Result<(), ::backup_core::Error> {{"
     );
     out.push_str(&body);
     out.push_str("Ok(())\n}\n}\n\n");

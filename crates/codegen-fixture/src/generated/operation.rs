@@ -97,14 +97,16 @@ impl CreateBackupInput {
         }
         let value =
             ::backup_core::operation::require("storageConfig", self.storage_config.as_ref())?;
-        value.validate("storageConfig")?;
+        let name = ::backup_core::operation::FieldPath::new("storageConfig");
+        value.validate_at(&name)?;
 
         if let ::std::option::Option::Some(value) = &self.tags {
-            ::backup_core::operation::item_count("tags", value.len(), None, Some(3))?;
+            let name = ::backup_core::operation::FieldPath::new("tags");
+            ::backup_core::operation::item_count(name, value.len(), None, Some(3))?;
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", "tags");
-                ::backup_core::operation::no_control_chars(&item_name, item)?;
-                ::backup_core::operation::length(&item_name, item, None, Some(16))?;
+                let item_name = name.index(i);
+                ::backup_core::operation::no_control_chars(item_name, item)?;
+                ::backup_core::operation::length(item_name, item, None, Some(16))?;
             }
         }
         Ok(())
@@ -122,32 +124,20 @@ impl CreateBackupInput {
         if let ::std::option::Option::Some(value) = &self.graph_id {
             parts.path_params.push(("graph_id", value.clone()));
         }
-        let mut body = ::serde_json::Map::new();
+        let mut body = ::backup_core::operation::JsonObjectWriter::new();
         if let ::std::option::Option::Some(value) = &self.backup_mode {
-            body.insert(
-                "backupMode".to_owned(),
-                ::backup_core::operation::to_json("backupMode", value)?,
-            );
+            body.member("backupMode", value)?;
         }
         if let ::std::option::Option::Some(value) = &self.retention_days {
-            body.insert(
-                "retentionDays".to_owned(),
-                ::backup_core::operation::to_json("retentionDays", value)?,
-            );
+            body.member("retentionDays", value)?;
         }
         if let ::std::option::Option::Some(value) = &self.storage_config {
-            body.insert(
-                "storageConfig".to_owned(),
-                ::backup_core::operation::to_json("storageConfig", value)?,
-            );
+            body.member("storageConfig", value)?;
         }
         if let ::std::option::Option::Some(value) = &self.tags {
-            body.insert(
-                "tags".to_owned(),
-                ::backup_core::operation::to_json("tags", value)?,
-            );
+            body.member("tags", value)?;
         }
-        parts.json_body = ::std::option::Option::Some(::serde_json::Value::Object(body));
+        parts.json_body = ::std::option::Option::Some(body.finish());
         Ok(parts)
     }
 }
@@ -810,10 +800,11 @@ impl ListGraphBackupsInput {
             ::backup_core::operation::range_i64("limit", *value, Some(1), Some(100))?;
         }
         if let ::std::option::Option::Some(value) = &self.status_list {
+            let name = ::backup_core::operation::FieldPath::new("statusList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", "statusList");
+                let item_name = name.index(i);
                 ::backup_core::operation::listed_value(
-                    &item_name,
+                    item_name,
                     item.as_str(),
                     BackupStatus::VALUES,
                 )?;

@@ -51,15 +51,24 @@ impl BackupJob {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.backup_id {
-            let name = ::backup_core::operation::field_path(path, "backup_id");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("backup_id");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         {
             let value = &self.job_id;
-            let name = ::backup_core::operation::field_path(path, "job_id");
-            ::backup_core::operation::non_empty(&name, value)?;
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("job_id");
+            ::backup_core::operation::non_empty(name, value)?;
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -363,13 +372,22 @@ impl BackupSummary {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.id {
-            let name = ::backup_core::operation::field_path(path, "id");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("id");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.status {
-            let name = ::backup_core::operation::field_path(path, "status");
-            ::backup_core::operation::listed_value(&name, value.as_str(), BackupStatus::VALUES)?;
+            let name = path.member("status");
+            ::backup_core::operation::listed_value(name, value.as_str(), BackupStatus::VALUES)?;
         }
         Ok(())
     }
@@ -486,17 +504,26 @@ impl CreateManualBackupOutput {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.request_id {
-            let name = ::backup_core::operation::field_path(path, "requestId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("requestId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_code {
-            let name = ::backup_core::operation::field_path(path, "returnCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_message {
-            let name = ::backup_core::operation::field_path(path, "returnMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -581,7 +608,16 @@ impl DeleteBackupOutput {
     }
 
     /// Checks constraints of the description; `path` names this value in errors.
-    pub fn validate(&self, _path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        _path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         Ok(())
     }
 }
@@ -639,13 +675,22 @@ impl ErrorBody {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.error_code {
-            let name = ::backup_core::operation::field_path(path, "error_code");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("error_code");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.error_msg {
-            let name = ::backup_core::operation::field_path(path, "error_msg");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("error_msg");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -736,11 +781,20 @@ impl ListGraphBackupsOutput {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.backup_list {
-            let name = ::backup_core::operation::field_path(path, "backupList");
+            let name = path.member("backupList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         Ok(())
@@ -828,9 +882,18 @@ impl ShowJobOutput {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.status {
-            let name = ::backup_core::operation::field_path(path, "status");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("status");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -953,24 +1016,33 @@ impl StorageConfig {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.access_key_secret {
-            let name = ::backup_core::operation::field_path(path, "accessKeySecret");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("accessKeySecret");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         {
             let value = &self.config_name;
-            let name = ::backup_core::operation::field_path(path, "configName");
-            ::backup_core::operation::non_empty(&name, value)?;
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("configName");
+            ::backup_core::operation::non_empty(name, value)?;
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         {
             let value = &self.storage_type;
-            let name = ::backup_core::operation::field_path(path, "storageType");
-            ::backup_core::operation::listed_value(&name, value.as_str(), StorageType::VALUES)?;
+            let name = path.member("storageType");
+            ::backup_core::operation::listed_value(name, value.as_str(), StorageType::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.storage_url {
-            let name = ::backup_core::operation::field_path(path, "storageUrl");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("storageUrl");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }

@@ -78,8 +78,8 @@ impl CreateBackupInput {
         if let ::std::option::Option::Some(value) = &self.graph_id {
             parts.path_params.push(("graph_id", value.clone()));
         }
-        let body = ::serde_json::Map::new();
-        parts.json_body = ::std::option::Option::Some(::serde_json::Value::Object(body));
+        let body = ::backup_core::operation::JsonObjectWriter::new();
+        parts.json_body = ::std::option::Option::Some(body.finish());
         Ok(parts)
     }
 }

@@ -171,53 +171,62 @@ impl Backup {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.arch {
-            let name = ::backup_core::operation::field_path(path, "arch");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("arch");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.backup_method {
-            let name = ::backup_core::operation::field_path(path, "backup_method");
-            ::backup_core::operation::listed_value(&name, value.as_str(), BackupMethod::VALUES)?;
+            let name = path.member("backup_method");
+            ::backup_core::operation::listed_value(name, value.as_str(), BackupMethod::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.data_store_version {
-            let name = ::backup_core::operation::field_path(path, "data_store_version");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("data_store_version");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.end_time {
-            let name = ::backup_core::operation::field_path(path, "end_time");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("end_time");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.graph_id {
-            let name = ::backup_core::operation::field_path(path, "graph_id");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("graph_id");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.graph_name {
-            let name = ::backup_core::operation::field_path(path, "graph_name");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("graph_name");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.graph_size_type_index {
-            let name = ::backup_core::operation::field_path(path, "graph_size_type_index");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("graph_size_type_index");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.graph_status {
-            let name = ::backup_core::operation::field_path(path, "graph_status");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("graph_status");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.id {
-            let name = ::backup_core::operation::field_path(path, "id");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("id");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.name {
-            let name = ::backup_core::operation::field_path(path, "name");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("name");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.start_time {
-            let name = ::backup_core::operation::field_path(path, "start_time");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("start_time");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.status {
-            let name = ::backup_core::operation::field_path(path, "status");
-            ::backup_core::operation::listed_value(&name, value.as_str(), BackupStatus::VALUES)?;
+            let name = path.member("status");
+            ::backup_core::operation::listed_value(name, value.as_str(), BackupStatus::VALUES)?;
         }
         Ok(())
     }
@@ -593,11 +602,20 @@ impl BackupPage {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.backup_list {
-            let name = ::backup_core::operation::field_path(path, "backup_list");
+            let name = path.member("backup_list");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         Ok(())
@@ -794,15 +812,24 @@ impl CreateBackupResp {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.backup_id {
-            let name = ::backup_core::operation::field_path(path, "backup_id");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("backup_id");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         {
             let value = &self.job_id;
-            let name = ::backup_core::operation::field_path(path, "job_id");
-            ::backup_core::operation::non_empty(&name, value)?;
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("job_id");
+            ::backup_core::operation::non_empty(name, value)?;
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -873,7 +900,16 @@ impl DeleteBackupOutput {
     }
 
     /// Checks constraints of the description; `path` names this value in errors.
-    pub fn validate(&self, _path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        _path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         Ok(())
     }
 }
@@ -931,13 +967,22 @@ impl ErrorResp {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.error_code {
-            let name = ::backup_core::operation::field_path(path, "error_code");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("error_code");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.error_msg {
-            let name = ::backup_core::operation::field_path(path, "error_msg");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("error_msg");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -1086,37 +1131,46 @@ impl Job {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.begin_time {
-            let name = ::backup_core::operation::field_path(path, "begin_time");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("begin_time");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.end_time {
-            let name = ::backup_core::operation::field_path(path, "end_time");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("end_time");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.fail_reason {
-            let name = ::backup_core::operation::field_path(path, "fail_reason");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("fail_reason");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.job_id {
-            let name = ::backup_core::operation::field_path(path, "job_id");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("job_id");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.job_name {
-            let name = ::backup_core::operation::field_path(path, "job_name");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("job_name");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.job_type {
-            let name = ::backup_core::operation::field_path(path, "job_type");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("job_type");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.related_graph {
-            let name = ::backup_core::operation::field_path(path, "related_graph");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("related_graph");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.status {
-            let name = ::backup_core::operation::field_path(path, "status");
-            ::backup_core::operation::listed_value(&name, value.as_str(), JobStatus::VALUES)?;
+            let name = path.member("status");
+            ::backup_core::operation::listed_value(name, value.as_str(), JobStatus::VALUES)?;
         }
         Ok(())
     }

@@ -187,90 +187,99 @@ impl CloudHadoopInstance {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.access_control_group_no_list {
-            let name = ::backup_core::operation::field_path(path, "accessControlGroupNoList");
+            let name = path.member("accessControlGroupNoList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                ::backup_core::operation::no_control_chars(&item_name, item)?;
+                let item_name = name.index(i);
+                ::backup_core::operation::no_control_chars(item_name, item)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.ambari_server_host {
-            let name = ::backup_core::operation::field_path(path, "ambariServerHost");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("ambariServerHost");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_add_on_list {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopAddOnList");
+            let name = path.member("cloudHadoopAddOnList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_cluster_name {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopClusterName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("cloudHadoopClusterName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_cluster_type {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopClusterType");
-            value.validate(&name)?;
+            let name = path.member("cloudHadoopClusterType");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_image_product_code {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopImageProductCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("cloudHadoopImageProductCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_instance_no {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopInstanceNo");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("cloudHadoopInstanceNo");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_instance_operation {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopInstanceOperation");
-            value.validate(&name)?;
+            let name = path.member("cloudHadoopInstanceOperation");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_instance_status {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopInstanceStatus");
-            value.validate(&name)?;
+            let name = path.member("cloudHadoopInstanceStatus");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_instance_status_name {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopInstanceStatusName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("cloudHadoopInstanceStatusName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_server_instance_list {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopServerInstanceList");
+            let name = path.member("cloudHadoopServerInstanceList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_version {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopVersion");
-            value.validate(&name)?;
+            let name = path.member("cloudHadoopVersion");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.cluster_direct_access_account {
-            let name = ::backup_core::operation::field_path(path, "clusterDirectAccessAccount");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("clusterDirectAccessAccount");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.create_date {
-            let name = ::backup_core::operation::field_path(path, "createDate");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("createDate");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.domain {
-            let name = ::backup_core::operation::field_path(path, "domain");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("domain");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.kdc_realm {
-            let name = ::backup_core::operation::field_path(path, "kdcRealm");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("kdcRealm");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.login_key {
-            let name = ::backup_core::operation::field_path(path, "loginKey");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("loginKey");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.object_storage_bucket {
-            let name = ::backup_core::operation::field_path(path, "objectStorageBucket");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("objectStorageBucket");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.role {
-            let name = ::backup_core::operation::field_path(path, "role");
-            value.validate(&name)?;
+            let name = path.member("role");
+            value.validate_at(&name)?;
         }
         Ok(())
     }
@@ -778,60 +787,66 @@ impl CloudHadoopServerInstance {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_product_code {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopProductCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("cloudHadoopProductCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_server_instance_no {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopServerInstanceNo");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("cloudHadoopServerInstanceNo");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_server_instance_operation {
-            let name =
-                ::backup_core::operation::field_path(path, "cloudHadoopServerInstanceOperation");
-            value.validate(&name)?;
+            let name = path.member("cloudHadoopServerInstanceOperation");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_server_instance_status {
-            let name =
-                ::backup_core::operation::field_path(path, "cloudHadoopServerInstanceStatus");
-            value.validate(&name)?;
+            let name = path.member("cloudHadoopServerInstanceStatus");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_server_instance_status_name {
-            let name =
-                ::backup_core::operation::field_path(path, "cloudHadoopServerInstanceStatusName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("cloudHadoopServerInstanceStatusName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_server_name {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopServerName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("cloudHadoopServerName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_server_role {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopServerRole");
-            value.validate(&name)?;
+            let name = path.member("cloudHadoopServerRole");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.create_date {
-            let name = ::backup_core::operation::field_path(path, "createDate");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("createDate");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.region_code {
-            let name = ::backup_core::operation::field_path(path, "regionCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("regionCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.subnet_no {
-            let name = ::backup_core::operation::field_path(path, "subnetNo");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("subnetNo");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.uptime {
-            let name = ::backup_core::operation::field_path(path, "uptime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("uptime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.vpc_no {
-            let name = ::backup_core::operation::field_path(path, "vpcNo");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("vpcNo");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.zone_code {
-            let name = ::backup_core::operation::field_path(path, "zoneCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("zoneCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -1156,13 +1171,22 @@ impl CommonCode {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.code {
-            let name = ::backup_core::operation::field_path(path, "code");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("code");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.code_name {
-            let name = ::backup_core::operation::field_path(path, "codeName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("codeName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -1255,17 +1279,26 @@ impl CommonResponse {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.request_id {
-            let name = ::backup_core::operation::field_path(path, "requestId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("requestId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_code {
-            let name = ::backup_core::operation::field_path(path, "returnCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_message {
-            let name = ::backup_core::operation::field_path(path, "returnMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -1392,24 +1425,33 @@ impl GetCloudHadoopInstanceDetailOutput {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.cloud_hadoop_instance_list {
-            let name = ::backup_core::operation::field_path(path, "cloudHadoopInstanceList");
+            let name = path.member("cloudHadoopInstanceList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.request_id {
-            let name = ::backup_core::operation::field_path(path, "requestId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("requestId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_code {
-            let name = ::backup_core::operation::field_path(path, "returnCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_message {
-            let name = ::backup_core::operation::field_path(path, "returnMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }

@@ -77,13 +77,15 @@ impl BackupNowInput {
         )?;
 
         if let ::std::option::Option::Some(value) = &self.ob_backup_object {
-            value.validate("obBackupObject")?;
+            let name = ::backup_core::operation::FieldPath::new("obBackupObject");
+            value.validate_at(&name)?;
         }
         let value = ::backup_core::operation::require(
             "obBackupServiceStorageConfig",
             self.ob_backup_service_storage_config.as_ref(),
         )?;
-        value.validate("obBackupServiceStorageConfig")?;
+        let name = ::backup_core::operation::FieldPath::new("obBackupServiceStorageConfig");
+        value.validate_at(&name)?;
 
         Ok(())
     }
@@ -97,32 +99,20 @@ impl BackupNowInput {
         if let ::std::option::Option::Some(value) = &self.id {
             parts.path_params.push(("id", value.to_string()));
         }
-        let mut body = ::serde_json::Map::new();
+        let mut body = ::backup_core::operation::JsonObjectWriter::new();
         if let ::std::option::Option::Some(value) = &self.backup_mode {
-            body.insert(
-                "backupMode".to_owned(),
-                ::backup_core::operation::to_json("backupMode", value)?,
-            );
+            body.member("backupMode", value)?;
         }
         if let ::std::option::Option::Some(value) = &self.data_backup_mode {
-            body.insert(
-                "dataBackupMode".to_owned(),
-                ::backup_core::operation::to_json("dataBackupMode", value)?,
-            );
+            body.member("dataBackupMode", value)?;
         }
         if let ::std::option::Option::Some(value) = &self.ob_backup_object {
-            body.insert(
-                "obBackupObject".to_owned(),
-                ::backup_core::operation::to_json("obBackupObject", value)?,
-            );
+            body.member("obBackupObject", value)?;
         }
         if let ::std::option::Option::Some(value) = &self.ob_backup_service_storage_config {
-            body.insert(
-                "obBackupServiceStorageConfig".to_owned(),
-                ::backup_core::operation::to_json("obBackupServiceStorageConfig", value)?,
-            );
+            body.member("obBackupServiceStorageConfig", value)?;
         }
-        parts.json_body = ::std::option::Option::Some(::serde_json::Value::Object(body));
+        parts.json_body = ::std::option::Option::Some(body.finish());
         Ok(parts)
     }
 }
@@ -908,13 +898,15 @@ impl TenantBackupNowInput {
         )?;
 
         if let ::std::option::Option::Some(value) = &self.ob_backup_object {
-            value.validate("obBackupObject")?;
+            let name = ::backup_core::operation::FieldPath::new("obBackupObject");
+            value.validate_at(&name)?;
         }
         let value = ::backup_core::operation::require(
             "obBackupServiceStorageConfig",
             self.ob_backup_service_storage_config.as_ref(),
         )?;
-        value.validate("obBackupServiceStorageConfig")?;
+        let name = ::backup_core::operation::FieldPath::new("obBackupServiceStorageConfig");
+        value.validate_at(&name)?;
 
         Ok(())
     }
@@ -931,32 +923,20 @@ impl TenantBackupNowInput {
         if let ::std::option::Option::Some(value) = &self.tenant_id {
             parts.path_params.push(("tenantId", value.to_string()));
         }
-        let mut body = ::serde_json::Map::new();
+        let mut body = ::backup_core::operation::JsonObjectWriter::new();
         if let ::std::option::Option::Some(value) = &self.backup_mode {
-            body.insert(
-                "backupMode".to_owned(),
-                ::backup_core::operation::to_json("backupMode", value)?,
-            );
+            body.member("backupMode", value)?;
         }
         if let ::std::option::Option::Some(value) = &self.data_backup_mode {
-            body.insert(
-                "dataBackupMode".to_owned(),
-                ::backup_core::operation::to_json("dataBackupMode", value)?,
-            );
+            body.member("dataBackupMode", value)?;
         }
         if let ::std::option::Option::Some(value) = &self.ob_backup_object {
-            body.insert(
-                "obBackupObject".to_owned(),
-                ::backup_core::operation::to_json("obBackupObject", value)?,
-            );
+            body.member("obBackupObject", value)?;
         }
         if let ::std::option::Option::Some(value) = &self.ob_backup_service_storage_config {
-            body.insert(
-                "obBackupServiceStorageConfig".to_owned(),
-                ::backup_core::operation::to_json("obBackupServiceStorageConfig", value)?,
-            );
+            body.member("obBackupServiceStorageConfig", value)?;
         }
-        parts.json_body = ::std::option::Option::Some(::serde_json::Value::Object(body));
+        parts.json_body = ::std::option::Option::Some(body.finish());
         Ok(parts)
     }
 }

@@ -81,19 +81,28 @@ impl ApiError {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.debug_message {
-            let name = ::backup_core::operation::field_path(path, "debugMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("debugMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.message {
-            let name = ::backup_core::operation::field_path(path, "message");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("message");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.sub_errors {
-            let name = ::backup_core::operation::field_path(path, "subErrors");
+            let name = path.member("subErrors");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         Ok(())
@@ -251,21 +260,30 @@ impl ApiValidationError {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.sql_state {
-            let name = ::backup_core::operation::field_path(path, "SQLState");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("SQLState");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.field {
-            let name = ::backup_core::operation::field_path(path, "field");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("field");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.message {
-            let name = ::backup_core::operation::field_path(path, "message");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("message");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.object {
-            let name = ::backup_core::operation::field_path(path, "object");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("object");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -387,16 +405,25 @@ impl BackupCommonResponse {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.backup_object_ops_result_list {
-            let name = ::backup_core::operation::field_path(path, "backupObjectOpsResultList");
+            let name = path.member("backupObjectOpsResultList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.ob_backup_task_type {
-            let name = ::backup_core::operation::field_path(path, "obBackupTaskType");
-            ::backup_core::operation::listed_value(&name, value.as_str(), BackupTaskType::VALUES)?;
+            let name = path.member("obBackupTaskType");
+            ::backup_core::operation::listed_value(name, value.as_str(), BackupTaskType::VALUES)?;
         }
         Ok(())
     }
@@ -705,24 +732,33 @@ impl BackupNowRequest {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         {
             let value = &self.backup_mode;
-            let name = ::backup_core::operation::field_path(path, "backupMode");
-            ::backup_core::operation::listed_value(&name, value.as_str(), BackupMode::VALUES)?;
+            let name = path.member("backupMode");
+            ::backup_core::operation::listed_value(name, value.as_str(), BackupMode::VALUES)?;
         }
         {
             let value = &self.data_backup_mode;
-            let name = ::backup_core::operation::field_path(path, "dataBackupMode");
-            ::backup_core::operation::listed_value(&name, value.as_str(), DataBackupMode::VALUES)?;
+            let name = path.member("dataBackupMode");
+            ::backup_core::operation::listed_value(name, value.as_str(), DataBackupMode::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.ob_backup_object {
-            let name = ::backup_core::operation::field_path(path, "obBackupObject");
-            value.validate(&name)?;
+            let name = path.member("obBackupObject");
+            value.validate_at(&name)?;
         }
         {
             let value = &self.ob_backup_service_storage_config;
-            let name = ::backup_core::operation::field_path(path, "obBackupServiceStorageConfig");
-            value.validate(&name)?;
+            let name = path.member("obBackupServiceStorageConfig");
+            value.validate_at(&name)?;
         }
         Ok(())
     }
@@ -862,9 +898,18 @@ impl BackupObject {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.backup_dimension {
-            let name = ::backup_core::operation::field_path(path, "backupDimension");
-            ::backup_core::operation::listed_value(&name, value.as_str(), BackupDimension::VALUES)?;
+            let name = path.member("backupDimension");
+            ::backup_core::operation::listed_value(name, value.as_str(), BackupDimension::VALUES)?;
         }
         Ok(())
     }
@@ -985,15 +1030,24 @@ impl BackupObjectOpsResult {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.hint {
-            let name = ::backup_core::operation::field_path(path, "hint");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("hint");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.ob_backup_object_list {
-            let name = ::backup_core::operation::field_path(path, "obBackupObjectList");
+            let name = path.member("obBackupObjectList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         Ok(())
@@ -1253,32 +1307,41 @@ impl BackupStorageBaseInfo {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         {
             let value = &self.backup_storage_type;
-            let name = ::backup_core::operation::field_path(path, "backupStorageType");
+            let name = path.member("backupStorageType");
             ::backup_core::operation::listed_value(
-                &name,
+                name,
                 value.as_str(),
                 BackupStorageType::VALUES,
             )?;
         }
         if let ::std::option::Option::Some(value) = &self.cos_access_key {
-            let name = ::backup_core::operation::field_path(path, "cosAccessKey");
-            value.validate(&name)?;
+            let name = path.member("cosAccessKey");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.oss_access_key {
-            let name = ::backup_core::operation::field_path(path, "ossAccessKey");
-            value.validate(&name)?;
+            let name = path.member("ossAccessKey");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.s3_access_key {
-            let name = ::backup_core::operation::field_path(path, "s3AccessKey");
-            value.validate(&name)?;
+            let name = path.member("s3AccessKey");
+            value.validate_at(&name)?;
         }
         {
             let value = &self.storage_url;
-            let name = ::backup_core::operation::field_path(path, "storageUrl");
-            ::backup_core::operation::non_empty(&name, value)?;
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("storageUrl");
+            ::backup_core::operation::non_empty(name, value)?;
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -1470,30 +1533,38 @@ impl BackupStorageConfig {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.alarm_storage_percentage_threshold {
-            let name =
-                ::backup_core::operation::field_path(path, "alarmStoragePercentageThreshold");
-            ::backup_core::operation::range_i64(&name, *value, Some(0), Some(100))?;
+            let name = path.member("alarmStoragePercentageThreshold");
+            ::backup_core::operation::range_i64(name, *value, Some(0), Some(100))?;
         }
         {
             let value = &self.config_name;
-            let name = ::backup_core::operation::field_path(path, "configName");
-            ::backup_core::operation::non_empty(&name, value)?;
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("configName");
+            ::backup_core::operation::non_empty(name, value)?;
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         {
             let value = &self.ob_backup_storage_base_info;
-            let name = ::backup_core::operation::field_path(path, "obBackupStorageBaseInfo");
-            value.validate(&name)?;
+            let name = path.member("obBackupStorageBaseInfo");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.service_name {
-            let name = ::backup_core::operation::field_path(path, "serviceName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("serviceName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.service_type {
-            let name = ::backup_core::operation::field_path(path, "serviceType");
+            let name = path.member("serviceType");
             ::backup_core::operation::listed_value(
-                &name,
+                name,
                 value.as_str(),
                 BackupServiceType::VALUES,
             )?;
@@ -1885,41 +1956,50 @@ impl BackupStrategy {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.backup_dimension {
-            let name = ::backup_core::operation::field_path(path, "backupDimension");
-            ::backup_core::operation::listed_value(&name, value.as_str(), BackupDimension::VALUES)?;
+            let name = path.member("backupDimension");
+            ::backup_core::operation::listed_value(name, value.as_str(), BackupDimension::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.backup_mode {
-            let name = ::backup_core::operation::field_path(path, "backupMode");
-            ::backup_core::operation::listed_value(&name, value.as_str(), BackupMode::VALUES)?;
+            let name = path.member("backupMode");
+            ::backup_core::operation::listed_value(name, value.as_str(), BackupMode::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.cluster_name {
-            let name = ::backup_core::operation::field_path(path, "clusterName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("clusterName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.create_time {
-            let name = ::backup_core::operation::field_path(path, "createTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("createTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.ob_backup_service_storage_config {
-            let name = ::backup_core::operation::field_path(path, "obBackupServiceStorageConfig");
-            value.validate(&name)?;
+            let name = path.member("obBackupServiceStorageConfig");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.service_config_name {
-            let name = ::backup_core::operation::field_path(path, "serviceConfigName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("serviceConfigName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.tenant_name {
-            let name = ::backup_core::operation::field_path(path, "tenantName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("tenantName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.r#type {
-            let name = ::backup_core::operation::field_path(path, "type");
-            ::backup_core::operation::listed_value(&name, value.as_str(), StrategyType::VALUES)?;
+            let name = path.member("type");
+            ::backup_core::operation::listed_value(name, value.as_str(), StrategyType::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.update_time {
-            let name = ::backup_core::operation::field_path(path, "updateTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("updateTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -2323,21 +2403,30 @@ impl CosAccessKey {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.access_key_id {
-            let name = ::backup_core::operation::field_path(path, "accessKeyId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("accessKeyId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.access_key_secret {
-            let name = ::backup_core::operation::field_path(path, "accessKeySecret");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("accessKeySecret");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.app_id {
-            let name = ::backup_core::operation::field_path(path, "appId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("appId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.endpoint {
-            let name = ::backup_core::operation::field_path(path, "endpoint");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("endpoint");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -2729,65 +2818,74 @@ impl DataBackupTask {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.backup_mode {
-            let name = ::backup_core::operation::field_path(path, "backupMode");
-            ::backup_core::operation::listed_value(&name, value.as_str(), BackupMode::VALUES)?;
+            let name = path.member("backupMode");
+            ::backup_core::operation::listed_value(name, value.as_str(), BackupMode::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.backup_type {
-            let name = ::backup_core::operation::field_path(path, "backupType");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("backupType");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.backup_uri {
-            let name = ::backup_core::operation::field_path(path, "backupUri");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("backupUri");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cluster_name {
-            let name = ::backup_core::operation::field_path(path, "clusterName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("clusterName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cluster_type {
-            let name = ::backup_core::operation::field_path(path, "clusterType");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("clusterType");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.data_backup_task_type {
-            let name = ::backup_core::operation::field_path(path, "dataBackupTaskType");
-            ::backup_core::operation::listed_value(&name, value.as_str(), DataBackupMode::VALUES)?;
+            let name = path.member("dataBackupTaskType");
+            ::backup_core::operation::listed_value(name, value.as_str(), DataBackupMode::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.data_type {
-            let name = ::backup_core::operation::field_path(path, "dataType");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("dataType");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.data_version {
-            let name = ::backup_core::operation::field_path(path, "dataVersion");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("dataVersion");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.error_msg {
-            let name = ::backup_core::operation::field_path(path, "errorMsg");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("errorMsg");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.finish_time {
-            let name = ::backup_core::operation::field_path(path, "finishTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("finishTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.schema_version {
-            let name = ::backup_core::operation::field_path(path, "schemaVersion");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("schemaVersion");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.start_time {
-            let name = ::backup_core::operation::field_path(path, "startTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("startTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.status {
-            let name = ::backup_core::operation::field_path(path, "status");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("status");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.task_type {
-            let name = ::backup_core::operation::field_path(path, "taskType");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("taskType");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.tenant_name {
-            let name = ::backup_core::operation::field_path(path, "tenantName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("tenantName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -3130,16 +3228,25 @@ impl DataBackupTaskPage {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.contents {
-            let name = ::backup_core::operation::field_path(path, "contents");
+            let name = path.member("contents");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.page {
-            let name = ::backup_core::operation::field_path(path, "page");
-            value.validate(&name)?;
+            let name = path.member("page");
+            value.validate_at(&name)?;
         }
         Ok(())
     }
@@ -3278,21 +3385,30 @@ impl Envelope {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.error {
-            let name = ::backup_core::operation::field_path(path, "error");
-            value.validate(&name)?;
+            let name = path.member("error");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.server {
-            let name = ::backup_core::operation::field_path(path, "server");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("server");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.timestamp {
-            let name = ::backup_core::operation::field_path(path, "timestamp");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("timestamp");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.trace_id {
-            let name = ::backup_core::operation::field_path(path, "traceId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("traceId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -3472,17 +3588,26 @@ impl OssAccessKey {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.access_key_id {
-            let name = ::backup_core::operation::field_path(path, "accessKeyId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("accessKeyId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.access_key_secret {
-            let name = ::backup_core::operation::field_path(path, "accessKeySecret");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("accessKeySecret");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.endpoint {
-            let name = ::backup_core::operation::field_path(path, "endpoint");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("endpoint");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -3621,7 +3746,16 @@ impl PageInfo {
     }
 
     /// Checks constraints of the description; `path` names this value in errors.
-    pub fn validate(&self, _path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+    pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        _path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         Ok(())
     }
 }
@@ -3761,21 +3895,30 @@ impl S3AccessKey {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.access_key_id {
-            let name = ::backup_core::operation::field_path(path, "accessKeyId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("accessKeyId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.access_key_secret {
-            let name = ::backup_core::operation::field_path(path, "accessKeySecret");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("accessKeySecret");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.endpoint {
-            let name = ::backup_core::operation::field_path(path, "endpoint");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("endpoint");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.region {
-            let name = ::backup_core::operation::field_path(path, "region");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("region");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -4127,41 +4270,50 @@ impl Subtask {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.create_time {
-            let name = ::backup_core::operation::field_path(path, "createTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("createTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.description {
-            let name = ::backup_core::operation::field_path(path, "description");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("description");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.executor {
-            let name = ::backup_core::operation::field_path(path, "executor");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("executor");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.finish_time {
-            let name = ::backup_core::operation::field_path(path, "finishTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("finishTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.name {
-            let name = ::backup_core::operation::field_path(path, "name");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("name");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.node_type {
-            let name = ::backup_core::operation::field_path(path, "nodeType");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("nodeType");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.operation {
-            let name = ::backup_core::operation::field_path(path, "operation");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("operation");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.start_time {
-            let name = ::backup_core::operation::field_path(path, "startTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("startTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.status {
-            let name = ::backup_core::operation::field_path(path, "status");
-            ::backup_core::operation::listed_value(&name, value.as_str(), SubtaskStatus::VALUES)?;
+            let name = path.member("status");
+            ::backup_core::operation::listed_value(name, value.as_str(), SubtaskStatus::VALUES)?;
         }
         Ok(())
     }
@@ -4418,9 +4570,18 @@ impl SubtaskLog {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.log {
-            let name = ::backup_core::operation::field_path(path, "log");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("log");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -4625,13 +4786,22 @@ impl TaskCluster {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.name {
-            let name = ::backup_core::operation::field_path(path, "name");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("name");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.r#type {
-            let name = ::backup_core::operation::field_path(path, "type");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("type");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -4740,9 +4910,18 @@ impl TaskCreator {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.name {
-            let name = ::backup_core::operation::field_path(path, "name");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("name");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -4931,56 +5110,65 @@ impl TaskInstance {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.cluster {
-            let name = ::backup_core::operation::field_path(path, "cluster");
-            value.validate(&name)?;
+            let name = path.member("cluster");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.create_time {
-            let name = ::backup_core::operation::field_path(path, "createTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("createTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.creator {
-            let name = ::backup_core::operation::field_path(path, "creator");
-            value.validate(&name)?;
+            let name = path.member("creator");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.executor {
-            let name = ::backup_core::operation::field_path(path, "executor");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("executor");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.finish_time {
-            let name = ::backup_core::operation::field_path(path, "finishTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("finishTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.name {
-            let name = ::backup_core::operation::field_path(path, "name");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("name");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.operation {
-            let name = ::backup_core::operation::field_path(path, "operation");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("operation");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.start_time {
-            let name = ::backup_core::operation::field_path(path, "startTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("startTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.status {
-            let name = ::backup_core::operation::field_path(path, "status");
-            ::backup_core::operation::listed_value(&name, value.as_str(), TaskStatus::VALUES)?;
+            let name = path.member("status");
+            ::backup_core::operation::listed_value(name, value.as_str(), TaskStatus::VALUES)?;
         }
         if let ::std::option::Option::Some(value) = &self.subtasks {
-            let name = ::backup_core::operation::field_path(path, "subtasks");
+            let name = path.member("subtasks");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.tenant {
-            let name = ::backup_core::operation::field_path(path, "tenant");
-            value.validate(&name)?;
+            let name = path.member("tenant");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.r#type {
-            let name = ::backup_core::operation::field_path(path, "type");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("type");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -5340,13 +5528,22 @@ impl TaskTenant {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.mode {
-            let name = ::backup_core::operation::field_path(path, "mode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("mode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.name {
-            let name = ::backup_core::operation::field_path(path, "name");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("name");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }

@@ -188,25 +188,34 @@ impl CloudCacheBackup {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.backup_time {
-            let name = ::backup_core::operation::field_path(path, "backupTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("backupTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.backup_type {
-            let name = ::backup_core::operation::field_path(path, "backupType");
-            value.validate(&name)?;
+            let name = path.member("backupType");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_cache_instance_no {
-            let name = ::backup_core::operation::field_path(path, "cloudCacheInstanceNo");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("cloudCacheInstanceNo");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_cache_service_name {
-            let name = ::backup_core::operation::field_path(path, "cloudCacheServiceName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("cloudCacheServiceName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.last_backup_date {
-            let name = ::backup_core::operation::field_path(path, "lastBackupDate");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("lastBackupDate");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -406,17 +415,26 @@ impl CloudCacheBackupDetail {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.end_time {
-            let name = ::backup_core::operation::field_path(path, "endTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("endTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.file_name {
-            let name = ::backup_core::operation::field_path(path, "fileName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("fileName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.start_time {
-            let name = ::backup_core::operation::field_path(path, "startTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("startTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -538,13 +556,22 @@ impl CommonCode {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.code {
-            let name = ::backup_core::operation::field_path(path, "code");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("code");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.code_name {
-            let name = ::backup_core::operation::field_path(path, "codeName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("codeName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -637,17 +664,26 @@ impl CommonResponse {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.request_id {
-            let name = ::backup_core::operation::field_path(path, "requestId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("requestId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_code {
-            let name = ::backup_core::operation::field_path(path, "returnCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_message {
-            let name = ::backup_core::operation::field_path(path, "returnMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -774,24 +810,33 @@ impl GetCloudCacheBackupListOutput {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.cloud_cache_backup_list {
-            let name = ::backup_core::operation::field_path(path, "cloudCacheBackupList");
+            let name = path.member("cloudCacheBackupList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.request_id {
-            let name = ::backup_core::operation::field_path(path, "requestId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("requestId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_code {
-            let name = ::backup_core::operation::field_path(path, "returnCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_message {
-            let name = ::backup_core::operation::field_path(path, "returnMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -951,24 +996,33 @@ impl GetCloudCacheManualBackupDetailListOutput {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.cloud_cache_backup_detail_list {
-            let name = ::backup_core::operation::field_path(path, "cloudCacheBackupDetailList");
+            let name = path.member("cloudCacheBackupDetailList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.request_id {
-            let name = ::backup_core::operation::field_path(path, "requestId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("requestId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_code {
-            let name = ::backup_core::operation::field_path(path, "returnCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_message {
-            let name = ::backup_core::operation::field_path(path, "returnMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -1128,24 +1182,33 @@ impl GetCloudCacheManualBackupListOutput {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.cloud_cache_backup_list {
-            let name = ::backup_core::operation::field_path(path, "cloudCacheBackupList");
+            let name = path.member("cloudCacheBackupList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.request_id {
-            let name = ::backup_core::operation::field_path(path, "requestId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("requestId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_code {
-            let name = ::backup_core::operation::field_path(path, "returnCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_message {
-            let name = ::backup_core::operation::field_path(path, "returnMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }

@@ -188,25 +188,34 @@ impl CloudRedisBackup {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.backup_time {
-            let name = ::backup_core::operation::field_path(path, "backupTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("backupTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.backup_type {
-            let name = ::backup_core::operation::field_path(path, "backupType");
-            value.validate(&name)?;
+            let name = path.member("backupType");
+            value.validate_at(&name)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_redis_instance_no {
-            let name = ::backup_core::operation::field_path(path, "cloudRedisInstanceNo");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("cloudRedisInstanceNo");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.cloud_redis_service_name {
-            let name = ::backup_core::operation::field_path(path, "cloudRedisServiceName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("cloudRedisServiceName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.last_backup_date {
-            let name = ::backup_core::operation::field_path(path, "lastBackupDate");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("lastBackupDate");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -406,17 +415,26 @@ impl CloudRedisBackupDetail {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.end_time {
-            let name = ::backup_core::operation::field_path(path, "endTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("endTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.file_name {
-            let name = ::backup_core::operation::field_path(path, "fileName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("fileName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.start_time {
-            let name = ::backup_core::operation::field_path(path, "startTime");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("startTime");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -538,13 +556,22 @@ impl CommonCode {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.code {
-            let name = ::backup_core::operation::field_path(path, "code");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("code");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.code_name {
-            let name = ::backup_core::operation::field_path(path, "codeName");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("codeName");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -637,17 +664,26 @@ impl CommonResponse {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.request_id {
-            let name = ::backup_core::operation::field_path(path, "requestId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("requestId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_code {
-            let name = ::backup_core::operation::field_path(path, "returnCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_message {
-            let name = ::backup_core::operation::field_path(path, "returnMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -775,24 +811,33 @@ impl GetCloudRedisBackupDetailListOutput {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.cloud_redis_backup_detail_list {
-            let name = ::backup_core::operation::field_path(path, "cloudRedisBackupDetailList");
+            let name = path.member("cloudRedisBackupDetailList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.request_id {
-            let name = ::backup_core::operation::field_path(path, "requestId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("requestId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_code {
-            let name = ::backup_core::operation::field_path(path, "returnCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_message {
-            let name = ::backup_core::operation::field_path(path, "returnMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -951,24 +996,33 @@ impl GetCloudRedisBackupListOutput {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.cloud_redis_backup_list {
-            let name = ::backup_core::operation::field_path(path, "cloudRedisBackupList");
+            let name = path.member("cloudRedisBackupList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.request_id {
-            let name = ::backup_core::operation::field_path(path, "requestId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("requestId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_code {
-            let name = ::backup_core::operation::field_path(path, "returnCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_message {
-            let name = ::backup_core::operation::field_path(path, "returnMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -1128,24 +1182,33 @@ impl GetCloudRedisManualBackupDetailListOutput {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.cloud_redis_backup_detail_list {
-            let name = ::backup_core::operation::field_path(path, "cloudRedisBackupDetailList");
+            let name = path.member("cloudRedisBackupDetailList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.request_id {
-            let name = ::backup_core::operation::field_path(path, "requestId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("requestId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_code {
-            let name = ::backup_core::operation::field_path(path, "returnCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_message {
-            let name = ::backup_core::operation::field_path(path, "returnMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
@@ -1305,24 +1368,33 @@ impl GetCloudRedisManualBackupListOutput {
 
     /// Checks constraints of the description; `path` names this value in errors.
     pub fn validate(&self, path: &str) -> ::std::result::Result<(), ::backup_core::Error> {
+        self.validate_at(&::backup_core::operation::FieldPath::new(path))
+    }
+
+    /// Checks constraints of the description; `path` names this value in errors and is
+    /// written out only when a check fails.
+    pub fn validate_at(
+        &self,
+        path: &::backup_core::operation::FieldPath<'_>,
+    ) -> ::std::result::Result<(), ::backup_core::Error> {
         if let ::std::option::Option::Some(value) = &self.cloud_redis_backup_list {
-            let name = ::backup_core::operation::field_path(path, "cloudRedisBackupList");
+            let name = path.member("cloudRedisBackupList");
             for (i, item) in value.iter().enumerate() {
-                let item_name = format!("{}[{i}]", &name);
-                item.validate(&item_name)?;
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
             }
         }
         if let ::std::option::Option::Some(value) = &self.request_id {
-            let name = ::backup_core::operation::field_path(path, "requestId");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("requestId");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_code {
-            let name = ::backup_core::operation::field_path(path, "returnCode");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnCode");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.return_message {
-            let name = ::backup_core::operation::field_path(path, "returnMessage");
-            ::backup_core::operation::no_control_chars(&name, value)?;
+            let name = path.member("returnMessage");
+            ::backup_core::operation::no_control_chars(name, value)?;
         }
         Ok(())
     }
