@@ -9,7 +9,8 @@
 //! Steps: refuse on a dirty git tree; read `cargo metadata --no-deps`; order the publishable
 //! crates (not `publish = false`) topologically by their normal and build dependencies;
 //! bump `[workspace.package] version` and the `version` of every path dependency (and any
-//! literal `[package] version`); move the CHANGELOG's `## [Unreleased]` notes under
+//! literal `[package] version`) and the container image tag (`Dockerfile`, its
+//! `ARG VERSION`, `deploy/kubernetes/cronjob.yaml`, README); move the CHANGELOG's `## [Unreleased]` notes under
 //! `## [<version>] - <date>`; package. `--dry-run` writes nothing and packages the tree as
 //! it is; `--skip-package` (for tests) skips packaging.
 
@@ -144,6 +145,25 @@ pub fn prepare(root: &Path, o: &Options) -> Result<Plan, String> {
         if bumped != text {
             changed.push(m.clone());
             writes.push((m, bumped));
+        }
+    }
+
+    for (rel, must_name_image) in IMAGE_TAG_FILES {
+        let path = root.join(rel);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue; // a workspace without a container image
+        };
+        let old_image = format!("{IMAGE}:{old_version}");
+        let bumped = bump_image_tag(&text, &old_version, &o.version);
+        if *must_name_image && !names_image(&text, &old_version) {
+            return Err(format!(
+                "{rel} does not name `{old_image}`: bring it to the workspace version \
+                 (crates/backupctl/tests/deploy.rs) before releasing"
+            ));
+        }
+        if bumped != text {
+            changed.push(path.clone());
+            writes.push((path, bumped));
         }
     }
 
@@ -332,6 +352,61 @@ pub fn bump_manifest(text: &str, old: &str, new: &str) -> String {
     out
 }
 
+/// The container image the release's version tags.
+const IMAGE: &str = "ghcr.io/backup-sdk/backupctl";
+
+/// Files that carry the image tag (and the Dockerfile's `ARG VERSION`), and whether they
+/// must name the image at the old version: `crates/backupctl/tests/deploy.rs` checks the
+/// Dockerfile and the CronJob against the workspace version; the README only shows it.
+const IMAGE_TAG_FILES: &[(&str, bool)] = &[
+    ("Dockerfile", true),
+    ("deploy/kubernetes/cronjob.yaml", true),
+    ("README.md", false),
+];
+
+/// The byte offsets just past each `{IMAGE}:{version}` that is a whole tag (not the start
+/// of a longer one such as `0.1.0-rc.1` or `0.1.01`).
+fn image_tag_ends(text: &str, version: &str) -> Vec<(usize, usize)> {
+    let needle = format!("{IMAGE}:{version}");
+    text.match_indices(&needle)
+        .map(|(start, m)| (start, start + m.len()))
+        .filter(|&(_, end)| {
+            !text[end..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
+        })
+        .collect()
+}
+
+fn names_image(text: &str, version: &str) -> bool {
+    !image_tag_ends(text, version).is_empty()
+}
+
+/// Replaces the image tag `old` with `new` wherever the image is named, and a line
+/// `ARG VERSION=old` (the Dockerfile's label) with `ARG VERSION=new`.
+pub fn bump_image_tag(text: &str, old: &str, new: &str) -> String {
+    let mut tagged = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (start, end) in image_tag_ends(text, old) {
+        tagged.push_str(&text[copied..start]);
+        tagged.push_str(&format!("{IMAGE}:{new}"));
+        copied = end;
+    }
+    tagged.push_str(&text[copied..]);
+    let old_arg = format!("ARG VERSION={old}");
+    tagged
+        .split_inclusive('\n')
+        .map(|line| {
+            if line.trim() == old_arg {
+                line.replacen(&old_arg, &format!("ARG VERSION={new}"), 1)
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect()
+}
+
 /// Moves the notes under `## [Unreleased]` into a new `## [version] - date` section;
 /// returns the new text and the new section.
 pub fn changelog_release(
@@ -491,11 +566,36 @@ mod tests {
             "CHANGELOG.md",
             "# Changelog\n\n## [Unreleased]\n\n- Added backups.\n\n## [0.1.0] - 2025-01-01\n\n- First.\n",
         );
+        write(&root, "Dockerfile", DOCKERFILE);
+        write(&root, "deploy/kubernetes/cronjob.yaml", CRONJOB);
+        write(&root, "README.md", README);
         git(&root, &["init", "-q"]);
         git(&root, &["add", "."]);
         git(&root, &["commit", "-q", "-m", "init"]);
         root
     }
+
+    /// The lines of the real Dockerfile, CronJob and README that carry the version, with
+    /// neighbours that must not change (another image, a longer version, the build stage's
+    /// own `ARG`).
+    const DOCKERFILE: &str = "\
+#   docker build -t ghcr.io/backup-sdk/backupctl:0.1.0 \\
+#   docker run --rm ghcr.io/backup-sdk/backupctl:0.1.0 --version
+# 0.1.0-rc.1 was ghcr.io/backup-sdk/backupctl:0.1.0-rc.1; ghcr.io/other/backupctl:0.1.0
+ARG RUST_IMAGE=rust:1.95-slim-trixie
+FROM ${RUST_IMAGE} AS builder
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.version=\"${VERSION}\"
+";
+    const CRONJOB: &str = "\
+          containers:
+            - name: backupctl
+              image: ghcr.io/backup-sdk/backupctl:0.1.0
+            - name: sidecar
+              image: ghcr.io/backup-sdk/backupctl:0.1.01
+";
+    const README: &str =
+        "1. **The image.** `docker build -t ghcr.io/backup-sdk/backupctl:0.1.0 --build-arg\n";
 
     fn opts(dry_run: bool) -> Options {
         Options {
@@ -540,6 +640,70 @@ mod tests {
         )
         .expect_err("dirty");
         assert!(err.contains("dirty"), "{err}");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn release_bumps_the_container_image_tag() {
+        let root = workspace();
+        let plan = prepare(&root, &opts(false)).expect("release");
+        let read = |rel: &str| std::fs::read_to_string(root.join(rel)).expect("read");
+        assert_eq!(
+            read("Dockerfile"),
+            DOCKERFILE
+                .replace(
+                    "-t ghcr.io/backup-sdk/backupctl:0.1.0 ",
+                    "-t ghcr.io/backup-sdk/backupctl:0.2.0 "
+                )
+                .replace(
+                    "--rm ghcr.io/backup-sdk/backupctl:0.1.0 ",
+                    "--rm ghcr.io/backup-sdk/backupctl:0.2.0 "
+                )
+                .replace("ARG VERSION=0.1.0\n", "ARG VERSION=0.2.0\n")
+        );
+        assert_eq!(
+            read("deploy/kubernetes/cronjob.yaml"),
+            CRONJOB.replace(
+                "backupctl:0.1.0\n            - name: sidecar",
+                "backupctl:0.2.0\n            - name: sidecar"
+            )
+        );
+        assert_eq!(read("README.md"), README.replace(":0.1.0 ", ":0.2.0 "));
+        for rel in ["Dockerfile", "deploy/kubernetes/cronjob.yaml", "README.md"] {
+            assert!(
+                plan.changed.contains(&root.join(rel)),
+                "{rel} not in {:?}",
+                plan.changed
+            );
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// A Dockerfile or CronJob whose image is not at the old version would fail
+    /// `tests/deploy.rs` after the release: refused before anything is written.
+    #[test]
+    fn an_image_tag_out_of_step_is_refused_before_writing() {
+        let root = workspace();
+        write(
+            &root,
+            "deploy/kubernetes/cronjob.yaml",
+            &CRONJOB.replace("backupctl:0.1.0\n", "backupctl:0.0.9\n"),
+        );
+        git(&root, &["commit", "-q", "-am", "drift"]);
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("read");
+        let err = prepare(&root, &opts(false)).expect_err("out of step");
+        assert!(
+            err.contains("cronjob.yaml") && err.contains("ghcr.io/backup-sdk/backupctl:0.1.0"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("Cargo.toml")).expect("read"),
+            manifest
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("Dockerfile")).expect("read"),
+            DOCKERFILE
+        );
         let _ = std::fs::remove_dir_all(&root);
     }
 

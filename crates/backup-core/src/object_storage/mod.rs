@@ -49,7 +49,7 @@ use crate::builder::{ClientBuilder, ClientConfig, ClientFactory};
 use crate::credentials::{CachedProvider, Environment, NcpCredentials, NcpDefaultChain};
 use crate::encoding::percent_encode_into;
 use crate::paginate::{FetchPage, Page, Paginator};
-use crate::protocol::ncp::Site;
+use crate::protocol::ncp::{Site, resolve_endpoint_with};
 use crate::sign::SigV4Signer;
 use crate::skew::SkewSignal;
 use crate::{
@@ -130,47 +130,20 @@ pub fn default_signing_region(region: &str) -> String {
     format!("{short}-standard")
 }
 
-/// Where the endpoint of a built client came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum EndpointSource {
-    /// [`ClientBuilder::endpoint`].
-    Custom,
-    /// [`ClientBuilder::site`] (with the region).
-    Site(Site),
-    /// [`ENDPOINT_ENV`].
-    Environment,
-    /// Nothing was configured: the public site.
-    Default,
-}
+pub use crate::protocol::ncp::EndpointSource;
 
-/// Picks the endpoint: an explicit endpoint, else an explicit site, else
-/// [`ENDPOINT_ENV`] (when set and not empty), else the public site; the site endpoints for
-/// `region`. As for the API gateway, configuration in code wins over the environment.
+/// Picks the endpoint: [`resolve_endpoint_with`] over [`ENDPOINT_ENV`] and
+/// [`site_endpoint`] for `region`. As for the API gateway, configuration in code wins over
+/// the environment.
 pub fn resolve_endpoint(
     endpoint: Option<&str>,
     site: Option<Site>,
     region: &str,
     env: &dyn Environment,
 ) -> (String, EndpointSource) {
-    if let Some(endpoint) = endpoint {
-        return (
-            endpoint.trim().trim_end_matches('/').to_owned(),
-            EndpointSource::Custom,
-        );
-    }
-    if let Some(site) = site {
-        return (site_endpoint(site, region), EndpointSource::Site(site));
-    }
-    if let Some(value) = env.var(ENDPOINT_ENV)
-        && !value.trim().is_empty()
-    {
-        return (
-            value.trim().trim_end_matches('/').to_owned(),
-            EndpointSource::Environment,
-        );
-    }
-    (site_endpoint(Site::Public, region), EndpointSource::Default)
+    resolve_endpoint_with(endpoint, site, env, ENDPOINT_ENV, |site| {
+        site_endpoint(site, region)
+    })
 }
 
 /// What only the Object Storage client configures.

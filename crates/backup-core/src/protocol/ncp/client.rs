@@ -143,51 +143,6 @@ fn build_gateway(
     Ok(Connection::new(service, protocol))
 }
 
-/// Where the endpoint of a built client came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum EndpointSource {
-    /// [`GatewayBuilder::endpoint`].
-    Custom,
-    /// [`GatewayBuilder::site`].
-    Site(Site),
-    /// The `NCLOUD_API_GW` environment variable.
-    Environment,
-    /// Nothing was configured: the public site.
-    Default,
-}
-
-/// Picks the gateway base URL: an explicit endpoint, else an explicit site, else
-/// `NCLOUD_API_GW` (when set and not empty), else the public site.
-///
-/// Explicit configuration in code wins over the environment, so a program that chooses
-/// the `gov` site is never redirected by a stray variable; `NCLOUD_API_GW` (what the
-/// official SDKs read) applies to clients that leave the choice open.
-pub fn resolve_endpoint(
-    endpoint: Option<&str>,
-    site: Option<Site>,
-    env: &dyn Environment,
-) -> (String, EndpointSource) {
-    if let Some(endpoint) = endpoint {
-        return (
-            endpoint.trim().trim_end_matches('/').to_owned(),
-            EndpointSource::Custom,
-        );
-    }
-    if let Some(site) = site {
-        return (site.endpoint().to_owned(), EndpointSource::Site(site));
-    }
-    if let Some(value) = env.var(API_GW_ENV)
-        && !value.trim().is_empty()
-    {
-        return (
-            value.trim().trim_end_matches('/').to_owned(),
-            EndpointSource::Environment,
-        );
-    }
-    (Site::Public.endpoint().to_owned(), EndpointSource::Default)
-}
-
 /// What only NCP clients configure: the site and what is added to every request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]

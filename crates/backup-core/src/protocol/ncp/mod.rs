@@ -30,7 +30,8 @@
 //!
 //! The module is split by concern: `request` (building), `xml` (bodies), `errors` (error
 //! bodies and classification), `envelope` (decoding a success), `client` (protocol,
-//! settings, factory) and `testing` (feature `test-util`).
+//! settings, factory), `endpoint` (the endpoint precedence, shared with Object Storage) and
+//! `testing` (feature `test-util`).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -227,6 +228,7 @@ pub struct RequestOptions {
 }
 
 mod client;
+mod endpoint;
 mod envelope;
 mod errors;
 pub mod exports;
@@ -239,6 +241,7 @@ mod tests;
 mod xml;
 
 pub use client::*;
+pub use endpoint::*;
 pub use envelope::*;
 pub use errors::*;
 pub use request::*;

@@ -458,6 +458,48 @@ fn multi_byte_characters_at_any_position_are_rejected_without_panicking() {
     assert!(accepted.is_empty(), "accepted {accepted:?}");
 }
 
+/// The one resolver serves every NCP service: the gateway and Object Storage differ only in
+/// the variable read and the site's URL, and report the same `EndpointSource`.
+#[test]
+fn one_endpoint_resolver_for_every_ncp_service() {
+    const VAR: &str = "NCLOUD_TEST_ENDPOINT";
+    let site_url = |site: Site| format!("https://{}.svc.example", site.name());
+    let env = StaticEnvironment::new().with_var(VAR, " https://env.example/base/ ");
+    let none = StaticEnvironment::new();
+    let blank = StaticEnvironment::new().with_var(VAR, "  ");
+    let other_var = StaticEnvironment::new().with_var(API_GW_ENV, "https://gw.example");
+    let resolved = |endpoint, site, env: &StaticEnvironment| {
+        resolve_endpoint_with(endpoint, site, env, VAR, site_url)
+    };
+    let url = |url: &str, source| (url.to_owned(), source);
+    assert_eq!(
+        resolved(Some(" https://x.example/ "), Some(Site::Gov), &env),
+        url("https://x.example", EndpointSource::Custom)
+    );
+    assert_eq!(
+        resolved(None, Some(Site::Fin), &env),
+        url("https://fin.svc.example", EndpointSource::Site(Site::Fin))
+    );
+    assert_eq!(
+        resolved(None, None, &env),
+        url("https://env.example/base", EndpointSource::Environment)
+    );
+    for unset in [&none, &blank, &other_var] {
+        // Only the service's own variable counts, and only when it is not blank.
+        assert_eq!(
+            resolved(None, None, unset),
+            url("https://public.svc.example", EndpointSource::Default)
+        );
+    }
+    // Object Storage reports its endpoint with the same type as the gateway.
+    #[cfg(feature = "object-storage")]
+    {
+        let (_, source): (String, EndpointSource) =
+            crate::object_storage::resolve_endpoint(None, None, "KR", &none);
+        assert_eq!(source, EndpointSource::Default);
+    }
+}
+
 #[test]
 fn endpoint_resolution_order() {
     let env = StaticEnvironment::new().with_var(API_GW_ENV, "https://gw.example.com/");
