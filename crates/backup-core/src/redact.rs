@@ -421,10 +421,10 @@ impl<'de> serde::de::Visitor<'de> for SecretMembers<'_> {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(key) = map.next_key::<crate::operation::de::MemberName<'de>>()? {
             map.next_value_seed(SecretMembers {
                 secrets: &mut *self.secrets,
-                secret_named: is_secret_name(&key),
+                secret_named: is_secret_name(key.as_str()),
                 budget: &mut *self.budget,
             })?;
         }

@@ -849,3 +849,48 @@ impl<T: Lenient> Lenient for std::collections::BTreeMap<String, T> {
         d.deserialize_any(MapVisitor(PhantomData))
     }
 }
+
+/// A member name, borrowed from the body when it holds no escape: reading an answer's
+/// names costs no allocation per member. Not part of the API.
+#[doc(hidden)]
+pub enum MemberName<'de> {
+    /// Borrowed from the body.
+    Borrowed(&'de str),
+    /// Unescaped into a copy.
+    Owned(String),
+}
+
+impl MemberName<'_> {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            MemberName::Borrowed(key) => key,
+            MemberName::Owned(key) => key,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MemberName<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = MemberName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<MemberName<'de>, E> {
+                Ok(MemberName::Borrowed(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<MemberName<'de>, E> {
+                Ok(MemberName::Owned(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<MemberName<'de>, E> {
+                Ok(MemberName::Owned(v))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}

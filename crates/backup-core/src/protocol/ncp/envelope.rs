@@ -1,7 +1,7 @@
 //! Successes: the `<operation>Response` envelope, its `returnCode`, and the output inside.
 
 use super::*;
-use crate::operation::de::AnySeed;
+use crate::operation::de::{AnySeed, MemberName};
 
 /// Decodes a successful response of `spec`: unwraps the envelope, checks `returnCode`,
 /// and deserializes the inside into `O`.
@@ -196,7 +196,7 @@ impl<'de, O: DeserializeOwned> Visitor<'de> for EnvelopeVisitor<'_, O> {
         let mut only_member = None;
         let mut members = 0usize;
         let mut has_return_code = false;
-        while let Some(key) = map.next_key::<Key<'de>>()? {
+        while let Some(key) = map.next_key::<MemberName<'de>>()? {
             let key = key.as_str();
             members += 1;
             // Either one's code is noted as soon as it is read, so that a non-zero code
@@ -275,13 +275,13 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for NoteReturnCode<'_, A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        let Some(key) = self.map.next_key::<Key<'de>>()? else {
+        let Some(key) = self.map.next_key::<MemberName<'de>>()? else {
             return Ok(None);
         };
         self.at_return_code = key.as_str() == "returnCode";
         match key {
-            Key::Borrowed(key) => seed.deserialize(BorrowedStrDeserializer::new(key)),
-            Key::Owned(key) => seed.deserialize(StringDeserializer::new(key)),
+            MemberName::Borrowed(key) => seed.deserialize(BorrowedStrDeserializer::new(key)),
+            MemberName::Owned(key) => seed.deserialize(StringDeserializer::new(key)),
         }
         .map(Some)
     }
@@ -293,43 +293,5 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for NoteReturnCode<'_, A> {
         let value = self.map.next_value_seed(de::LenientSeed::<Value>::new())?;
         *self.return_code = scalar_string(&value);
         seed.deserialize(value).map_err(serde::de::Error::custom)
-    }
-}
-
-/// A member name, borrowed from the body when it holds no escape: reading an answer's
-/// names costs no allocation per member.
-pub(super) enum Key<'de> {
-    Borrowed(&'de str),
-    Owned(String),
-}
-
-impl Key<'_> {
-    fn as_str(&self) -> &str {
-        match self {
-            Key::Borrowed(key) => key,
-            Key::Owned(key) => key,
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a member name")
-            }
-            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key::Borrowed(v))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key::Owned(v.to_owned()))
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key::Owned(v))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
     }
 }
