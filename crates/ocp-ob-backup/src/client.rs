@@ -150,7 +150,7 @@ impl Protocol for OcpProtocol {
 
     /// The envelope's `data`, when `successful` is not false and, for a backup-starting
     /// call, the answer names a task and refuses no object: exactly the answers
-    /// [`OcpClassifier`] lets through and [`decode_response`] accepts.
+    /// [`OcpClassifier`] lets through and [`decode`](Protocol::decode) accepts.
     fn decode_in_one_pass<O: DeserializeOwned + 'static>(
         &self,
         spec: &OperationSpec,
