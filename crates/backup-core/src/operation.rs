@@ -402,15 +402,6 @@ impl fmt::Debug for FieldPath<'_> {
     }
 }
 
-/// Joins a parent field path and a member name for error messages (`a.b`, `a[0].b`).
-pub fn field_path(parent: &str, member: &str) -> String {
-    if parent.is_empty() {
-        member.to_owned()
-    } else {
-        format!("{parent}.{member}")
-    }
-}
-
 /// Fails with "is required" when `value` is `None`.
 pub fn require<'a, T>(field: &str, value: Option<&'a T>) -> Result<&'a T, Error> {
     value.ok_or_else(|| Error::invalid_input(field, "is required"))
@@ -567,13 +558,6 @@ fn check_bounds<T: PartialOrd + fmt::Display + Copy>(
         ));
     }
     Ok(())
-}
-
-/// Serializes a body member into JSON; a failure (only possible for exotic map keys)
-/// becomes an [`Error::InvalidInput`] on `field`.
-pub fn to_json<T: serde::Serialize>(field: &str, value: &T) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(value)
-        .map_err(|e| Error::invalid_input(field, format!("could not be serialized: {e}")))
 }
 
 /// Appends parameter `name` with each of `values`: repeated (`name=a&name=b`) or indexed
@@ -888,22 +872,15 @@ mod tests {
     }
 
     #[test]
-    fn field_path_writes_what_field_path_and_indexes_wrote() {
+    fn field_path_names_members_and_indexes_as_messages_always_did() {
         let root = FieldPath::new("storageConfig");
         let list = root.member("hostIdList");
         let item = list.index(1);
         let inner = item.member("name");
         assert_eq!(inner.to_string(), "storageConfig.hostIdList[1].name");
-        assert_eq!(
-            inner.to_string(),
-            field_path(
-                &format!("{}[1]", field_path("storageConfig", "hostIdList")),
-                "name"
-            )
-        );
         // An empty root (a caller validating a value on its own) adds no leading dot.
         let unnamed = FieldPath::new("");
-        assert_eq!(unnamed.member("id").to_string(), field_path("", "id"));
+        assert_eq!(unnamed.member("id").to_string(), "id");
         assert_eq!(unnamed.index(0).to_string(), "[0]");
         assert_eq!(unnamed.index(0).member("id").to_string(), "[0].id");
         // Helpers take a path as they take a name.

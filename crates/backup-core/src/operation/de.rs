@@ -851,9 +851,8 @@ impl<T: Lenient> Lenient for std::collections::BTreeMap<String, T> {
 }
 
 /// A member name, borrowed from the body when it holds no escape: reading an answer's
-/// names costs no allocation per member. Not part of the API.
-#[doc(hidden)]
-pub enum MemberName<'de> {
+/// names costs no allocation per member.
+pub(crate) enum MemberName<'de> {
     /// Borrowed from the body.
     Borrowed(&'de str),
     /// Unescaped into a copy.
@@ -862,7 +861,7 @@ pub enum MemberName<'de> {
 
 impl MemberName<'_> {
     /// The name.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             MemberName::Borrowed(key) => key,
             MemberName::Owned(key) => key,
