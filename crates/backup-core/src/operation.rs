@@ -329,7 +329,7 @@ pub trait Invoke {
 ///
 /// Validation builds one on the stack per level it descends, borrowing its parent, and
 /// writes it out as text ([`Display`](fmt::Display)) only when a check fails: valid input
-/// costs no allocation. The text is the one [`field_path`] and `name[i]` give.
+/// costs no allocation. The text is what error messages always showed: `a.b`, `a[0].b`.
 #[derive(Clone, Copy)]
 pub struct FieldPath<'a> {
     parent: Option<&'a FieldPath<'a>>,
