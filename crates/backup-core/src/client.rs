@@ -493,7 +493,7 @@ impl ServiceClient {
         for (name, value) in request.headers {
             // The value's bytes move into the header (`TryFrom<String>` takes the buffer):
             // no copy per header on every attempt.
-            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes());
+            let name = header_name(&name);
             let value = reqwest::header::HeaderValue::try_from(value);
             let (Ok(name), Ok(value)) = (name, value) else {
                 return Err(Box::new(DispatchError {
@@ -558,6 +558,31 @@ impl ServiceClient {
             body,
             secrets: Secrets::new(),
         })
+    }
+}
+
+/// The non-standard header names the signers and protocols set. `HeaderName::from_bytes`
+/// copies such a name into a new allocation on every request; a static name is not copied.
+const EXTENSION_HEADER_NAMES: &[&str] = &[
+    crate::sign::ncp::TIMESTAMP_HEADER,
+    crate::sign::ncp::ACCESS_KEY_HEADER,
+    crate::sign::ncp::SIGNATURE_HEADER,
+    crate::sign::huawei::DATE_HEADER,
+    crate::sign::huawei::PROJECT_ID_HEADER,
+    crate::sign::huawei::SECURITY_TOKEN_HEADER,
+    crate::sign::huawei::CONTENT_SHA256_HEADER,
+    "x-auth-token",
+    "x-amz-date",
+    "x-amz-content-sha256",
+];
+
+/// `name` as reqwest's header name, without a copy when it is one of the SDK's own.
+fn header_name(
+    name: &str,
+) -> Result<reqwest::header::HeaderName, reqwest::header::InvalidHeaderName> {
+    match EXTENSION_HEADER_NAMES.iter().find(|known| **known == name) {
+        Some(known) => Ok(reqwest::header::HeaderName::from_static(known)),
+        None => reqwest::header::HeaderName::from_bytes(name.as_bytes()),
     }
 }
 
@@ -932,7 +957,12 @@ impl ServiceClientBuilder {
             .user_agent(user_agent)
             .connect_timeout(self.timeouts.connect)
             .timeout(self.timeouts.attempt)
-            .redirect(reqwest::redirect::Policy::none());
+            .redirect(reqwest::redirect::Policy::none())
+            // Retrying is this client's job (`RetryConfig`, with its idempotency rules).
+            // reqwest's own policy retries only HTTP/2 and HTTP/3 refusals, which this
+            // HTTP/1.1-only client never sees, yet it copies every request (headers and
+            // extensions) in case it might: a limit of zero copies nothing.
+            .retry(reqwest::retry::never().max_retries_per_request(0));
         for (index, pem) in self.root_certificates_pem.iter().enumerate() {
             let bundle = index + 1;
             let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
@@ -1126,6 +1156,35 @@ mod tests {
             Some(Duration::from_secs(12))
         );
         assert_eq!(retry_after(&response("retry-after", "soon"), now), None);
+    }
+
+    #[test]
+    fn extension_header_names_are_valid_lower_case_names() {
+        // `HeaderName::from_static` panics on anything else.
+        for name in EXTENSION_HEADER_NAMES {
+            assert_eq!(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                    .map(|parsed| parsed.as_str().to_owned())
+                    .ok()
+                    .as_deref(),
+                Some(*name)
+            );
+            assert_eq!(
+                header_name(name)
+                    .map(|n| n.as_str().to_owned())
+                    .ok()
+                    .as_deref(),
+                Some(*name)
+            );
+        }
+        assert_eq!(
+            header_name("X-Custom")
+                .map(|n| n.as_str().to_owned())
+                .ok()
+                .as_deref(),
+            Some("x-custom")
+        );
+        assert!(header_name("bad name").is_err());
     }
 
     #[test]

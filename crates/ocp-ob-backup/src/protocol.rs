@@ -506,7 +506,7 @@ impl<'de, O: DeserializeOwned> Visitor<'de> for DataEnvelopeVisitor<'_, O> {
             data: None,
             trace_id: None,
         };
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = map.next_key::<de::MemberName<'de>>()? {
             match key.as_str() {
                 "successful" => {
                     envelope.successful =

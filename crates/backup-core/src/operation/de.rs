@@ -851,8 +851,10 @@ impl<T: Lenient> Lenient for std::collections::BTreeMap<String, T> {
 }
 
 /// A member name, borrowed from the body when it holds no escape: reading an answer's
-/// names costs no allocation per member.
-pub(crate) enum MemberName<'de> {
+/// names costs no allocation per member. For hand-written visitors of vendor envelopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MemberName<'de> {
     /// Borrowed from the body.
     Borrowed(&'de str),
     /// Unescaped into a copy.
@@ -861,7 +863,7 @@ pub(crate) enum MemberName<'de> {
 
 impl MemberName<'_> {
     /// The name.
-    pub(crate) fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         match self {
             MemberName::Borrowed(key) => key,
             MemberName::Owned(key) => key,
