@@ -494,7 +494,7 @@ impl ServiceClient {
             // The value's bytes move into the header (`TryFrom<String>` takes the buffer):
             // no copy per header on every attempt.
             let name = header_name(&name);
-            let value = reqwest::header::HeaderValue::try_from(value);
+            let value = header_value(value);
             let (Ok(name), Ok(value)) = (name, value) else {
                 return Err(Box::new(DispatchError {
                     vendor: "",
@@ -583,6 +583,22 @@ fn header_name(
     match EXTENSION_HEADER_NAMES.iter().find(|known| **known == name) {
         Some(known) => Ok(reqwest::header::HeaderName::from_static(known)),
         None => reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+    }
+}
+
+/// Header values the protocols set on every request. reqwest copies each request's header
+/// map once; a value built from a `String` is then moved into shared storage, an
+/// allocation, while a static one is shared as it is.
+const CONSTANT_HEADER_VALUES: &[&str] = &["application/json", "application/x-www-form-urlencoded"];
+
+/// `value` as reqwest's header value, taking the `String`'s buffer, or static when it is
+/// one of the protocols' constant values.
+fn header_value(
+    value: String,
+) -> Result<reqwest::header::HeaderValue, reqwest::header::InvalidHeaderValue> {
+    match CONSTANT_HEADER_VALUES.iter().find(|known| **known == value) {
+        Some(known) => Ok(reqwest::header::HeaderValue::from_static(known)),
+        None => reqwest::header::HeaderValue::try_from(value),
     }
 }
 
@@ -1159,7 +1175,7 @@ mod tests {
     }
 
     #[test]
-    fn extension_header_names_are_valid_lower_case_names() {
+    fn the_sdks_own_header_names_and_values_are_valid() {
         // `HeaderName::from_static` panics on anything else.
         for name in EXTENSION_HEADER_NAMES {
             assert_eq!(
@@ -1185,6 +1201,16 @@ mod tests {
             Some("x-custom")
         );
         assert!(header_name("bad name").is_err());
+        for value in CONSTANT_HEADER_VALUES {
+            assert_eq!(
+                header_value((*value).to_owned())
+                    .ok()
+                    .as_ref()
+                    .map(|v| v.as_bytes()),
+                Some(value.as_bytes())
+            );
+        }
+        assert!(header_value("line\nbreak".to_owned()).is_err());
     }
 
     #[test]
