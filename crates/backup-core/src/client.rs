@@ -969,7 +969,7 @@ impl ServiceClientBuilder {
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| concat!("backup-core/", env!("CARGO_PKG_VERSION")).to_owned());
-        let mut http = reqwest::Client::builder()
+        let http = reqwest::Client::builder()
             .user_agent(user_agent)
             .connect_timeout(self.timeouts.connect)
             .timeout(self.timeouts.attempt)
@@ -979,22 +979,12 @@ impl ServiceClientBuilder {
             // HTTP/1.1-only client never sees, yet it copies every request (headers and
             // extensions) in case it might: a limit of zero copies nothing.
             .retry(reqwest::retry::never().max_retries_per_request(0));
-        for (index, pem) in self.root_certificates_pem.iter().enumerate() {
-            let bundle = index + 1;
-            let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                Error::Config(format!(
-                    "extra root certificate bundle {bundle} is not PEM: {e}"
-                ))
-            })?;
-            if certificates.is_empty() {
-                return Err(Error::Config(format!(
-                    "extra root certificate bundle {bundle} holds no PEM certificate"
-                )));
-            }
-            for certificate in certificates {
-                http = http.add_root_certificate(certificate);
-            }
-        }
+        // Cargo features add up: when another crate turns on `native-tls` too, reqwest would
+        // pick it, and this client's recognition of a refused certificate (rustls errors)
+        // would miss. With `rustls` on, rustls is the back end.
+        #[cfg(feature = "rustls")]
+        let http = http.use_rustls_tls();
+        let http = with_root_certificates(http, &self.root_certificates_pem, url.scheme())?;
         let http = http
             .build()
             .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
@@ -1018,6 +1008,53 @@ impl ServiceClientBuilder {
             }),
         })
     }
+}
+
+/// `http` trusting the extra root certificates too.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn with_root_certificates(
+    mut http: reqwest::ClientBuilder,
+    bundles: &[Vec<u8>],
+    _scheme: &str,
+) -> Result<reqwest::ClientBuilder, Error> {
+    for (index, pem) in bundles.iter().enumerate() {
+        let bundle = index + 1;
+        let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+            Error::Config(format!(
+                "extra root certificate bundle {bundle} is not PEM: {e}"
+            ))
+        })?;
+        if certificates.is_empty() {
+            return Err(Error::Config(format!(
+                "extra root certificate bundle {bundle} holds no PEM certificate"
+            )));
+        }
+        for certificate in certificates {
+            http = http.add_root_certificate(certificate);
+        }
+    }
+    Ok(http)
+}
+
+/// Without a TLS feature there is no TLS to trust certificates in, nor to reach an
+/// `https` endpoint with: both are configuration errors, found before anything is sent.
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+fn with_root_certificates(
+    http: reqwest::ClientBuilder,
+    bundles: &[Vec<u8>],
+    scheme: &str,
+) -> Result<reqwest::ClientBuilder, Error> {
+    if !bundles.is_empty() {
+        return Err(Error::Config(
+            "extra root certificates need TLS: build backup-core with the `rustls` or `native-tls` feature".into(),
+        ));
+    }
+    if scheme == "https" {
+        return Err(Error::Config(
+            "an https endpoint needs TLS: build backup-core with the `rustls` or `native-tls` feature".into(),
+        ));
+    }
+    Ok(http)
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -1211,6 +1248,32 @@ mod tests {
             );
         }
         assert!(header_value("line\nbreak".to_owned()).is_err());
+    }
+
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    #[test]
+    fn without_tls_https_and_extra_roots_are_configuration_errors() {
+        let https = ServiceClient::builder("t")
+            .endpoint("https://api.example.com")
+            .build();
+        assert!(
+            matches!(&https, Err(Error::Config(m)) if m.contains("needs TLS")),
+            "{https:?}"
+        );
+        let extra_roots = ServiceClient::builder("t")
+            .endpoint("http://127.0.0.1:1")
+            .add_root_certificate_pem(b"-----BEGIN CERTIFICATE-----".to_vec())
+            .build();
+        assert!(
+            matches!(&extra_roots, Err(Error::Config(m)) if m.contains("need TLS")),
+            "{extra_roots:?}"
+        );
+        assert!(
+            ServiceClient::builder("t")
+                .endpoint("http://127.0.0.1:1")
+                .build()
+                .is_ok()
+        );
     }
 
     #[test]
