@@ -440,13 +440,15 @@ async fn ncp_export_that_never_arrives_times_out_naming_bucket_and_key() {
     );
 }
 
-#[tokio::test]
-async fn ncp_export_of_an_empty_object_is_not_found_naming_the_key() {
-    let emu = start(Emulator::demo().fault(backup_emulator::FaultRule::new(
-        ops::VCACHE_EXPORT,
-        backup_emulator::Fault::ObjectEmpty,
-    )))
-    .await;
+/// Exports a cache's system backup with `fault` injected into the export, verifies it, and
+/// returns the emulator and the `VerifyNotFound` error, after checking it names the
+/// expected object.
+async fn export_not_found_under(
+    fault: backup_emulator::Fault,
+) -> (backup_emulator::EmulatorHandle, Error) {
+    let emu =
+        start(Emulator::demo().fault(backup_emulator::FaultRule::new(ops::VCACHE_EXPORT, fault)))
+            .await;
     let cache = vcache(&emu);
     let handle = export_system_backup(&cache, &emu, CACHE).await;
     let error = cache
@@ -459,6 +461,15 @@ async fn ncp_export_of_an_empty_object_is_not_found_naming_the_key() {
         panic!("{error:?}");
     };
     assert_eq!(not_found.expected, export_expected());
+    (emu, error)
+}
+
+#[tokio::test]
+async fn ncp_export_of_an_empty_object_is_not_found_naming_the_key() {
+    let (emu, error) = export_not_found_under(backup_emulator::Fault::ObjectEmpty).await;
+    let Error::VerifyNotFound(not_found) = &error else {
+        panic!("{error:?}");
+    };
     let backup_core::verify::NotFoundReason::EmptyObject { key } = &not_found.reason else {
         panic!("{not_found:?}");
     };
@@ -472,23 +483,10 @@ async fn ncp_export_of_an_empty_object_is_not_found_naming_the_key() {
 
 #[tokio::test]
 async fn ncp_export_to_a_missing_bucket_is_not_found_naming_the_bucket() {
-    let emu = start(Emulator::demo().fault(backup_emulator::FaultRule::new(
-        ops::VCACHE_EXPORT,
-        backup_emulator::Fault::BucketMissing,
-    )))
-    .await;
-    let cache = vcache(&emu);
-    let handle = export_system_backup(&cache, &emu, CACHE).await;
-    let error = cache
-        .verify_export(&handle)
-        .config(wait())
-        .wait()
-        .await
-        .unwrap_err();
+    let (_emu, error) = export_not_found_under(backup_emulator::Fault::BucketMissing).await;
     let Error::VerifyNotFound(not_found) = &error else {
         panic!("{error:?}");
     };
-    assert_eq!(not_found.expected, export_expected());
     assert_eq!(
         not_found.reason,
         backup_core::verify::NotFoundReason::NoSuchBucket

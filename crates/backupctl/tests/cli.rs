@@ -800,18 +800,10 @@ async fn a_plan_report_marks_an_ambiguous_create() {
     );
 }
 
-fn write_plan(text: &str) -> PathBuf {
-    let path = scratch().join("plan.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-const MIXED_PLAN: &str = r#"
-[[target]]
-name = "hadoop"
-kind = "ncp-hadoop-config"
-instance_no = "1000001"
-
+/// The targets of [`RESUMABLE_PLAN`], a literal so that [`MIXED_PLAN`] can extend it.
+macro_rules! resumable_targets {
+    () => {
+        r#"
 [[target]]
 name = "cache"
 kind = "ncp-cache-backup"
@@ -832,7 +824,26 @@ cluster_id = 1
 name = "ges"
 kind = "ges-backup"
 graph_id = "11111111-2222-3333-4444-555555555555"
-"#;
+"#
+    };
+}
+
+fn write_plan(text: &str) -> PathBuf {
+    let path = scratch().join("plan.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Every kind of target, one of each vendor's backups.
+const MIXED_PLAN: &str = concat!(
+    r#"
+[[target]]
+name = "hadoop"
+kind = "ncp-hadoop-config"
+instance_no = "1000001"
+"#,
+    resumable_targets!()
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_with_a_failing_target_exits_1_and_reports_the_failure() {
@@ -1920,28 +1931,7 @@ fn httpdate_plus_minute(since: &str) -> String {
 
 /// Four backups across three vendors (no Cloud Hadoop: no NCP API lists its configuration
 /// backups, so a killed one could not be reconciled).
-const RESUMABLE_PLAN: &str = r#"
-[[target]]
-name = "cache"
-kind = "ncp-cache-backup"
-instance_no = "2000001"
-
-[[target]]
-name = "redis"
-kind = "ncp-cache-backup"
-redis = true
-instance_no = "3000001"
-
-[[target]]
-name = "ocp"
-kind = "ocp-backup-now"
-cluster_id = 1
-
-[[target]]
-name = "ges"
-kind = "ges-backup"
-graph_id = "11111111-2222-3333-4444-555555555555"
-"#;
+const RESUMABLE_PLAN: &str = resumable_targets!();
 
 fn resumable_resources() -> [String; 4] {
     [
