@@ -9,7 +9,7 @@
 //! server gives both the same response bytes.
 //!
 //! Between the two, each vendor call has a "floor plus required work" (`*_floor_plus`, see
-//! [`crate::floor_plus`]): the floor's request, but timed, serialized, signed and parsed per
+//! `src/floor_plus.rs`): the floor's request, but timed, serialized, signed and parsed per
 //! call as any correct client of the vendor must, so that the SDK's distance to the floor
 //! splits into the vendor's required work and the SDK's own overhead.
 
