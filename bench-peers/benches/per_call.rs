@@ -11,7 +11,8 @@
 //! (`getrusage(RUSAGE_SELF)` user + system, all threads of this process; the server's work
 //! is in the other process), `wall/*` its wall time. At the end a markdown table gives, per
 //! call, the median and the min–max over criterion's samples of the time per call, and the
-//! SDK ÷ floor ratios of the medians.
+//! SDK ÷ floor ratios of the medians; a second table puts each vendor call next to its floor
+//! plus required work (`*_floor_plus`: timed, serialized, signed and parsed per call).
 //!
 //! The loop runs as a task on a one-worker multi-thread runtime (where a `#[tokio::main]`
 //! program runs its calls), the main thread parked in `block_on` meanwhile.
@@ -21,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use bench_peers::calls::{self, ALL, Call, Clients, PAIRS};
+use bench_peers::calls::{self, ALL, Call, Clients, FLOOR_PLUS, PAIRS};
 use bench_peers::rusage;
 use bench_peers::server::ServerProcess;
 use bench_peers::stats::Spread;
@@ -192,6 +193,35 @@ fn print_table() {
         let (f_cpu, s_cpu, r_cpu) = cells("cpu");
         let (f_wall, s_wall, r_wall) = cells("wall");
         println!("| {label} | {f_cpu} | {s_cpu} | {r_cpu} | {f_wall} | {s_wall} | {r_wall} |");
+    }
+    println!();
+    println!(
+        "Floor plus required work (time, body, signature, typed answer): client CPU per call, µs, median (min–max); ratios of the medians."
+    );
+    println!();
+    println!(
+        "| call | floor CPU | floor + required CPU | SDK CPU | floor+required ÷ floor | SDK ÷ floor+required |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (label, floor, floor_plus, subject) in FLOOR_PLUS {
+        let (f, p, s) = (
+            per_call_ns("cpu", floor),
+            per_call_ns("cpu", floor_plus),
+            per_call_ns("cpu", subject),
+        );
+        let cell = |spread: Option<Spread>| spread.map_or_else(|| "—".into(), micros);
+        let ratio = |a: Option<Spread>, b: Option<Spread>| match (a, b) {
+            (Some(a), Some(b)) => format!("{:.2}×", a.median / b.median),
+            _ => "—".into(),
+        };
+        println!(
+            "| {label} | {} | {} | {} | {} | {} |",
+            cell(f),
+            cell(p),
+            cell(s),
+            ratio(p, f),
+            ratio(s, p)
+        );
     }
     println!();
     println!(

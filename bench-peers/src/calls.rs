@@ -7,6 +7,11 @@
 //! headers built, body in memory. The floor checks the status and reads the body; the SDK
 //! call additionally validates its input, signs, classifies and parses the answer. The
 //! server gives both the same response bytes.
+//!
+//! Between the two, each vendor call has a "floor plus required work" (`*_floor_plus`, see
+//! `src/floor_plus.rs`): the floor's request, but timed, serialized, signed and parsed per
+//! call as any correct client of the vendor must, so that the SDK's distance to the floor
+//! splits into the vendor's required work and the SDK's own overhead.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,23 +24,34 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use crate::canned::{self, Request, S3_BUCKET, S3_ETAG, S3_KEY, S3_OBJECT};
+use crate::floor_plus::{FloorPlus, TIME_DEPENDENT};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const GRAPH: &str = "11111111-2222-3333-4444-555555555555";
+/// The access key every client signs with.
+pub(crate) const ACCESS_KEY: &str = "AKIDEXAMPLE";
+/// The secret key every client signs with.
+pub(crate) const SECRET_KEY: &str = "secret-example";
 
 /// One kind of call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Call {
     /// Raw reqwest, NCP's request bytes.
     NcpFloor,
+    /// The NCP floor, timed, signed and parsed per call.
+    NcpFloorPlus,
     /// ncp-vhadoop `backupClusterConfiguration`.
     Ncp,
     /// Raw reqwest, OCP's request bytes.
     OcpFloor,
+    /// The OCP floor, timed, serialized, signed and parsed per call.
+    OcpFloorPlus,
     /// ocp-ob-backup `backupNow`.
     Ocp,
     /// Raw reqwest, GES's request bytes.
     GesFloor,
+    /// The GES floor, timed, serialized, signed and parsed per call.
+    GesFloorPlus,
     /// hw-ges-backup create backup.
     Ges,
     /// Raw reqwest, aws-sdk-s3 `PutObject`'s request bytes.
@@ -49,12 +65,15 @@ pub enum Call {
 }
 
 /// Every call, floors next to their subjects.
-pub const ALL: [Call; 10] = [
+pub const ALL: [Call; 13] = [
     Call::NcpFloor,
+    Call::NcpFloorPlus,
     Call::Ncp,
     Call::OcpFloor,
+    Call::OcpFloorPlus,
     Call::Ocp,
     Call::GesFloor,
+    Call::GesFloorPlus,
     Call::Ges,
     Call::S3PutFloor,
     Call::S3Put,
@@ -75,15 +94,41 @@ pub const PAIRS: [(&str, Call, Call); 5] = [
     ("aws-sdk-s3 `HeadObject`", Call::S3HeadFloor, Call::S3Head),
 ];
 
+/// The vendor calls with a floor plus required work: (row label, floor, floor plus
+/// required work, subject); the first three rows of `PAIRS`, in the same order.
+pub const FLOOR_PLUS: [(&str, Call, Call, Call); 3] = [
+    (
+        "NCP `backupClusterConfiguration`",
+        Call::NcpFloor,
+        Call::NcpFloorPlus,
+        Call::Ncp,
+    ),
+    (
+        "OCP `backupNow`",
+        Call::OcpFloor,
+        Call::OcpFloorPlus,
+        Call::Ocp,
+    ),
+    (
+        "GES create backup",
+        Call::GesFloor,
+        Call::GesFloorPlus,
+        Call::Ges,
+    ),
+];
+
 impl Call {
     /// The benchmark id (kept from the first per_call bench for the vendor calls).
     pub fn name(self) -> &'static str {
         match self {
             Call::NcpFloor => "ncp_floor",
+            Call::NcpFloorPlus => "ncp_floor_plus",
             Call::Ncp => "ncp_vhadoop_backup_cluster_configuration",
             Call::OcpFloor => "ocp_floor",
+            Call::OcpFloorPlus => "ocp_floor_plus",
             Call::Ocp => "ocp_backup_now",
             Call::GesFloor => "ges_floor",
+            Call::GesFloorPlus => "ges_floor_plus",
             Call::Ges => "ges_create_backup",
             Call::S3PutFloor => "s3_put_floor",
             Call::S3Put => "s3_put_object",
@@ -101,6 +146,13 @@ impl Call {
         matches!(
             self,
             Call::NcpFloor | Call::OcpFloor | Call::GesFloor | Call::S3PutFloor | Call::S3HeadFloor
+        )
+    }
+
+    fn is_floor_plus(self) -> bool {
+        matches!(
+            self,
+            Call::NcpFloorPlus | Call::OcpFloorPlus | Call::GesFloorPlus
         )
     }
 }
@@ -139,8 +191,8 @@ impl Sdk {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new(
-                "AKIDEXAMPLE",
-                "secret-example",
+                ACCESS_KEY,
+                SECRET_KEY,
                 None,
                 None,
                 "bench-peers",
@@ -151,18 +203,18 @@ impl Sdk {
         Self {
             hadoop: ncp_vhadoop::Client::builder()
                 .endpoint(base)
-                .credentials(NcpCredentials::new("AKIDEXAMPLE", "secret-example"))
+                .credentials(NcpCredentials::new(ACCESS_KEY, SECRET_KEY))
                 .build()
                 .expect("ncp client"),
             ocp: ocp_ob_backup::Client::builder()
                 .endpoint(base)
-                .credentials(OcpCredentials::access_key("AKIDEXAMPLE", "secret-example"))
+                .credentials(OcpCredentials::access_key(ACCESS_KEY, SECRET_KEY))
                 .build()
                 .expect("ocp client"),
             ges: hw_ges_backup::Client::builder()
                 .endpoint(base)
                 .project_id(PROJECT)
-                .credentials(HuaweiCredentials::new("AKIDEXAMPLE", "secret-example"))
+                .credentials(HuaweiCredentials::new(ACCESS_KEY, SECRET_KEY))
                 .build()
                 .expect("ges client"),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
@@ -228,21 +280,21 @@ impl Sdk {
                     .expect("s3 head");
                 assert_eq!(out.content_length(), Some(S3_OBJECT.len() as i64));
             }
-            floor => unreachable!("{floor:?} is not an SDK call"),
+            other => unreachable!("{other:?} is not an SDK call"),
         }
     }
 }
 
 /// A request the floor sends, everything precomputed.
-struct Prepared {
-    method: reqwest::Method,
-    url: reqwest::Url,
-    headers: HeaderMap,
-    body: &'static [u8],
+pub(crate) struct Prepared {
+    pub(crate) method: reqwest::Method,
+    pub(crate) url: reqwest::Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: &'static [u8],
 }
 
 impl Prepared {
-    fn from_captured(request: Request, base: &str) -> Self {
+    pub(crate) fn from_captured(request: Request, base: &str) -> Self {
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {
             // reqwest writes these itself, with the same values for the same URL and body.
@@ -273,6 +325,7 @@ struct Inner {
     floor: reqwest::Client,
     /// Indexed like `PAIRS`.
     prepared: Vec<Prepared>,
+    floor_plus: FloorPlus,
 }
 
 /// Every client, for one server; cheap to clone (one `Arc`).
@@ -307,26 +360,49 @@ impl Clients {
             }
         });
         let capture_sdk = Sdk::new(&capture_base);
-        let mut prepared = Vec::new();
+        let mut captured = Vec::new();
         for (_, _, subject) in PAIRS {
             capture_sdk.call(subject).await;
-            let request = captured_rx.recv().await.expect("captured request");
-            prepared.push(Prepared::from_captured(request, base));
+            captured.push(captured_rx.recv().await.expect("captured request"));
+        }
+        let floor = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("floor client");
+
+        let [ncp, ocp, ges, ..] = captured.as_slice() else {
+            unreachable!("one captured request per pair");
+        };
+        let vendors = [ncp, ocp, ges];
+        // The floor plus required work sends the SDK's request: checked off the wire, once.
+        let capture_floor_plus = FloorPlus::new(vendors, &capture_base);
+        capture_floor_plus.assert_signs_like_the_sdk(vendors);
+        for ((_, _, floor_plus, _), sdk_request) in FLOOR_PLUS.into_iter().zip(vendors) {
+            capture_floor_plus.call(&floor, floor_plus).await;
+            let request = captured_rx
+                .recv()
+                .await
+                .expect("captured floor-plus request");
+            assert_same_but_time(&request, sdk_request, floor_plus);
         }
         capturing.abort();
 
         Self(Arc::new(Inner {
             sdk: Sdk::new(base),
-            floor: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("floor client"),
-            prepared,
+            floor,
+            floor_plus: FloorPlus::new(vendors, base),
+            prepared: captured
+                .into_iter()
+                .map(|request| Prepared::from_captured(request, base))
+                .collect(),
         }))
     }
 
     /// Makes one call and checks its answer.
     pub async fn call(&self, call: Call) {
+        if call.is_floor_plus() {
+            return self.0.floor_plus.call(&self.0.floor, call).await;
+        }
         if !call.is_floor() {
             return self.0.sdk.call(call).await;
         }
@@ -367,6 +443,34 @@ impl Clients {
             request.body.len()
         ))
     }
+}
+
+/// Checks that the floor-plus request of `call` is the SDK's request but for the headers
+/// that carry the time or depend on it (which must still be there, under the same names).
+fn assert_same_but_time(floor_plus: &Request, sdk: &Request, call: Call) {
+    assert_eq!(
+        (&floor_plus.method, &floor_plus.target),
+        (&sdk.method, &sdk.target),
+        "{call:?}"
+    );
+    assert_eq!(floor_plus.body, sdk.body, "{call:?}: body");
+    let comparable = |request: &Request| {
+        let mut headers: Vec<(String, String)> = request
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = if TIME_DEPENDENT.contains(&name.as_str()) {
+                    "(time-dependent)".to_owned()
+                } else {
+                    value.clone()
+                };
+                (name.clone(), value)
+            })
+            .collect();
+        headers.sort();
+        headers
+    };
+    assert_eq!(comparable(floor_plus), comparable(sdk), "{call:?}: headers");
 }
 
 /// Makes `calls` calls of one kind through one shared client, with `concurrency` tasks

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::process::Command;
 use std::time::Instant;
 
-use bench_peers::calls::{self, ALL, Call, Clients, PAIRS};
+use bench_peers::calls::{self, ALL, Call, Clients, FLOOR_PLUS, PAIRS};
 use bench_peers::rusage;
 use bench_peers::server::ServerProcess;
 use bench_peers::stats::Spread;
@@ -172,6 +172,38 @@ fn print_tables(results: &HashMap<(Call, usize), Runs>, runs: usize, calls: usiz
                 cell(f_cpu, 1),
                 cell(s_cpu, 1),
                 s_cpu.median / f_cpu.median,
+            );
+        }
+    }
+    println!();
+    println!(
+        "Floor plus required work (time, body, signature, typed answer): median (min–max) of {runs} runs."
+    );
+    println!();
+    println!(
+        "| call | c | floor + required calls/s | SDK ÷ floor+required throughput | floor + required CPU µs/call | floor+required ÷ floor CPU | SDK ÷ floor+required CPU |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for concurrency in CONCURRENCIES {
+        for (label, floor, floor_plus, subject) in FLOOR_PLUS {
+            let median_of =
+                |call: Call, runs: fn(&Runs) -> &Vec<f64>| spread(runs(get(call, concurrency)));
+            let (p_tp, s_tp) = (
+                median_of(floor_plus, |r| &r.calls_per_s),
+                median_of(subject, |r| &r.calls_per_s),
+            );
+            let (f_cpu, p_cpu, s_cpu) = (
+                median_of(floor, |r| &r.cpu_us_per_call),
+                median_of(floor_plus, |r| &r.cpu_us_per_call),
+                median_of(subject, |r| &r.cpu_us_per_call),
+            );
+            println!(
+                "| {label} | {concurrency} | {} | {:.2}× | {} | {:.2}× | {:.2}× |",
+                cell(p_tp, 0),
+                s_tp.median / p_tp.median,
+                cell(p_cpu, 1),
+                p_cpu.median / f_cpu.median,
+                s_cpu.median / p_cpu.median,
             );
         }
     }
