@@ -13,8 +13,10 @@
 //! used by generated output types.
 
 use crate::credentials::BoxFuture;
+use crate::redact::{BodySecrets, Secrets, is_secret_name};
 use crate::{Error, Method, OperationInfo, PreparedRequest};
 use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Where an operation's non-path parameters go according to its description.
@@ -206,18 +208,28 @@ impl fmt::Debug for RequestParts {
 }
 
 /// A JSON object request body, serialized once from the typed input (see
-/// [`JsonObjectWriter`]): the bytes a protocol sends as they are.
+/// [`JsonObjectWriter`]): the bytes a protocol sends as they are, and the secrets they hold,
+/// registered while they were written.
 ///
 /// `Debug` shows only the length: a body may hold secrets.
 #[derive(Clone, PartialEq, Eq)]
 pub struct JsonBody {
     bytes: Vec<u8>,
+    secrets: Secrets,
 }
 
 impl JsonBody {
     /// The serialized object.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// The secrets the body holds: every string and number under a secret-named or
+    /// `x-secret` member, at any depth, registered as it was written (see
+    /// [`CollectSecrets`]). A protocol adds them to
+    /// [`HttpRequest::secrets`](crate::HttpRequest::secrets).
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     /// The serialized object, without copying it.
@@ -241,9 +253,12 @@ impl fmt::Debug for JsonBody {
 
 /// Writes one JSON object member by member, straight from typed values with serde_json's
 /// writer: no `serde_json::Value` tree is built, and the members come out in the order
-/// they are written (generated code writes them sorted by wire name).
+/// they are written (generated code writes them sorted by wire name). The secrets of each
+/// member are registered as it is written ([`CollectSecrets`]), so that nothing reads the
+/// body back to find them.
 pub struct JsonObjectWriter {
     bytes: Vec<u8>,
+    secrets: BodySecrets,
 }
 
 impl JsonObjectWriter {
@@ -252,14 +267,45 @@ impl JsonObjectWriter {
         // Room for a typical backup request without growing.
         let mut bytes = Vec::with_capacity(256);
         bytes.push(b'{');
-        Self { bytes }
+        Self {
+            bytes,
+            secrets: BodySecrets::new(),
+        }
     }
 
-    /// Writes member `name` with `value`.
+    /// Writes member `name` with `value`, registering `value`'s secrets as
+    /// [`member_with_secrecy`](Self::member_with_secrecy) does, with the member
+    /// secret-named when [`is_secret_name`]`(name)`.
     ///
-    /// Fails with [`Error::InvalidInput`] on `name` when `value` cannot be serialized
-    /// (only possible for exotic map keys); the object is then left as it was before.
-    pub fn member<T: serde::Serialize + ?Sized>(
+    /// Fails with [`Error::InvalidInput`] on `name` when `value` cannot be serialized; the
+    /// object is then left as it was before.
+    pub fn member<T: serde::Serialize + CollectSecrets + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.member_with_secrecy(name, is_secret_name(name), value)
+    }
+
+    /// Writes member `name` with `value` and registers the secrets `value` holds
+    /// ([`CollectSecrets::collect_secrets`]), with the member secret-named when
+    /// `secret_named`: generated code passes whether the member is `x-secret` or its name
+    /// looks secret, decided when the code was generated.
+    ///
+    /// Fails with [`Error::InvalidInput`] on `name` when `value` cannot be serialized; the
+    /// object and its secrets are then left as they were before.
+    pub fn member_with_secrecy<T: serde::Serialize + CollectSecrets + ?Sized>(
+        &mut self,
+        name: &'static str,
+        secret_named: bool,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.write_member(name, value)?;
+        value.collect_secrets(secret_named, &mut self.secrets);
+        Ok(())
+    }
+
+    fn write_member<T: serde::Serialize + ?Sized>(
         &mut self,
         name: &'static str,
         value: &T,
@@ -283,7 +329,10 @@ impl JsonObjectWriter {
     /// Closes the object.
     pub fn finish(mut self) -> JsonBody {
         self.bytes.push(b'}');
-        JsonBody { bytes: self.bytes }
+        JsonBody {
+            bytes: self.bytes,
+            secrets: self.secrets.into_secrets(),
+        }
     }
 }
 
@@ -296,6 +345,133 @@ impl Default for JsonObjectWriter {
 impl fmt::Debug for JsonObjectWriter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "JsonObjectWriter({} bytes)", self.bytes.len())
+    }
+}
+
+/// A value that registers its secrets while it is written into a JSON request body by
+/// [`JsonObjectWriter`], from the typed value: nothing reads the written bytes back to find
+/// them, and no member name is compared at run time that was known when the code was
+/// generated.
+///
+/// What is registered is what [`Secrets::add_json_body`] would find in the value's JSON,
+/// with `x-secret` members counting as secret-named whatever their names: a string or a
+/// number (as its `Display` text) under a secret-named member; the items of an array as
+/// the array's member; an object's members each by its own name (generated structs decide
+/// that when generated, map keys and `Value` members with [`is_secret_name`]); nothing for
+/// a bool or `null`. At most [`MAX_BODY_SECRETS`](crate::redact::MAX_BODY_SECRETS) values a
+/// body ([`BodySecrets`]).
+///
+/// Implemented here for the types generated code uses and generated for every struct and
+/// enum a request body can hold.
+pub trait CollectSecrets {
+    /// Registers this value's secrets in `secrets`; `secret_named` says whether the member
+    /// holding it (or, for an array's item, holding the array) is secret-named.
+    fn collect_secrets(&self, secret_named: bool, secrets: &mut BodySecrets);
+}
+
+impl CollectSecrets for str {
+    fn collect_secrets(&self, secret_named: bool, secrets: &mut BodySecrets) {
+        if secret_named {
+            secrets.add(self);
+        }
+    }
+}
+
+impl CollectSecrets for String {
+    fn collect_secrets(&self, secret_named: bool, secrets: &mut BodySecrets) {
+        self.as_str().collect_secrets(secret_named, secrets);
+    }
+}
+
+macro_rules! collect_integer_secrets {
+    ($($ty:ty),*) => {$(
+        impl CollectSecrets for $ty {
+            fn collect_secrets(&self, secret_named: bool, secrets: &mut BodySecrets) {
+                if secret_named {
+                    secrets.add_number(self);
+                }
+            }
+        }
+    )*};
+}
+
+collect_integer_secrets!(i32, i64, u32, u64);
+
+impl CollectSecrets for f64 {
+    fn collect_secrets(&self, secret_named: bool, secrets: &mut BodySecrets) {
+        // serde_json writes a NaN or an infinity as `null`: nothing to echo.
+        if secret_named && self.is_finite() {
+            secrets.add_number(self);
+        }
+    }
+}
+
+impl CollectSecrets for bool {
+    fn collect_secrets(&self, _secret_named: bool, _secrets: &mut BodySecrets) {}
+}
+
+impl CollectSecrets for serde_json::Value {
+    fn collect_secrets(&self, secret_named: bool, secrets: &mut BodySecrets) {
+        use serde_json::Value;
+        match self {
+            Value::String(text) => text.collect_secrets(secret_named, secrets),
+            // As the walk over the written JSON reads it back: an integer as itself, any
+            // other number as an `f64`.
+            Value::Number(number) if secret_named => {
+                if let Some(n) = number.as_u64() {
+                    secrets.add_number(n);
+                } else if let Some(n) = number.as_i64() {
+                    secrets.add_number(n);
+                } else if let Some(n) = number.as_f64() {
+                    n.collect_secrets(true, secrets);
+                }
+            }
+            Value::Array(items) => items.collect_secrets(secret_named, secrets),
+            Value::Object(members) => {
+                for (name, member) in members {
+                    member.collect_secrets(is_secret_name(name), secrets);
+                }
+            }
+            Value::Number(_) | Value::Bool(_) | Value::Null => {}
+        }
+    }
+}
+
+impl<T: CollectSecrets> CollectSecrets for [T] {
+    fn collect_secrets(&self, secret_named: bool, secrets: &mut BodySecrets) {
+        for item in self {
+            item.collect_secrets(secret_named, secrets);
+        }
+    }
+}
+
+impl<T: CollectSecrets> CollectSecrets for Vec<T> {
+    fn collect_secrets(&self, secret_named: bool, secrets: &mut BodySecrets) {
+        self.as_slice().collect_secrets(secret_named, secrets);
+    }
+}
+
+/// `None` is skipped or written as `null`: nothing.
+impl<T: CollectSecrets> CollectSecrets for Option<T> {
+    fn collect_secrets(&self, secret_named: bool, secrets: &mut BodySecrets) {
+        if let Some(value) = self {
+            value.collect_secrets(secret_named, secrets);
+        }
+    }
+}
+
+/// A JSON object whose member names are known only at run time: each key decides.
+impl<T: CollectSecrets> CollectSecrets for BTreeMap<String, T> {
+    fn collect_secrets(&self, _secret_named: bool, secrets: &mut BodySecrets) {
+        for (name, member) in self {
+            member.collect_secrets(is_secret_name(name), secrets);
+        }
+    }
+}
+
+impl<T: CollectSecrets + ?Sized> CollectSecrets for &T {
+    fn collect_secrets(&self, secret_named: bool, secrets: &mut BodySecrets) {
+        (**self).collect_secrets(secret_named, secrets);
     }
 }
 
@@ -583,6 +759,7 @@ pub mod de;
 mod tests {
     use super::de::Lenient;
     use super::*;
+    use crate::redact::REDACTED;
     use serde_json::json;
 
     #[test]
@@ -826,6 +1003,11 @@ mod tests {
             absent: Option<u8>,
             list: Vec<i64>,
         }
+        impl CollectSecrets for Config {
+            fn collect_secrets(&self, _secret_named: bool, secrets: &mut BodySecrets) {
+                self.secret.collect_secrets(true, secrets);
+            }
+        }
         let mut body = JsonObjectWriter::new();
         body.member("backupMode", "FULL").unwrap_or_default();
         body.member("count", &7).unwrap_or_default();
@@ -856,11 +1038,24 @@ mod tests {
 
     #[test]
     fn json_object_writer_leaves_the_object_whole_after_a_failed_member() {
-        let mut unserializable = std::collections::BTreeMap::new();
-        unserializable.insert(vec![1u8], 1);
+        /// A map whose keys serde_json cannot write, holding a secret.
+        struct Unserializable(std::collections::BTreeMap<Vec<u8>, &'static str>);
+        impl serde::Serialize for Unserializable {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.0.serialize(s)
+            }
+        }
+        impl CollectSecrets for Unserializable {
+            fn collect_secrets(&self, _secret_named: bool, secrets: &mut BodySecrets) {
+                for value in self.0.values() {
+                    secrets.add(value);
+                }
+            }
+        }
+        let unserializable = Unserializable([(vec![1u8], "never-written")].into());
         let mut body = JsonObjectWriter::new();
         body.member("a", &1).unwrap_or_default();
-        match body.member("map", &unserializable) {
+        match body.member_with_secrecy("map", true, &unserializable) {
             Err(Error::InvalidInput(e)) => {
                 assert_eq!(e.field, "map");
                 assert!(e.problem.starts_with("could not be serialized"), "{e}");
@@ -868,7 +1063,85 @@ mod tests {
             other => panic!("{other:?}"),
         }
         body.member("b", &2).unwrap_or_default();
-        assert_eq!(body.finish().as_bytes(), br#"{"a":1,"b":2}"#);
+        let body = body.finish();
+        assert_eq!(body.as_bytes(), br#"{"a":1,"b":2}"#);
+        // Nothing of the member that was not written is registered.
+        assert!(body.secrets().is_empty());
+    }
+
+    #[test]
+    fn the_writer_registers_what_the_walk_over_the_written_bytes_finds() {
+        let extensions = json!({
+            "auth": {"password": "pw-in-value", "pin": 1234567, "user": "public-user"},
+            "apiTokens": ["tok-in-array", -7654321, 2.5e20, 0.125, null, true, {"note": "public-note", "secretNote": "nested-secret"}],
+            "flag": true
+        });
+        let options: BTreeMap<String, Vec<String>> = [
+            (
+                "sessionToken".to_owned(),
+                vec!["map-tok-1".to_owned(), "map-tok-2".to_owned()],
+            ),
+            ("region".to_owned(), vec!["public-region".to_owned()]),
+        ]
+        .into();
+        let mut body = JsonObjectWriter::new();
+        body.member("accessKeySecret", "top-secret-value")
+            .unwrap_or_default();
+        body.member("dbPassword", &987654321_i64)
+            .unwrap_or_default();
+        body.member("ratioSecret", &12345.678_f64)
+            .unwrap_or_default();
+        body.member("notANumberSecret", &f64::NAN)
+            .unwrap_or_default();
+        body.member("enabledSecret", &true).unwrap_or_default();
+        body.member("absentToken", &None::<String>)
+            .unwrap_or_default();
+        body.member("extensions", &extensions).unwrap_or_default();
+        body.member("tokenList", &vec![extensions.clone()])
+            .unwrap_or_default();
+        body.member("options", &options).unwrap_or_default();
+        body.member("name", "public-name").unwrap_or_default();
+        let body = body.finish();
+        let mut walked = Secrets::new();
+        walked.add_json_body(body.as_bytes());
+        assert_eq!(body.secrets(), &walked);
+        let scrubbed = body.secrets().scrub(
+            "top-secret-value 987654321 12345.678 pw-in-value tok-in-array -7654321 \
+             250000000000000000000 0.125 nested-secret map-tok-1 map-tok-2 \
+             public-user 1234567 public-note public-region public-name",
+        );
+        // `pin` is not secret-named, and `auth` holding it does not make it so: an object
+        // decides member by member.
+        assert_eq!(
+            scrubbed,
+            "[redacted] [redacted] [redacted] [redacted] [redacted] [redacted] \
+             [redacted] [redacted] [redacted] [redacted] [redacted] \
+             public-user 1234567 public-note public-region public-name"
+        );
+        // A member named innocently but marked secret by its caller (`x-secret`).
+        let mut marked = JsonObjectWriter::new();
+        marked
+            .member_with_secrecy("signingKey", true, "marked-by-x-secret")
+            .unwrap_or_default();
+        let marked = marked.finish();
+        assert_eq!(marked.secrets().scrub("marked-by-x-secret"), REDACTED);
+        assert!(!format!("{marked:?}").contains("marked"));
+    }
+
+    #[test]
+    fn the_writer_stops_registering_at_the_body_limit_as_the_walk_does() {
+        let many: BTreeMap<String, String> = (0..crate::redact::MAX_BODY_SECRETS + 5)
+            .map(|i| (format!("token{i:03}"), format!("tok-value-{i:03}")))
+            .collect();
+        let mut body = JsonObjectWriter::new();
+        body.member("many", &many).unwrap_or_default();
+        body.member("password", "after-the-limit")
+            .unwrap_or_default();
+        let body = body.finish();
+        let mut walked = Secrets::new();
+        walked.add_json_body(body.as_bytes());
+        assert!(walked.is_incomplete());
+        assert_eq!(body.secrets(), &walked);
     }
 
     #[test]

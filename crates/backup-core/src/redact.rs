@@ -2,7 +2,9 @@
 //!
 //! [`Secrets`] is the set of secret strings one request used or carried: the signer
 //! registers the keys, passwords and tokens it signed with and the `Authorization` value it
-//! set, protocol code registers the secrets of the request body, and the response brings
+//! set, the request body brings the secrets registered while it was written
+//! ([`BodySecrets`], filled by [`JsonObjectWriter`](crate::operation::JsonObjectWriter)
+//! through [`CollectSecrets`](crate::operation::CollectSecrets)), and the response brings
 //! the set back so that a parse error can be scrubbed too. [`ServiceClient`](crate::ServiceClient)
 //! scrubs every error it returns with it, before any text is cut to its limit, so that no
 //! prefix of a secret survives a cut.
@@ -21,10 +23,11 @@ use crate::error::{DispatchError, Error};
 /// What replaces a secret in a text.
 pub const REDACTED: &str = "[redacted]";
 
-/// At most this many secret-named members of one response body are registered. A body
-/// with more is hostile or not what it claims: past the limit the set is marked
-/// [incomplete](Secrets::is_incomplete) and errors keep no excerpt of it. The limit also
-/// keeps registering and scrubbing cheap (both grow with the number of secrets).
+/// At most this many values under secret-named members of one body (a response read back,
+/// or a request body as it is written) are registered. A body with more is hostile or not
+/// what it claims: past the limit the set is marked [incomplete](Secrets::is_incomplete)
+/// and errors keep no excerpt of it. The limit also keeps registering and scrubbing cheap
+/// (both grow with the number of secrets).
 pub const MAX_BODY_SECRETS: usize = 64;
 
 /// Secrets shorter than this are not scrubbed: replacing two or three characters
@@ -144,20 +147,25 @@ impl Secrets {
     /// Registers the secret-named members of `body` when it is JSON (see
     /// [`add_json_members`](Self::add_json_members)), reading it as a stream: no tree of the
     /// body is built, so a huge body costs no memory here. Members before a syntax error are
-    /// still registered; anything else is left alone.
+    /// still registered; anything else is left alone. At most [`MAX_BODY_SECRETS`] values are
+    /// registered, as by [`BodySecrets`].
+    ///
+    /// For response bodies: a request body written by
+    /// [`JsonObjectWriter`](crate::operation::JsonObjectWriter) already carries its secrets
+    /// ([`JsonBody::secrets`](crate::operation::JsonBody::secrets)).
     pub fn add_json_body(&mut self, body: &[u8]) {
         let mut deserializer = serde_json::Deserializer::from_slice(body);
-        let mut budget = MAX_BODY_SECRETS;
+        let mut found = BodySecrets::adding_to(std::mem::take(self));
         // A body that is not JSON, or breaks off, has registered what came before the break;
         // one with too many secrets stops the walk at the limit.
         let _ = serde::de::DeserializeSeed::deserialize(
             SecretMembers {
-                secrets: self,
+                found: &mut found,
                 secret_named: false,
-                budget: &mut budget,
             },
             &mut deserializer,
         );
+        *self = found.into_secrets();
     }
 
     /// The length in bytes of the longest registered secret, 0 for none.
@@ -165,8 +173,16 @@ impl Secrets {
         self.values.first().map_or(0, String::len)
     }
 
-    /// Adds every secret of `other`.
+    /// Adds every secret of `other`; the set is [incomplete](Self::is_incomplete) when either
+    /// was.
     pub fn extend(&mut self, other: &Secrets) {
+        self.incomplete |= other.incomplete;
+        if self.values.is_empty() {
+            // Already sorted and free of duplicates: a request's body secrets usually come
+            // first.
+            self.values.clone_from(&other.values);
+            return;
+        }
         for value in &other.values {
             self.insert(value.clone());
         }
@@ -287,6 +303,76 @@ impl Secrets {
     }
 }
 
+/// The secrets of one body, registered value by value as its secret-named members are met:
+/// while the body is written ([`CollectSecrets`](crate::operation::CollectSecrets), from
+/// typed values) or read back ([`Secrets::add_json_body`]). At most [`MAX_BODY_SECRETS`]
+/// values are registered; past the limit the set is marked
+/// [incomplete](Secrets::is_incomplete) and nothing more is registered.
+///
+/// `Debug` shows only how many secrets there are.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BodySecrets {
+    secrets: Secrets,
+    /// How many more values this body may register.
+    remaining: usize,
+}
+
+impl BodySecrets {
+    /// An empty set with the whole budget.
+    pub fn new() -> Self {
+        Self::adding_to(Secrets::new())
+    }
+
+    /// `secrets`, to which one body's secrets are added with the whole budget.
+    fn adding_to(secrets: Secrets) -> Self {
+        Self {
+            secrets,
+            remaining: MAX_BODY_SECRETS,
+        }
+    }
+
+    /// Registers `value`, found under a secret-named member (see [`Secrets::add`]). Returns
+    /// false, registering nothing and marking the set incomplete, once the body has had
+    /// [`MAX_BODY_SECRETS`] values.
+    pub fn add(&mut self, value: &str) -> bool {
+        if self.remaining == 0 {
+            self.secrets.incomplete = true;
+            return false;
+        }
+        self.remaining -= 1;
+        self.secrets.add(value);
+        true
+    }
+
+    /// Registers a number found under a secret-named member, as its `Display` text (what a
+    /// server echoing it would most likely write). See [`add`](Self::add).
+    pub fn add_number(&mut self, value: impl fmt::Display) -> bool {
+        self.add(&value.to_string())
+    }
+
+    /// The secrets registered so far.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    /// The secrets registered.
+    pub fn into_secrets(self) -> Secrets {
+        self.secrets
+    }
+}
+
+impl Default for BodySecrets {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for BodySecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BodySecrets({} redacted)", self.secrets.values.len())
+    }
+}
+
 /// Whether a member name looks like it holds a secret: it contains `secret`, `password`,
 /// `token` or `credential` in any ASCII case.
 pub fn is_secret_name(name: &str) -> bool {
@@ -355,10 +441,19 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> Cow<'_, str> {
 /// Walks a JSON document and registers the strings and numbers under secret-named members
 /// (and in arrays under them) without keeping anything else.
 struct SecretMembers<'a> {
-    secrets: &'a mut Secrets,
+    found: &'a mut BodySecrets,
     secret_named: bool,
-    /// How many more secrets this body may register.
-    budget: &'a mut usize,
+}
+
+impl SecretMembers<'_> {
+    /// A number is registered as its `Display` text, and only under a secret-named member
+    /// (formatting it costs more than the check).
+    fn visit_number<E: serde::de::Error>(self, value: impl fmt::Display) -> Result<(), E> {
+        if self.secret_named && !self.found.add_number(value) {
+            return Err(E::custom("too many secret-named members"));
+        }
+        Ok(())
+    }
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for SecretMembers<'_> {
@@ -377,27 +472,22 @@ impl<'de> serde::de::Visitor<'de> for SecretMembers<'_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<(), E> {
-        if self.secret_named {
-            if *self.budget == 0 {
-                self.secrets.incomplete = true;
-                return Err(E::custom("too many secret-named members"));
-            }
-            *self.budget -= 1;
-            self.secrets.add(value);
+        if self.secret_named && !self.found.add(value) {
+            return Err(E::custom("too many secret-named members"));
         }
         Ok(())
     }
 
     fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<(), E> {
-        self.visit_str(&value.to_string())
+        self.visit_number(value)
     }
 
     fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<(), E> {
-        self.visit_str(&value.to_string())
+        self.visit_number(value)
     }
 
     fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<(), E> {
-        self.visit_str(&value.to_string())
+        self.visit_number(value)
     }
 
     fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
@@ -411,9 +501,8 @@ impl<'de> serde::de::Visitor<'de> for SecretMembers<'_> {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq
             .next_element_seed(SecretMembers {
-                secrets: &mut *self.secrets,
+                found: &mut *self.found,
                 secret_named: self.secret_named,
-                budget: &mut *self.budget,
             })?
             .is_some()
         {}
@@ -423,9 +512,8 @@ impl<'de> serde::de::Visitor<'de> for SecretMembers<'_> {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<crate::operation::de::MemberName<'de>>()? {
             map.next_value_seed(SecretMembers {
-                secrets: &mut *self.secrets,
+                found: &mut *self.found,
                 secret_named: is_secret_name(key.as_str()),
-                budget: &mut *self.budget,
             })?;
         }
         Ok(())

@@ -68,6 +68,30 @@ impl Client {
         parts
     }
 
+    /// The unsigned request of one call, built as a vendor protocol builds it: the path
+    /// rendered, the parameters as a query, the JSON body with its secrets registered for
+    /// scrubbing. Tests send it with a `ServiceClient` to see what an echoing server gets
+    /// back into an error.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the path cannot be rendered.
+    pub fn build_request(
+        &self,
+        spec: &OperationSpec,
+        parts: RequestParts,
+    ) -> Result<backup_core::HttpRequest, Error> {
+        let parts = self.complete(parts);
+        let mut request =
+            backup_core::HttpRequest::new(spec.method, parts.render_path(spec.path_template)?);
+        request.query = backup_core::encoding::encode_pairs(&parts.params);
+        if let Some(body) = &parts.json_body {
+            request.secrets.extend(body.secrets());
+            request.body = body.as_bytes().to_vec();
+        }
+        Ok(request)
+    }
+
     /// The calls made so far.
     pub fn calls(&self) -> Vec<Call> {
         self.calls.lock().map(|c| c.clone()).unwrap_or_default()
@@ -94,21 +118,14 @@ impl Invoke for Client {
         })
     }
 
-    /// The path rendered, the parameters as a query and the JSON body, at a placeholder
-    /// origin: enough to see what generated code hands over.
+    /// [`build_request`](Client::build_request) at a placeholder origin: enough to see
+    /// what generated code hands over.
     fn to_request(
         &self,
         spec: &'static OperationSpec,
         parts: RequestParts,
     ) -> Result<backup_core::PreparedRequest, Error> {
-        let parts = self.complete(parts);
-        let mut request =
-            backup_core::HttpRequest::new(spec.method, parts.render_path(spec.path_template)?);
-        request.query = backup_core::encoding::encode_pairs(&parts.params);
-        if let Some(body) = &parts.json_body {
-            request.secrets.add_json_body(body.as_bytes());
-            request.body = body.as_bytes().to_vec();
-        }
+        let request = self.build_request(spec, parts)?;
         Ok(backup_core::PreparedRequest::new(
             "https://fixture.invalid",
             &request,

@@ -534,3 +534,178 @@ fn to_request_redacts_the_secret_members_of_the_written_body() {
         r#"{"backupMode":"LOGICAL_BACKUP","storageConfig":{"accessKeySecret":"[redacted]","configName":"nightly","hostIdList":[1,2],"storageType":"BACKUP_STORAGE_S3"}}"#
     );
 }
+
+// Secrets at every depth of the body: a struct member (`x-secret`, one with a secret-looking
+// name and one without), an array of structs, a map and a free-form `Value`.
+const TOP_ACCESS: &str = "top-access-S3cret";
+const TOP_SIGNING: &str = "top-signing-K3y";
+const REPLICA_ACCESS: &str = "replica-access-S3cret";
+const REPLICA_SIGNING: &str = "replica-signing-K3y";
+const OPTION_TOKEN: &str = "opt-session-T0ken";
+const EXTENSION_PASSWORD: &str = "ext-Passw0rd\"quoted";
+const EXTENSION_TOKEN: &str = "ext-tok-1111";
+const EXTENSION_PIN: i64 = 987654;
+const EXTENSION_RATIO: f64 = 12345.5;
+const SECRETS: [&str; 10] = [
+    TOP_ACCESS,
+    TOP_SIGNING,
+    REPLICA_ACCESS,
+    REPLICA_SIGNING,
+    OPTION_TOKEN,
+    EXTENSION_PASSWORD,
+    EXTENSION_TOKEN,
+    "987654",
+    "42424242",
+    "12345.5",
+];
+// Under innocent names: never registered.
+const PUBLIC: [&str; 4] = ["nightly", "kr-public", "public-user", "11223344"];
+
+fn storage_with(access: &str, signing: &str) -> StorageConfig {
+    StorageConfig::builder()
+        .config_name("nightly")
+        .storage_type(StorageType::BackupStorageS3)
+        .access_key_secret(access)
+        .signing_key(signing)
+        .host_id_list(vec![11223344])
+        .build()
+        .expect("required members set")
+}
+
+fn create_backup_with_secrets_everywhere(client: &Client) -> CreateBackupFluentBuilder {
+    client
+        .create_backup()
+        .project_id("p1")
+        .graph_id("g_1")
+        .backup_mode(BackupMode::PhysicalBackup)
+        .storage_config(storage_with(TOP_ACCESS, TOP_SIGNING))
+        .replica_storage_configs(vec![storage_with(REPLICA_ACCESS, REPLICA_SIGNING)])
+        .storage_options(std::collections::BTreeMap::from([
+            ("sessionToken".to_owned(), OPTION_TOKEN.to_owned()),
+            ("region".to_owned(), "kr-public".to_owned()),
+        ]))
+        .vendor_extensions(json!({
+            "auth": {"password": EXTENSION_PASSWORD, "pin": 1, "userName": "public-user"},
+            "apiTokens": [EXTENSION_TOKEN, 42424242, null, true],
+            "secretPin": EXTENSION_PIN,
+            "secretRatio": EXTENSION_RATIO,
+            "enabled": true
+        }))
+}
+
+/// Whether `a` and `b` hold the same secrets: adding either to the other changes nothing.
+fn same_secrets(a: &backup_core::redact::Secrets, b: &backup_core::redact::Secrets) -> bool {
+    let (mut a_and_b, mut b_and_a) = (a.clone(), b.clone());
+    a_and_b.extend(b);
+    b_and_a.extend(a);
+    a_and_b == *a && b_and_a == *b
+}
+
+#[test]
+fn a_body_registers_while_written_what_the_walk_over_its_bytes_finds_and_its_x_secret_members() {
+    use backup_core::redact::Secrets;
+    let parts = create_backup_with_secrets_everywhere(&Client::new(json!({})))
+        .as_input()
+        .to_request_parts()
+        .expect("valid");
+    let body = parts.json_body.expect("a JSON body");
+    let mut walked = Secrets::new();
+    walked.add_json_body(body.as_bytes());
+    // The walk misses the `x-secret` members whose names do not look secret; the writer
+    // knows them from the description.
+    for innocent in [TOP_SIGNING, REPLICA_SIGNING] {
+        assert_eq!(walked.scrub(innocent), innocent);
+    }
+    let mut expected = walked.clone();
+    expected.add(TOP_SIGNING);
+    expected.add(REPLICA_SIGNING);
+    assert!(same_secrets(body.secrets(), &expected));
+    for secret in SECRETS {
+        assert_eq!(body.secrets().scrub(secret), "[redacted]", "{secret}");
+    }
+    // The JSON-escaped form a server echoing the body would show, too.
+    assert_eq!(
+        body.secrets().scrub(r#"ext-Passw0rd\"quoted"#),
+        "[redacted]"
+    );
+    for public in PUBLIC {
+        assert_eq!(body.secrets().scrub(public), public);
+    }
+    assert!(!format!("{body:?}").contains("S3cret"));
+}
+
+#[test]
+fn a_body_with_more_secrets_than_the_limit_is_incomplete_as_the_walk_finds_it() {
+    use backup_core::redact::{MAX_BODY_SECRETS, Secrets};
+    let options: std::collections::BTreeMap<String, String> = (0..MAX_BODY_SECRETS + 10)
+        .map(|i| (format!("token{i:03}"), format!("tok-value-{i:03}")))
+        .collect();
+    let parts = Client::new(json!({}))
+        .create_backup()
+        .project_id("p1")
+        .graph_id("g_1")
+        .backup_mode(BackupMode::PhysicalBackup)
+        .storage_config(storage())
+        .storage_options(options)
+        .as_input()
+        .to_request_parts()
+        .expect("valid");
+    let body = parts.json_body.expect("a JSON body");
+    let mut walked = Secrets::new();
+    walked.add_json_body(body.as_bytes());
+    assert!(walked.is_incomplete());
+    assert!(body.secrets().is_incomplete());
+    assert!(same_secrets(body.secrets(), &walked));
+}
+
+/// A vendor-like classifier that puts the whole error body into the message, as a server
+/// echoing the request in its error text would have it shown.
+#[derive(Debug)]
+struct EchoingClassifier;
+
+impl backup_core::ClassifyResponse for EchoingClassifier {
+    fn classify(
+        &self,
+        _operation: &backup_core::OperationInfo,
+        response: &backup_core::HttpResponse,
+    ) -> Option<backup_core::ServiceError> {
+        (response.status >= 400).then(|| {
+            backup_core::ServiceError::new(
+                response.status,
+                backup_core::ServiceErrorKind::InvalidRequest,
+                backup_core::Retryability::No,
+            )
+            .with_message(String::from_utf8_lossy(&response.body))
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_error_echoing_every_secret_of_the_body_shows_none_of_them() {
+    use backup_core::test_util::{ScriptedServer, Step};
+    let echo = format!("rejected: {}", SECRETS.join(" | "));
+    let server = ScriptedServer::start(vec![Step::status(400, &echo)]).await;
+    let client = Client::new(json!({}));
+    let builder = create_backup_with_secrets_everywhere(&client);
+    let parts = builder.as_input().to_request_parts().expect("valid");
+    let spec = operation_specs()
+        .into_iter()
+        .find(|spec| spec.name() == "createBackup")
+        .expect("createBackup");
+    let request = client.build_request(spec, parts).expect("request");
+    let transport = backup_core::ServiceClient::builder("fixture")
+        .endpoint(&server.base_url)
+        .classifier(EchoingClassifier)
+        .retry(backup_core::RetryConfig::default().with_max_attempts(1))
+        .build()
+        .expect("client");
+    let error = transport.send(&spec.info, request).await.unwrap_err();
+    let shown = format!("{error}\n{error:?}");
+    assert!(
+        shown.contains("rejected: [redacted] | [redacted]"),
+        "{shown}"
+    );
+    for secret in SECRETS {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+}

@@ -90,8 +90,9 @@ impl Protocol for GesProtocol {
         if let Some(body) = &parts.json_body {
             request.set_header("content-type", "application/json");
             // None of GES's bodies has a secret member today; one added to the description
-            // is registered like OCP's, so an echo of it never reaches an error.
-            request.secrets.add_json_body(body.as_bytes());
+            // is registered as the body is written, like OCP's, so an echo of it never
+            // reaches an error.
+            request.secrets.extend(body.secrets());
             request.body = body.as_bytes().to_vec();
         }
         Ok(request)

@@ -118,7 +118,7 @@ impl Protocol for OcpProtocol {
     }
 
     /// The unsigned request of one call: path encoded segment by segment, query parameters,
-    /// a JSON body whose secret members are registered for scrubbing.
+    /// a JSON body whose secrets (registered as it was written) are kept for scrubbing.
     fn build_request(
         &self,
         spec: &OperationSpec,
@@ -132,8 +132,9 @@ impl Protocol for OcpProtocol {
         }
         request.set_header("accept", "application/json");
         if let Some(body) = &parts.json_body {
-            // OCP may echo them (a validation error's `rejectedValue`, a debug message).
-            request.secrets.add_json_body(body.as_bytes());
+            // OCP may echo them (a validation error's `rejectedValue`, a debug message);
+            // the body registered them while it was written.
+            request.secrets.extend(body.secrets());
             request.body = body.as_bytes().to_vec();
             request.set_header("content-type", "application/json");
         }

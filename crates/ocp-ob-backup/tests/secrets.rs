@@ -1,6 +1,8 @@
 //! OCP servers that echo secrets: the storage secret of a backup strategy, the storage
-//! secret of a backupNow request across the message and excerpt cuts, and the Basic
-//! credentials of a 401. No error shows any piece of them.
+//! secret of a backupNow request across the message and excerpt cuts, every storage secret
+//! of both backupNow bodies (registered while the body is written, as the walk over its
+//! bytes would find them), and the Basic credentials of a 401. No error shows any piece of
+//! them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
@@ -8,8 +10,9 @@ use std::time::Duration;
 use backup_core::test_util::{ScriptedServer, Step};
 use backup_core::{RetryConfig, Timeouts};
 use ocp_ob_backup::{
-    BackupMode, BackupStorageBaseInfo, BackupStorageConfig, BackupStorageType, Client,
-    DataBackupMode, Error, OcpCredentials, OssAccessKey,
+    BackupDimension, BackupMode, BackupObject, BackupStorageBaseInfo, BackupStorageConfig,
+    BackupStorageType, Client, CosAccessKey, DataBackupMode, Error, OcpCredentials, OssAccessKey,
+    S3AccessKey,
 };
 use serde_json::json;
 
@@ -167,4 +170,173 @@ async fn a_401_echoing_the_basic_authorization_shows_no_credentials() {
     let text = shown(&error);
     assert_no_piece_of(PASSWORD, &text);
     assert_no_piece_of(&basic, &text);
+}
+
+const COS_SECRET: &str = "cos-S3cr3t-Value-1a2b3c";
+const S3_SECRET: &str = "s3-S3cr3t-Value-4d5e6f";
+
+/// A storage configuration holding every access key the description has, each with its
+/// `x-secret` secret, three levels down the body.
+fn storage_with_every_key() -> BackupStorageConfig {
+    BackupStorageConfig::builder()
+        .config_name("every-key")
+        .service_name("svc-public")
+        .host_id_list(vec![31, 32])
+        .ob_backup_storage_base_info(
+            BackupStorageBaseInfo::builder()
+                .backup_storage_type(BackupStorageType::BackupStorageOss)
+                .storage_url("b/")
+                .oss_access_key(
+                    OssAccessKey::builder()
+                        .access_key_id("oss-id-public")
+                        .access_key_secret(OSS_SECRET)
+                        .build()
+                        .unwrap(),
+                )
+                .cos_access_key(
+                    CosAccessKey::builder()
+                        .access_key_id("cos-id-public")
+                        .access_key_secret(COS_SECRET)
+                        .app_id("app-public")
+                        .build()
+                        .unwrap(),
+                )
+                .s3_access_key(
+                    S3AccessKey::builder()
+                        .access_key_id("s3-id-public")
+                        .access_key_secret(S3_SECRET)
+                        .region("region-public")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
+}
+
+/// Both operations with a JSON body (every generated input that writes one), each with
+/// every secret the description allows.
+fn bodies_with_every_key(
+    client: &Client,
+) -> Vec<(&'static str, backup_core::operation::RequestParts)> {
+    let object = BackupObject::builder()
+        .cluster_id(8)
+        .tenant_id(1002)
+        .backup_dimension(BackupDimension::Cluster)
+        .build()
+        .unwrap();
+    vec![
+        (
+            "backupNow",
+            client
+                .backup_now()
+                .id(8)
+                .backup_mode(BackupMode::PhysicalBackup)
+                .data_backup_mode(DataBackupMode::FullBackup)
+                .ob_backup_service_storage_config(storage_with_every_key())
+                .ob_backup_object(object.clone())
+                .as_input()
+                .to_request_parts()
+                .unwrap(),
+        ),
+        (
+            "tenantBackupNow",
+            client
+                .tenant_backup_now()
+                .id(8)
+                .tenant_id(1002)
+                .backup_mode(BackupMode::PhysicalBackup)
+                .data_backup_mode(DataBackupMode::IncrementalBackup)
+                .ob_backup_service_storage_config(storage_with_every_key())
+                .ob_backup_object(object)
+                .as_input()
+                .to_request_parts()
+                .unwrap(),
+        ),
+    ]
+}
+
+/// Whether `a` and `b` hold the same secrets: adding either to the other changes nothing.
+fn same_secrets(a: &backup_core::redact::Secrets, b: &backup_core::redact::Secrets) -> bool {
+    let (mut a_and_b, mut b_and_a) = (a.clone(), b.clone());
+    a_and_b.extend(b);
+    b_and_a.extend(a);
+    a_and_b == *a && b_and_a == *b
+}
+
+#[tokio::test]
+async fn a_body_registers_while_written_exactly_what_the_walk_over_its_bytes_finds() {
+    // Nothing is sent: the parts are what generated code hands the protocol.
+    let client = Client::builder()
+        .endpoint("http://127.0.0.1:9")
+        .credentials(OcpCredentials::basic("admin", PASSWORD))
+        .build()
+        .unwrap();
+    for (operation, parts) in bodies_with_every_key(&client) {
+        let body = parts.json_body.expect("a JSON body");
+        let mut walked = backup_core::redact::Secrets::new();
+        walked.add_json_body(body.as_bytes());
+        // Every `x-secret` member of OCP's description has a secret-looking name: the walk
+        // and the writer agree exactly.
+        assert!(same_secrets(body.secrets(), &walked), "{operation}");
+        for secret in [OSS_SECRET, COS_SECRET, S3_SECRET] {
+            assert_eq!(body.secrets().scrub(secret), "[redacted]", "{operation}");
+        }
+        for public in [
+            "every-key",
+            "svc-public",
+            "oss-id-public",
+            "app-public",
+            "1002",
+        ] {
+            assert_eq!(body.secrets().scrub(public), public, "{operation}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_error_echoing_every_storage_secret_shows_none_of_them() {
+    let echo = format!("keys {OSS_SECRET}, {COS_SECRET} and {S3_SECRET} rejected");
+    let body = json!({
+        "successful": false, "status": 400, "traceId": "trace-keys",
+        "error": {"code": 10001, "message": echo, "debugMessage": echo}
+    })
+    .to_string();
+    let server =
+        ScriptedServer::start(vec![Step::status(400, &body), Step::status(400, &body)]).await;
+    let client = client(&server);
+    let errors = [
+        client
+            .backup_now()
+            .id(8)
+            .backup_mode(BackupMode::PhysicalBackup)
+            .data_backup_mode(DataBackupMode::FullBackup)
+            .ob_backup_service_storage_config(storage_with_every_key())
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .tenant_backup_now()
+            .id(8)
+            .tenant_id(1002)
+            .backup_mode(BackupMode::PhysicalBackup)
+            .data_backup_mode(DataBackupMode::FullBackup)
+            .ob_backup_service_storage_config(storage_with_every_key())
+            .send()
+            .await
+            .unwrap_err(),
+    ];
+    for error in errors {
+        assert_eq!(error.code(), Some("10001"));
+        let text = shown(&error);
+        assert!(
+            text.contains("keys [redacted], [redacted] and [redacted] rejected"),
+            "{text}"
+        );
+        for secret in [OSS_SECRET, COS_SECRET, S3_SECRET] {
+            assert_no_piece_of(secret, &text);
+        }
+    }
 }

@@ -262,11 +262,14 @@ pub(super) fn emit_operation(
         let kw = if body_fields.is_empty() { "" } else { "mut " };
         let _ = writeln!(out, "let {kw}body = {OPS}::JsonObjectWriter::new();");
         for f in body_fields {
+            // Whether the member is secret-named is known now: the writer registers its
+            // secrets as it writes them, and nothing reads the body back to find them.
             let _ = writeln!(
                 out,
-                "if let ::std::option::Option::Some(value) = &self.{} {{ body.member({}, value)?; }}",
+                "if let ::std::option::Option::Some(value) = &self.{} {{ body.member_with_secrecy({}, {}, value)?; }}",
                 f.ident,
-                lit(&f.wire)
+                lit(&f.wire),
+                f.secret_named()
             );
         }
         out.push_str("parts.json_body = ::std::option::Option::Some(body.finish());\n");

@@ -7,7 +7,9 @@ use super::emit::{OPS, doc_lines, emit_checks, emit_debug, emit_setters, lit};
 use super::ir::{EnumDef, Field, StructDef};
 use crate::names::{bare, pascal};
 
-pub(super) fn emit_struct(out: &mut String, s: &StructDef) {
+/// Emits struct `s`; with `written_in_bodies`, also its `CollectSecrets` impl (see
+/// [`emit_collect_secrets`]).
+pub(super) fn emit_struct(out: &mut String, s: &StructDef, written_in_bodies: bool) {
     let name = &s.name;
     let secret = s.fields.iter().any(|f| f.secret);
     let doc = if s.doc.is_empty() {
@@ -71,6 +73,9 @@ pub(super) fn emit_struct(out: &mut String, s: &StructDef) {
     }
     if secret {
         emit_debug(out, name, "", &s.fields, false);
+    }
+    if written_in_bodies {
+        emit_collect_secrets(out, s);
     }
     let _ = writeln!(
         out,
@@ -160,13 +165,44 @@ pub(super) fn emit_struct(out: &mut String, s: &StructDef) {
     out.push_str("})\n}\n}\n\n");
 }
 
+/// `CollectSecrets` for struct `s`: in the order serde writes the members (declaration
+/// order), each member that can hold a secret registers it, told whether the member is
+/// secret-named, as decided at generation time ([`Field::secret_named`]). Whether the
+/// member holding the struct is secret-named does not matter: like the walk over written
+/// JSON (`Secrets::add_json_body`), an object decides member by member.
+fn emit_collect_secrets(out: &mut String, s: &StructDef) {
+    let mut calls = String::new();
+    for f in &s.fields {
+        let secret_named = f.secret_named();
+        if f.ty.may_hold_secrets(secret_named) {
+            let _ = writeln!(
+                calls,
+                "{OPS}::CollectSecrets::collect_secrets(&self.{}, {secret_named}, secrets);",
+                f.ident
+            );
+        }
+    }
+    let secrets = if calls.is_empty() {
+        "_secrets"
+    } else {
+        "secrets"
+    };
+    let _ = writeln!(
+        out,
+        "impl {OPS}::CollectSecrets for {} {{\nfn collect_secrets(&self, _secret_named: bool, {secrets}: &mut ::backup_core::redact::BodySecrets) {{\n{calls}}}\n}}\n",
+        s.name
+    );
+}
+
 /// The private function a required member deserializes with: `backup_core::operation::de::required` with the
 /// member's wire name, which serde's `deserialize_with` cannot pass itself.
 pub(super) fn required_deserializer(f: &Field) -> String {
     format!("deserialize_required_{}", bare(&f.ident))
 }
 
-pub(super) fn emit_enum(out: &mut String, e: &EnumDef) {
+/// Emits enum `e`; with `written_in_bodies`, also its `CollectSecrets` impl (a value is
+/// written as its string).
+pub(super) fn emit_enum(out: &mut String, e: &EnumDef, written_in_bodies: bool) {
     let name = &e.name;
     let doc = if e.doc.is_empty() {
         format!("`{name}`.")
@@ -230,6 +266,12 @@ pub(super) fn emit_enum(out: &mut String, e: &EnumDef) {
         out,
         "impl<'de> ::serde::Deserialize<'de> for {name} {{\nfn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {{\nlet value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;\nOk(Self::from(value))\n}}\n}}\n"
     );
+    if written_in_bodies {
+        let _ = writeln!(
+            out,
+            "impl {OPS}::CollectSecrets for {name} {{\nfn collect_secrets(&self, secret_named: bool, secrets: &mut ::backup_core::redact::BodySecrets) {{ {OPS}::CollectSecrets::collect_secrets(self.as_str(), secret_named, secrets) }}\n}}\n"
+        );
+    }
     let _ = writeln!(
         out,
         "impl {OPS}::de::Lenient for {name} {{\nfn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {{\n<::std::string::String as {OPS}::de::Lenient>::deserialize_lenient(deserializer).map(Self::from)\n}}\n}}\n"

@@ -38,6 +38,20 @@ impl Ty {
         format!("impl ::std::convert::Into<{}>", self.rust())
     }
 
+    /// Whether writing a value of this type into a JSON body can register a secret, under a
+    /// member that is (`secret_named`) or is not secret-named: a scalar only under a
+    /// secret-named member, an object, map or `Value` always (each of their members decides
+    /// from its own name), never a bool. Members for which this is false get no
+    /// `collect_secrets` call at all.
+    pub(super) fn may_hold_secrets(&self, secret_named: bool) -> bool {
+        match self {
+            Ty::Bool => false,
+            Ty::Struct(_) | Ty::Map(_) | Ty::Json => true,
+            Ty::Vec(inner) => inner.may_hold_secrets(secret_named),
+            Ty::String | Ty::I32 | Ty::I64 | Ty::F64 | Ty::Enum(_) => secret_named,
+        }
+    }
+
     /// Whether validating a value of this type does anything beyond explicit rules.
     pub(super) fn needs_validation(&self) -> bool {
         match self {
@@ -81,6 +95,15 @@ pub(super) struct Field {
     /// A path parameter the client fills from its configuration when the caller leaves it
     /// unset (`x-client-supplied`): optional in `validate`, checked when given.
     pub(super) client_supplied: bool,
+}
+
+impl Field {
+    /// Whether the member's value is registered as a secret when it is written into a JSON
+    /// body: it is `x-secret`, or its wire name looks secret. Decided here, when the code is
+    /// generated, so that no call compares member names at run time.
+    pub(super) fn secret_named(&self) -> bool {
+        self.secret || backup_core::redact::is_secret_name(&self.wire)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -29,7 +29,7 @@ use serde_json::Value;
 use crate::names::pascal;
 use emit_operation::emit_operation;
 use emit_types::{emit_enum, emit_struct};
-use ir::{Ty, TypeDef};
+use ir::{Loc, Ty, TypeDef};
 use model::{Description, Operation};
 use resolve::Gen;
 
@@ -305,10 +305,19 @@ pub fn generate_source(
     for op in &ops {
         emit_operation(&mut operations, &mut types, op, client, indexed);
     }
-    for def in g.types.values() {
+    // Only the types a request body can hold are written by `JsonObjectWriter`, so only they
+    // get a `CollectSecrets` impl: output-only types stay as small as they were.
+    let mut written_in_bodies = BTreeSet::new();
+    for op in &ops {
+        for f in op.fields.iter().filter(|f| f.loc == Loc::Json) {
+            g.named_types_in(&f.ty, &mut written_in_bodies);
+        }
+    }
+    for (name, def) in &g.types {
+        let written = written_in_bodies.contains(name);
         match def {
-            TypeDef::Struct(s) => emit_struct(&mut types, s),
-            TypeDef::Enum(e) => emit_enum(&mut types, e),
+            TypeDef::Struct(s) => emit_struct(&mut types, s, written),
+            TypeDef::Enum(e) => emit_enum(&mut types, e, written),
             TypeDef::Pending => {}
         }
     }

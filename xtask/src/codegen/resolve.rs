@@ -271,6 +271,26 @@ impl<'a> Gen<'a> {
         }
     }
 
+    /// Adds to `names` every struct and enum a value of `ty` can hold, at any depth.
+    pub(super) fn named_types_in(&self, ty: &Ty, names: &mut BTreeSet<String>) {
+        match ty {
+            Ty::Vec(inner) | Ty::Map(inner) => self.named_types_in(inner, names),
+            Ty::Struct(name) => {
+                if names.insert(name.clone())
+                    && let Some(TypeDef::Struct(s)) = self.types.get(name)
+                {
+                    for f in &s.fields {
+                        self.named_types_in(&f.ty, names);
+                    }
+                }
+            }
+            Ty::Enum(name) => {
+                names.insert(name.clone());
+            }
+            _ => {}
+        }
+    }
+
     /// `p` itself, or the `components/parameters` entry it refers to.
     fn parameter<'p>(&self, p: &'p Parameter) -> Result<&'p Parameter, String>
     where

@@ -45,6 +45,10 @@ pub struct CreateBackupInput {
     ///
     /// Sent as JSON body member `backupMode`; required.
     pub backup_mode: ::std::option::Option<BackupMode>,
+    /// Further places to copy the backup to (an array of objects).
+    ///
+    /// Sent as JSON body member `replicaStorageConfigs`.
+    pub replica_storage_configs: ::std::option::Option<::std::vec::Vec<StorageConfig>>,
     /// How long to keep the backup.
     ///
     /// Sent as JSON body member `retentionDays`.
@@ -53,10 +57,20 @@ pub struct CreateBackupInput {
     ///
     /// Sent as JSON body member `storageConfig`; required.
     pub storage_config: ::std::option::Option<StorageConfig>,
+    /// Storage options by name (a map: a key that looks secret makes its value one).
+    ///
+    /// Sent as JSON body member `storageOptions`.
+    pub storage_options: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
     /// Labels for the backup.
     ///
     /// Sent as JSON body member `tags`.
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Passed through as given (a free-form value: members whose names look secret are secrets).
+    ///
+    /// Sent as JSON body member `vendorExtensions`.
+    pub vendor_extensions: ::std::option::Option<::serde_json::Value>,
 }
 
 impl CreateBackupInput {
@@ -87,6 +101,13 @@ impl CreateBackupInput {
         let value = ::backup_core::operation::require("backupMode", self.backup_mode.as_ref())?;
         ::backup_core::operation::listed_value("backupMode", value.as_str(), BackupMode::VALUES)?;
 
+        if let ::std::option::Option::Some(value) = &self.replica_storage_configs {
+            let name = ::backup_core::operation::FieldPath::new("replicaStorageConfigs");
+            for (i, item) in value.iter().enumerate() {
+                let item_name = name.index(i);
+                item.validate_at(&item_name)?;
+            }
+        }
         if let ::std::option::Option::Some(value) = &self.retention_days {
             ::backup_core::operation::range_i64(
                 "retentionDays",
@@ -100,6 +121,13 @@ impl CreateBackupInput {
         let name = ::backup_core::operation::FieldPath::new("storageConfig");
         value.validate_at(&name)?;
 
+        if let ::std::option::Option::Some(value) = &self.storage_options {
+            let name = ::backup_core::operation::FieldPath::new("storageOptions");
+            for (key, item) in value {
+                let item_name = name.member(key);
+                ::backup_core::operation::no_control_chars(item_name, item)?;
+            }
+        }
         if let ::std::option::Option::Some(value) = &self.tags {
             let name = ::backup_core::operation::FieldPath::new("tags");
             ::backup_core::operation::item_count(name, value.len(), None, Some(3))?;
@@ -126,16 +154,25 @@ impl CreateBackupInput {
         }
         let mut body = ::backup_core::operation::JsonObjectWriter::new();
         if let ::std::option::Option::Some(value) = &self.backup_mode {
-            body.member("backupMode", value)?;
+            body.member_with_secrecy("backupMode", false, value)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.replica_storage_configs {
+            body.member_with_secrecy("replicaStorageConfigs", false, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.retention_days {
-            body.member("retentionDays", value)?;
+            body.member_with_secrecy("retentionDays", false, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.storage_config {
-            body.member("storageConfig", value)?;
+            body.member_with_secrecy("storageConfig", false, value)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.storage_options {
+            body.member_with_secrecy("storageOptions", false, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.tags {
-            body.member("tags", value)?;
+            body.member_with_secrecy("tags", false, value)?;
+        }
+        if let ::std::option::Option::Some(value) = &self.vendor_extensions {
+            body.member_with_secrecy("vendorExtensions", false, value)?;
         }
         parts.json_body = ::std::option::Option::Some(body.finish());
         Ok(parts)
@@ -186,6 +223,22 @@ impl CreateBackupFluentBuilder {
         self.input.backup_mode = value;
         self
     }
+    /// Further places to copy the backup to (an array of objects).
+    pub fn replica_storage_configs(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<StorageConfig>>,
+    ) -> Self {
+        self.input.replica_storage_configs = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets or clears `replicaStorageConfigs`.
+    pub fn set_replica_storage_configs(
+        mut self,
+        value: ::std::option::Option<::std::vec::Vec<StorageConfig>>,
+    ) -> Self {
+        self.input.replica_storage_configs = value;
+        self
+    }
     /// How long to keep the backup.
     pub fn retention_days(mut self, value: impl ::std::convert::Into<i32>) -> Self {
         self.input.retention_days = ::std::option::Option::Some(value.into());
@@ -208,6 +261,26 @@ impl CreateBackupFluentBuilder {
         self.input.storage_config = value;
         self
     }
+    /// Storage options by name (a map: a key that looks secret makes its value one).
+    pub fn storage_options(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        >,
+    ) -> Self {
+        self.input.storage_options = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets or clears `storageOptions`.
+    pub fn set_storage_options(
+        mut self,
+        value: ::std::option::Option<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        >,
+    ) -> Self {
+        self.input.storage_options = value;
+        self
+    }
     /// Labels for the backup.
     pub fn tags(
         mut self,
@@ -222,6 +295,22 @@ impl CreateBackupFluentBuilder {
         value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.tags = value;
+        self
+    }
+    /// Passed through as given (a free-form value: members whose names look secret are secrets).
+    pub fn vendor_extensions(
+        mut self,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.input.vendor_extensions = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets or clears `vendorExtensions`.
+    pub fn set_vendor_extensions(
+        mut self,
+        value: ::std::option::Option<::serde_json::Value>,
+    ) -> Self {
+        self.input.vendor_extensions = value;
         self
     }
     /// The input as built so far.

@@ -203,6 +203,20 @@ impl<'de> ::serde::Deserialize<'de> for BackupMode {
     }
 }
 
+impl ::backup_core::operation::CollectSecrets for BackupMode {
+    fn collect_secrets(
+        &self,
+        secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            self.as_str(),
+            secret_named,
+            secrets,
+        )
+    }
+}
+
 impl ::backup_core::operation::de::Lenient for BackupMode {
     fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -956,6 +970,16 @@ pub struct StorageConfig {
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
     pub host_id_list: ::std::option::Option<::std::vec::Vec<i64>>,
+    /// The key that signs uploads: a secret only `x-secret` marks, its name does not look secret.
+    ///
+    /// A secret: never shown by `Debug`.
+    #[serde(
+        rename = "signingKey",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::backup_core::operation::de::lenient"
+    )]
+    pub signing_key: ::std::option::Option<::std::string::String>,
     /// `storageType`.
     #[serde(
         rename = "storageType",
@@ -994,9 +1018,28 @@ impl ::std::fmt::Debug for StorageConfig {
         );
         d.field("config_name", &self.config_name);
         d.field("host_id_list", &self.host_id_list);
+        d.field(
+            "signing_key",
+            &self.signing_key.as_ref().map(|_| "[redacted]"),
+        );
         d.field("storage_type", &self.storage_type);
         d.field("storage_url", &self.storage_url);
         d.finish()
+    }
+}
+
+impl ::backup_core::operation::CollectSecrets for StorageConfig {
+    fn collect_secrets(
+        &self,
+        _secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            &self.access_key_secret,
+            true,
+            secrets,
+        );
+        ::backup_core::operation::CollectSecrets::collect_secrets(&self.signing_key, true, secrets);
     }
 }
 
@@ -1035,6 +1078,10 @@ impl StorageConfig {
             ::backup_core::operation::non_empty(name, value)?;
             ::backup_core::operation::no_control_chars(name, value)?;
         }
+        if let ::std::option::Option::Some(value) = &self.signing_key {
+            let name = path.member("signingKey");
+            ::backup_core::operation::no_control_chars(name, value)?;
+        }
         {
             let value = &self.storage_type;
             let name = path.member("storageType");
@@ -1054,6 +1101,7 @@ pub struct StorageConfigBuilder {
     access_key_secret: ::std::option::Option<::std::string::String>,
     config_name: ::std::option::Option<::std::string::String>,
     host_id_list: ::std::option::Option<::std::vec::Vec<i64>>,
+    signing_key: ::std::option::Option<::std::string::String>,
     storage_type: ::std::option::Option<StorageType>,
     storage_url: ::std::option::Option<::std::string::String>,
 }
@@ -1067,6 +1115,10 @@ impl ::std::fmt::Debug for StorageConfigBuilder {
         );
         d.field("config_name", &self.config_name);
         d.field("host_id_list", &self.host_id_list);
+        d.field(
+            "signing_key",
+            &self.signing_key.as_ref().map(|_| "[redacted]"),
+        );
         d.field("storage_type", &self.storage_type);
         d.field("storage_url", &self.storage_url);
         d.finish()
@@ -1114,6 +1166,18 @@ impl StorageConfigBuilder {
         self.host_id_list = value;
         self
     }
+    /// The key that signs uploads: a secret only `x-secret` marks, its name does not look secret.
+    ///
+    /// A secret: never shown by `Debug`.
+    pub fn signing_key(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.signing_key = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets or clears `signingKey`.
+    pub fn set_signing_key(mut self, value: ::std::option::Option<::std::string::String>) -> Self {
+        self.signing_key = value;
+        self
+    }
     /// Sets `storageType`.
     ///
     /// Required.
@@ -1148,6 +1212,7 @@ impl StorageConfigBuilder {
                 .config_name
                 .ok_or_else(|| ::backup_core::Error::invalid_input("configName", "is required"))?,
             host_id_list: self.host_id_list,
+            signing_key: self.signing_key,
             storage_type: self
                 .storage_type
                 .ok_or_else(|| ::backup_core::Error::invalid_input("storageType", "is required"))?,
@@ -1237,6 +1302,20 @@ impl<'de> ::serde::Deserialize<'de> for StorageType {
     ) -> ::std::result::Result<Self, D::Error> {
         let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(Self::from(value))
+    }
+}
+
+impl ::backup_core::operation::CollectSecrets for StorageType {
+    fn collect_secrets(
+        &self,
+        secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            self.as_str(),
+            secret_named,
+            secrets,
+        )
     }
 }
 

@@ -101,16 +101,16 @@ impl BackupNowInput {
         }
         let mut body = ::backup_core::operation::JsonObjectWriter::new();
         if let ::std::option::Option::Some(value) = &self.backup_mode {
-            body.member("backupMode", value)?;
+            body.member_with_secrecy("backupMode", false, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.data_backup_mode {
-            body.member("dataBackupMode", value)?;
+            body.member_with_secrecy("dataBackupMode", false, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.ob_backup_object {
-            body.member("obBackupObject", value)?;
+            body.member_with_secrecy("obBackupObject", false, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.ob_backup_service_storage_config {
-            body.member("obBackupServiceStorageConfig", value)?;
+            body.member_with_secrecy("obBackupServiceStorageConfig", false, value)?;
         }
         parts.json_body = ::std::option::Option::Some(body.finish());
         Ok(parts)
@@ -925,16 +925,16 @@ impl TenantBackupNowInput {
         }
         let mut body = ::backup_core::operation::JsonObjectWriter::new();
         if let ::std::option::Option::Some(value) = &self.backup_mode {
-            body.member("backupMode", value)?;
+            body.member_with_secrecy("backupMode", false, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.data_backup_mode {
-            body.member("dataBackupMode", value)?;
+            body.member_with_secrecy("dataBackupMode", false, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.ob_backup_object {
-            body.member("obBackupObject", value)?;
+            body.member_with_secrecy("obBackupObject", false, value)?;
         }
         if let ::std::option::Option::Some(value) = &self.ob_backup_service_storage_config {
-            body.member("obBackupServiceStorageConfig", value)?;
+            body.member_with_secrecy("obBackupServiceStorageConfig", false, value)?;
         }
         parts.json_body = ::std::option::Option::Some(body.finish());
         Ok(parts)

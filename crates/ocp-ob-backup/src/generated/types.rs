@@ -560,6 +560,20 @@ impl<'de> ::serde::Deserialize<'de> for BackupDimension {
     }
 }
 
+impl ::backup_core::operation::CollectSecrets for BackupDimension {
+    fn collect_secrets(
+        &self,
+        secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            self.as_str(),
+            secret_named,
+            secrets,
+        )
+    }
+}
+
 impl ::backup_core::operation::de::Lenient for BackupDimension {
     fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -652,6 +666,20 @@ impl<'de> ::serde::Deserialize<'de> for BackupMode {
     ) -> ::std::result::Result<Self, D::Error> {
         let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(Self::from(value))
+    }
+}
+
+impl ::backup_core::operation::CollectSecrets for BackupMode {
+    fn collect_secrets(
+        &self,
+        secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            self.as_str(),
+            secret_named,
+            secrets,
+        )
     }
 }
 
@@ -880,6 +908,15 @@ pub struct BackupObject {
         deserialize_with = "::backup_core::operation::de::lenient"
     )]
     pub tenant_id: ::std::option::Option<i64>,
+}
+
+impl ::backup_core::operation::CollectSecrets for BackupObject {
+    fn collect_secrets(
+        &self,
+        _secret_named: bool,
+        _secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+    }
 }
 
 impl ::backup_core::operation::de::Lenient for BackupObject {
@@ -1225,6 +1262,20 @@ impl<'de> ::serde::Deserialize<'de> for BackupServiceType {
     }
 }
 
+impl ::backup_core::operation::CollectSecrets for BackupServiceType {
+    fn collect_secrets(
+        &self,
+        secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            self.as_str(),
+            secret_named,
+            secrets,
+        )
+    }
+}
+
 impl ::backup_core::operation::de::Lenient for BackupServiceType {
     fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1288,6 +1339,30 @@ impl BackupStorageBaseInfo {
         deserializer: D,
     ) -> ::std::result::Result<::std::string::String, D::Error> {
         ::backup_core::operation::de::required(deserializer, "storageUrl")
+    }
+}
+
+impl ::backup_core::operation::CollectSecrets for BackupStorageBaseInfo {
+    fn collect_secrets(
+        &self,
+        _secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            &self.cos_access_key,
+            false,
+            secrets,
+        );
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            &self.oss_access_key,
+            false,
+            secrets,
+        );
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            &self.s3_access_key,
+            false,
+            secrets,
+        );
     }
 }
 
@@ -1514,6 +1589,20 @@ impl BackupStorageConfig {
         deserializer: D,
     ) -> ::std::result::Result<BackupStorageBaseInfo, D::Error> {
         ::backup_core::operation::de::required(deserializer, "obBackupStorageBaseInfo")
+    }
+}
+
+impl ::backup_core::operation::CollectSecrets for BackupStorageConfig {
+    fn collect_secrets(
+        &self,
+        _secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            &self.ob_backup_storage_base_info,
+            false,
+            secrets,
+        );
     }
 }
 
@@ -1800,6 +1889,20 @@ impl<'de> ::serde::Deserialize<'de> for BackupStorageType {
     ) -> ::std::result::Result<Self, D::Error> {
         let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(Self::from(value))
+    }
+}
+
+impl ::backup_core::operation::CollectSecrets for BackupStorageType {
+    fn collect_secrets(
+        &self,
+        secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            self.as_str(),
+            secret_named,
+            secrets,
+        )
     }
 }
 
@@ -2387,6 +2490,20 @@ impl ::std::fmt::Debug for CosAccessKey {
     }
 }
 
+impl ::backup_core::operation::CollectSecrets for CosAccessKey {
+    fn collect_secrets(
+        &self,
+        _secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            &self.access_key_secret,
+            true,
+            secrets,
+        );
+    }
+}
+
 impl ::backup_core::operation::de::Lenient for CosAccessKey {
     fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2606,6 +2723,20 @@ impl<'de> ::serde::Deserialize<'de> for DataBackupMode {
     ) -> ::std::result::Result<Self, D::Error> {
         let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(Self::from(value))
+    }
+}
+
+impl ::backup_core::operation::CollectSecrets for DataBackupMode {
+    fn collect_secrets(
+        &self,
+        secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            self.as_str(),
+            secret_named,
+            secrets,
+        )
     }
 }
 
@@ -3572,6 +3703,20 @@ impl ::std::fmt::Debug for OssAccessKey {
     }
 }
 
+impl ::backup_core::operation::CollectSecrets for OssAccessKey {
+    fn collect_secrets(
+        &self,
+        _secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            &self.access_key_secret,
+            true,
+            secrets,
+        );
+    }
+}
+
 impl ::backup_core::operation::de::Lenient for OssAccessKey {
     fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3876,6 +4021,20 @@ impl ::std::fmt::Debug for S3AccessKey {
         d.field("endpoint", &self.endpoint);
         d.field("region", &self.region);
         d.finish()
+    }
+}
+
+impl ::backup_core::operation::CollectSecrets for S3AccessKey {
+    fn collect_secrets(
+        &self,
+        _secret_named: bool,
+        secrets: &mut ::backup_core::redact::BodySecrets,
+    ) {
+        ::backup_core::operation::CollectSecrets::collect_secrets(
+            &self.access_key_secret,
+            true,
+            secrets,
+        );
     }
 }
 
