@@ -15,6 +15,7 @@ use crate::retry::{AttemptFailure, RetryBudget, RetryConfig, SUCCESS_REFUND, Ver
 use crate::sign::{NoAuth, Sign, SigningContext};
 use crate::skew::{self, ClockOffset, SkewSignal};
 use crate::stats::{StatsCounters, TransportStats};
+use crate::target_urls::TargetUrls;
 use crate::{
     AmbiguousOutcome, DispatchError, DispatchKind, Error, HttpRequest, HttpResponse, Method,
     OperationInfo, PreparedRequest, Retryability, ServiceError, ServiceErrorKind,
@@ -127,9 +128,9 @@ struct Inner {
     http: reqwest::Client,
     /// Scheme, host and port, without a trailing slash: `https://host:8443`.
     origin: String,
-    /// `origin` parsed once: each request's URL is this with its path and query set,
-    /// so the host is not parsed again on every call.
-    base_url: reqwest::Url,
+    /// `origin` parsed once, and the URLs of the latest request-targets over it: the host
+    /// is not parsed again on every call, nor a repeated path.
+    target_urls: TargetUrls,
     /// A path prefix from the endpoint (`/gateway`), prepended to every request path.
     path_prefix: String,
     /// `Host` as sent: host plus a non-default port.
@@ -458,22 +459,7 @@ impl ServiceClient {
 
     /// The URL for `request`, checked to carry exactly the signed path and query.
     fn url_for(&self, request: &HttpRequest) -> Result<reqwest::Url, Error> {
-        if !request.path.starts_with('/') {
-            return Err(Error::invalid_input("path", "must start with `/`"));
-        }
-        let mut url = self.inner.base_url.clone();
-        url.set_path(&request.path);
-        url.set_query((!request.query.is_empty()).then_some(request.query.as_str()));
-        // URL parsing normalises `.`/`..` segments and escapes some bytes. Either would make
-        // the server see a request-target other than the one that was signed, or reach
-        // another resource: refuse before sending.
-        if url.path() != request.path || url.query().unwrap_or("") != request.query {
-            return Err(Error::invalid_input(
-                "path",
-                "would be rewritten by URL normalisation (a `.` or `..` segment, or an unencoded byte)",
-            ));
-        }
-        Ok(url)
+        self.inner.target_urls.url(&request.path, &request.query)
     }
 
     async fn dispatch(
@@ -1000,7 +986,7 @@ impl ServiceClientBuilder {
                 vendor: self.vendor,
                 http,
                 origin,
-                base_url,
+                target_urls: TargetUrls::new(base_url),
                 path_prefix,
                 host: host_header,
                 signer: self.signer,

@@ -25,6 +25,7 @@ pub mod retry;
 pub mod sign;
 pub mod skew;
 mod stats;
+mod target_urls;
 #[cfg(feature = "test-util")]
 pub mod test_tls;
 #[cfg(feature = "test-util")]

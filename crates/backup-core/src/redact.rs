@@ -80,7 +80,8 @@ impl Secrets {
     /// Registers `secret` and the forms a server may echo it in (JSON-escaped,
     /// percent-encoded). Strings shorter than [`MIN_SECRET_CHARS`] are ignored.
     pub fn add(&mut self, secret: &str) {
-        if secret.chars().count() < MIN_SECRET_CHARS {
+        // A char is at most 4 bytes: a long key's characters need no counting.
+        if secret.len() < 4 * MIN_SECRET_CHARS && secret.chars().count() < MIN_SECRET_CHARS {
             return;
         }
         self.insert(secret.to_owned());
@@ -548,6 +549,24 @@ mod tests {
             "short strings are left: {scrubbed}"
         );
         assert!(!format!("{secrets:?}").contains("word"));
+    }
+
+    #[test]
+    fn the_shortest_secret_is_counted_in_characters_not_bytes() {
+        // Three characters are left even when they take 9 bytes; four are scrubbed even
+        // when they take only 4.
+        for (secret, scrubbed) in [
+            ("abc", false),
+            ("ééé", false),
+            ("€€€", false),
+            ("abcd", true),
+            ("éééé", true),
+            ("𝄞𝄞𝄞𝄞", true),
+        ] {
+            let mut secrets = Secrets::new();
+            secrets.add(secret);
+            assert_eq!(secrets.is_empty(), !scrubbed, "{secret}");
+        }
     }
 
     #[test]
