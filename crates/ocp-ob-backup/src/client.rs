@@ -124,7 +124,6 @@ impl Protocol for OcpProtocol {
         spec: &OperationSpec,
         parts: &RequestParts,
     ) -> Result<HttpRequest, Error> {
-        refuse_tenant_dimension_at_cluster_level(spec, parts)?;
         let path = parts.render_path(spec.path_template)?;
         let mut request = HttpRequest::new(spec.method, path);
         if !parts.params.is_empty() {
@@ -166,46 +165,6 @@ impl Protocol for OcpProtocol {
         }
         Some(output)
     }
-}
-
-/// The cluster-level backupNow backs up the whole cluster: the vendor's page says tenant
-/// backup is not supported there (`backupDimension: TENANT`), and the tenant-level call
-/// exists for it. Refused before anything is sent, rather than left to OCP to interpret.
-fn refuse_tenant_dimension_at_cluster_level(
-    spec: &OperationSpec,
-    parts: &RequestParts,
-) -> Result<(), Error> {
-    if spec.info.name != crate::BACKUP_NOW_SPEC.info.name {
-        return Ok(());
-    }
-    // The body was written from the typed input, so it parses; only the one member is read.
-    let dimension = parts
-        .json_body
-        .as_ref()
-        .and_then(|body| serde_json::from_slice::<BackupNowHead<'_>>(body.as_bytes()).ok())
-        .and_then(|head| head.object)
-        .and_then(|object| object.dimension);
-    match dimension.as_deref() {
-        Some(d) if d.trim().eq_ignore_ascii_case("TENANT") => Err(Error::invalid_input(
-            "obBackupObject.backupDimension",
-            "TENANT is not supported by the cluster-level backupNow; back up a tenant with \
-             tenantBackupNow (Client::tenant_backup_now)",
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// The one member of a backupNow body the cluster-level check reads.
-#[derive(serde::Deserialize)]
-struct BackupNowHead<'a> {
-    #[serde(rename = "obBackupObject", borrow, default)]
-    object: Option<BackupObjectHead<'a>>,
-}
-
-#[derive(serde::Deserialize)]
-struct BackupObjectHead<'a> {
-    #[serde(rename = "backupDimension", borrow, default)]
-    dimension: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// What the client makes of a response [`ServiceClient::send`] accepted: the envelope's

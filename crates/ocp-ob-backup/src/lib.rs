@@ -4,6 +4,7 @@
 #![deny(clippy::string_slice, clippy::indexing_slicing)]
 #![cfg_attr(test, allow(clippy::string_slice, clippy::indexing_slicing))]
 
+mod checks;
 mod client;
 #[doc(hidden)]
 pub mod fuzzing;

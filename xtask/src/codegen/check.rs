@@ -74,3 +74,19 @@ pub(super) fn char_ranges(class: &str) -> Result<Vec<(char, char)>, String> {
     }
     Ok(out)
 }
+
+/// An `x-rust-check` value: the name of a function in the vendor crate's `checks` module, a
+/// snake-case Rust identifier (it is written into the generated code as it is).
+pub(super) fn rust_check_name(name: &str) -> Result<String, String> {
+    let mut chars = name.chars();
+    let starts_well = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+    if starts_well && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        Ok(name.to_owned())
+    } else {
+        Err(format!(
+            "x-rust-check `{name}` must name a function of the crate's `checks` module in snake case"
+        ))
+    }
+}

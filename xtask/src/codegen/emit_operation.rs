@@ -208,6 +208,10 @@ pub(super) fn emit_operation(
             }
         }
     }
+    if let Some(check) = &op.rust_check {
+        // What the description cannot state, checked on the typed input like the rest.
+        let _ = writeln!(out, "crate::checks::{check}(self)?;");
+    }
     out.push_str("Ok(())\n}\n\n");
     out.push_str("/// Validates the input and flattens it into the parts the client sends.\n");
     out.push_str("pub fn to_request_parts(&self) -> ::std::result::Result<::backup_core::operation::RequestParts, ::backup_core::Error> {\n");

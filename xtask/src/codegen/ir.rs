@@ -136,6 +136,8 @@ pub(super) struct Op {
     pub(super) errors_doc: Vec<(String, String)>,
     pub(super) idempotent: bool,
     pub(super) creates_backup: bool,
+    /// `x-rust-check`: a hand-written `crate::checks::<name>` the input's `validate` calls last.
+    pub(super) rust_check: Option<String>,
     /// Whether an `x-secret` member is reachable from the inputs or the output.
     pub(super) carries_secrets: bool,
     pub(super) wrapper: Option<String>,

@@ -471,6 +471,46 @@ mod tests {
     }
 
     #[test]
+    fn a_rust_check_is_called_last_by_validate_and_must_be_a_plain_name() {
+        let doc = |check: &str| {
+            serde_json::json!({
+                "openapi": "3.0.3",
+                "info": {"title": "t", "version": "1"},
+                "x-rust": {"client": "crate::Client", "output": "src/g"},
+                "paths": {"/a": {"get": {"operationId": "a", "x-rust-check": check,
+                    "parameters": [{"name": "q", "in": "query", "required": true,
+                        "schema": {"type": "string", "minLength": 1}}],
+                    "responses": {}}}}
+            })
+        };
+        let (_, files) = generate_source(&doc("only_on_weekdays"), "api/t.json").expect("generate");
+        let operation = files
+            .iter()
+            .find(|(name, _)| name.ends_with("operation.rs"))
+            .map(|(_, text)| text.as_str())
+            .expect("operation.rs");
+        let validate = operation
+            .split("pub fn validate(&self)")
+            .nth(1)
+            .and_then(|rest| rest.split("pub fn to_request_parts").next())
+            .expect("a validate method");
+        let check = validate
+            .find("crate::checks::only_on_weekdays(self)?;")
+            .expect("the check is called");
+        let length = validate
+            .find("length(")
+            .expect("the description's own check");
+        assert!(
+            length < check,
+            "the description's checks come first:\n{validate}"
+        );
+        for bad in ["", "Checks", "a::b", "x(); y", "1st"] {
+            let e = gen_err(doc(bad));
+            assert!(e.contains("x-rust-check"), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
     fn client_supplied_is_only_for_path_parameters() {
         let doc = |param: serde_json::Value| {
             serde_json::json!({

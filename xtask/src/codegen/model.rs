@@ -79,6 +79,10 @@ pub struct Operation {
     pub x_idempotent: Option<bool>,
     #[serde(rename = "x-creates-backup", default, deserialize_with = "boolean")]
     pub x_creates_backup: Option<bool>,
+    /// A check the description cannot state, written by hand in the vendor crate:
+    /// `crate::checks::<name>(&input)`, called last by the generated `validate`.
+    #[serde(rename = "x-rust-check", default, deserialize_with = "string")]
+    pub x_rust_check: Option<String>,
 }
 
 /// A parameter, inline or a `$ref` to `components/parameters`.

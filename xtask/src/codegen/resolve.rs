@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::check::{char_ranges, check_param_type, rules};
+use super::check::{char_ranges, check_param_type, rules, rust_check_name};
 use super::ir::{EnumDef, Field, Loc, Op, StructDef, Ty, TypeDef};
 use super::model::{Components, Operation, Parameter, Schema, doc_text};
 use crate::names::{field_ident, pascal};
@@ -492,8 +492,15 @@ impl<'a> Gen<'a> {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
             _ => op.x_response_wrapper.clone(),
         };
+        let rust_check = op
+            .x_rust_check
+            .as_deref()
+            .map(rust_check_name)
+            .transpose()
+            .map_err(ctx)?;
         Ok(Op {
             doc: doc_text(op.summary.as_deref(), op.description.as_deref()),
+            rust_check,
             errors_doc,
             idempotent: op.x_idempotent.unwrap_or(default_idempotent),
             creates_backup: op.x_creates_backup.unwrap_or(false),

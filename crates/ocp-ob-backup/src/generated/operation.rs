@@ -87,6 +87,7 @@ impl BackupNowInput {
         let name = ::backup_core::operation::FieldPath::new("obBackupServiceStorageConfig");
         value.validate_at(&name)?;
 
+        crate::checks::cluster_level_backup_now(self)?;
         Ok(())
     }
 
