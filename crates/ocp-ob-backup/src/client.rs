@@ -159,7 +159,7 @@ impl Protocol for OcpProtocol {
         let output = protocol::unwrap_envelope::<O>(&spec.info, response).ok()?;
         if spec.creates_backup || protocol::starts_backup(spec.info.name) {
             let started = (&output as &dyn Any).downcast_ref::<BackupCommonResponse>()?;
-            if started.task_ids().is_empty() || started.failed_results().next().is_some() {
+            if !started.names_a_task() || started.failed_results().next().is_some() {
                 return None;
             }
         }
@@ -184,12 +184,10 @@ pub(crate) fn decode_response<O: DeserializeOwned + 'static>(
     })?;
     if spec.creates_backup {
         let named_tasks = match (&output as &dyn Any).downcast_ref::<BackupCommonResponse>() {
-            Some(started) => !started.task_ids().is_empty(),
+            Some(started) => started.names_a_task(),
             // Every backup-starting operation answers a BackupCommonResponse; should one
             // not, read the same body as one rather than skip the check.
-            None => !decode_response::<BackupCommonResponse>(spec, response)?
-                .task_ids()
-                .is_empty(),
+            None => decode_response::<BackupCommonResponse>(spec, response)?.names_a_task(),
         };
         if !named_tasks {
             let mut e = ResponseError::for_response(

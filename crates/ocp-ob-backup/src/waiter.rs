@@ -36,6 +36,17 @@ impl BackupCommonResponse {
         ids
     }
 
+    /// Whether any result names a task: [`task_ids`](Self::task_ids) is not empty. Every
+    /// backup-starting answer is checked for one, so this collects nothing.
+    pub(crate) fn names_a_task(&self) -> bool {
+        self.backup_object_ops_result_list
+            .iter()
+            .flatten()
+            .flat_map(|r| r.task_id_list.iter().flatten())
+            .next()
+            .is_some()
+    }
+
     /// The results that report `beSuccessful: false`.
     pub fn failed_results(&self) -> impl Iterator<Item = &BackupObjectOpsResult> {
         self.backup_object_ops_result_list
@@ -487,4 +498,43 @@ pub(crate) fn log_excerpt(log: &str) -> Option<String> {
     } else {
         tail
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_names_a_task_exactly_when_it_lists_a_task_id() {
+        for (data, named) in [
+            (r#"{}"#, false),
+            (r#"{"backupObjectOpsResultList":null}"#, false),
+            (r#"{"backupObjectOpsResultList":[]}"#, false),
+            (
+                r#"{"backupObjectOpsResultList":[{"beSuccessful":true}]}"#,
+                false,
+            ),
+            (
+                r#"{"backupObjectOpsResultList":[{"taskIdList":[]},{"taskIdList":null}]}"#,
+                false,
+            ),
+            (
+                r#"{"backupObjectOpsResultList":[{"taskIdList":[]},{"taskIdList":[7]}]}"#,
+                true,
+            ),
+            (
+                r#"{"backupObjectOpsResultList":[{"taskIdList":[3,3]}]}"#,
+                true,
+            ),
+        ] {
+            let answer: BackupCommonResponse = serde_json::from_str(data).unwrap();
+            assert_eq!(answer.names_a_task(), named, "{data}");
+            assert_eq!(
+                answer.names_a_task(),
+                !answer.task_ids().is_empty(),
+                "{data}"
+            );
+        }
+    }
 }
