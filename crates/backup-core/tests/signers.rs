@@ -345,3 +345,67 @@ async fn ocp_access_key_reproduces_example_2() {
         ("cqammmxBpfGjFlto", "TsQD6HDOuZuJ409m0wdnZPmijlc=")
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Fixed credentials are lent to the signer; looked-up ones are provided per attempt.
+
+/// A provider that holds its credentials but does not lend them, as one that looks them up.
+#[derive(Debug)]
+struct LookedUp<C>(C);
+
+impl<C: Clone + Send + Sync + std::fmt::Debug + 'static>
+    backup_core::credentials::ProvideCredentials for LookedUp<C>
+{
+    type Credentials = C;
+
+    fn provide_credentials(
+        &self,
+    ) -> backup_core::credentials::BoxFuture<'_, Result<C, backup_core::Error>> {
+        let credentials = self.0.clone();
+        Box::pin(async move { Ok(credentials) })
+    }
+}
+
+async fn signed(signer: &dyn Sign, ctx: &SigningContext) -> HttpRequest {
+    let mut request = ges_request();
+    request.body = br#"{"backupName":"b1"}"#.to_vec();
+    signer.sign(&mut request, ctx).await.unwrap();
+    request
+}
+
+#[tokio::test]
+async fn lent_and_looked_up_credentials_sign_alike() {
+    use backup_core::credentials::ProvideCredentials;
+    let ctx = context(1_700_000_000, "ges.cn-north-4.myhuaweicloud.com");
+    let ncp = NcpCredentials::new(NCP_AK, NCP_SK);
+    let huawei = HuaweiCredentials::new(
+        "QTWAOYTTINDUT2QVKYUC",
+        "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc",
+    );
+    let ocp = OcpCredentials::access_key("ak-example-0001", "secret-example-0001");
+    assert!(ncp.fixed_credentials().is_some());
+    assert!(LookedUp(ncp.clone()).fixed_credentials().is_none());
+    let pairs: [(Box<dyn Sign>, Box<dyn Sign>); 3] = [
+        (
+            Box::new(NcpSigner::new(ncp.clone())),
+            Box::new(NcpSigner::new(LookedUp(ncp))),
+        ),
+        (
+            Box::new(HuaweiAkSkSigner::new(huawei.clone())),
+            Box::new(HuaweiAkSkSigner::new(LookedUp(huawei))),
+        ),
+        (
+            Box::new(OcpSigner::new(ocp.clone())),
+            Box::new(OcpSigner::new(LookedUp(ocp))),
+        ),
+    ];
+    for (lent, looked_up) in pairs {
+        let (a, b) = (signed(&*lent, &ctx).await, signed(&*looked_up, &ctx).await);
+        assert!(
+            a.headers.len() > ges_request().headers.len(),
+            "{lent:?} added headers"
+        );
+        assert_eq!(a.headers, b.headers, "{lent:?}");
+        assert_eq!(a.secrets, b.secrets, "{lent:?}");
+    }
+}

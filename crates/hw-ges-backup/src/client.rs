@@ -163,7 +163,9 @@ impl ClientFactory<HuaweiSettings> for Client {
                 token.check_fixed()?;
                 Arc::new(HuaweiTokenAuth::new(SharedToken(token)))
             }
-            Auth::AkSk(provider) => Arc::new(HuaweiAkSkSigner::new(WithoutProjectId(provider))),
+            Auth::AkSk(provider) => {
+                Arc::new(HuaweiAkSkSigner::new(WithoutProjectId::new(provider)))
+            }
             _ => {
                 return Err(Error::Config(format!(
                     "{VENDOR}: unsupported authentication"
@@ -196,17 +198,42 @@ pub(crate) fn service_client(
 /// Hands the signer credentials without a project id: the client sets `X-Project-Id`
 /// itself from the request's path, so header and path always agree.
 #[derive(Debug)]
-struct WithoutProjectId(SharedProvider<HuaweiCredentials>);
+struct WithoutProjectId {
+    provider: SharedProvider<HuaweiCredentials>,
+    /// The provider's fixed credentials without their project id, made once, so that the
+    /// signer can borrow them on every attempt.
+    fixed: Option<HuaweiCredentials>,
+}
+
+impl WithoutProjectId {
+    fn new(provider: SharedProvider<HuaweiCredentials>) -> Self {
+        let fixed = provider
+            .fixed_credentials()
+            .cloned()
+            .map(|mut credentials| {
+                credentials.project_id = None;
+                credentials
+            });
+        Self { provider, fixed }
+    }
+}
 
 impl ProvideCredentials for WithoutProjectId {
     type Credentials = HuaweiCredentials;
 
     fn provide_credentials(&self) -> BoxFuture<'_, Result<HuaweiCredentials, Error>> {
         Box::pin(async move {
-            let mut credentials = self.0.provide_credentials().await?;
+            if let Some(fixed) = &self.fixed {
+                return Ok(fixed.clone());
+            }
+            let mut credentials = self.provider.provide_credentials().await?;
             credentials.project_id = None;
             Ok(credentials)
         })
+    }
+
+    fn fixed_credentials(&self) -> Option<&HuaweiCredentials> {
+        self.fixed.as_ref()
     }
 }
 
@@ -220,5 +247,45 @@ impl ProvideToken for SharedToken {
 
     fn check_fixed(&self) -> Result<(), Error> {
         self.0.check_fixed()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A provider that looks its credentials up each time (holds none fixed).
+    #[derive(Debug)]
+    struct LookedUp(HuaweiCredentials);
+
+    impl ProvideCredentials for LookedUp {
+        type Credentials = HuaweiCredentials;
+
+        fn provide_credentials(&self) -> BoxFuture<'_, Result<HuaweiCredentials, Error>> {
+            let credentials = self.0.clone();
+            Box::pin(async move { Ok(credentials) })
+        }
+    }
+
+    #[tokio::test]
+    async fn the_signer_never_sees_the_credentials_project_id_fixed_or_looked_up() {
+        let mut with_project = HuaweiCredentials::new("AKIDEXAMPLE00000", "sk-example-0000000000");
+        with_project.project_id = Some("project-of-the-credentials".into());
+        let providers: [(SharedProvider<HuaweiCredentials>, bool); 2] = [
+            (Arc::new(with_project.clone()), true),
+            (Arc::new(LookedUp(with_project.clone())), false),
+        ];
+        for (provider, fixed) in providers {
+            let without = WithoutProjectId::new(provider);
+            assert_eq!(without.fixed_credentials().is_some(), fixed);
+            if let Some(lent) = without.fixed_credentials() {
+                assert_eq!(lent.project_id, None);
+                assert_eq!(lent.access_key_id, with_project.access_key_id);
+            }
+            let provided = without.provide_credentials().await.unwrap();
+            assert_eq!(provided.project_id, None);
+            assert_eq!(provided.access_key_id, with_project.access_key_id);
+        }
     }
 }

@@ -350,6 +350,13 @@ pub trait ProvideCredentials: Send + Sync + fmt::Debug {
     fn check_fixed(&self) -> Result<(), Error> {
         Ok(())
     }
+
+    /// The credentials themselves, when this provider holds fixed ones: signers then borrow
+    /// them on every attempt instead of asking for a copy. The default, `None`, means
+    /// [`provide_credentials`](Self::provide_credentials) is asked every time.
+    fn fixed_credentials(&self) -> Option<&Self::Credentials> {
+        None
+    }
 }
 
 /// A shared, type-erased credentials provider.
@@ -367,6 +374,10 @@ macro_rules! static_provider {
 
             fn check_fixed(&self) -> Result<(), Error> {
                 self.validate().map_err(Error::from)
+            }
+
+            fn fixed_credentials(&self) -> Option<&Self::Credentials> {
+                Some(self)
             }
         }
     };

@@ -141,10 +141,15 @@ macro_rules! provider_signer {
                 context: &'a SigningContext,
             ) -> BoxFuture<'a, Result<(), Error>> {
                 Box::pin(async move {
+                    // Fixed credentials are borrowed: no copy of the secret per attempt.
+                    if let Some(credentials) = self.credentials.fixed_credentials() {
+                        credentials.validate()?;
+                        return $sign(credentials, request, context);
+                    }
                     let credentials = self.credentials.provide_credentials().await?;
                     // The last guard for providers that do not check what they hand out.
                     credentials.validate()?;
-                    $sign(credentials, request, context)
+                    $sign(&credentials, request, context)
                 })
             }
         }
@@ -186,7 +191,7 @@ provider_signer! {
 
 /// Signs `request` for NCP API Gateway v2 with `credentials` at `context.now`.
 fn sign_ncp(
-    credentials: NcpCredentials,
+    credentials: &NcpCredentials,
     request: &mut HttpRequest,
     context: &SigningContext,
 ) -> Result<(), Error> {
@@ -296,7 +301,7 @@ provider_signer! {
 
 /// Signs `request` with Huawei `SDK-HMAC-SHA256`.
 fn sign_huawei_ak_sk(
-    credentials: HuaweiCredentials,
+    credentials: &HuaweiCredentials,
     request: &mut HttpRequest,
     context: &SigningContext,
 ) -> Result<(), Error> {
@@ -440,13 +445,13 @@ provider_signer! {
 /// Authenticates `request` for OCP (Basic or access key).
 #[cfg(feature = "ocp")]
 fn sign_ocp(
-    credentials: OcpCredentials,
+    credentials: &OcpCredentials,
     request: &mut HttpRequest,
     context: &SigningContext,
 ) -> Result<(), Error> {
     match credentials {
         OcpCredentials::Basic { username, password } => {
-            let authorization = ocp::basic_authorization(&username, password.expose_secret());
+            let authorization = ocp::basic_authorization(username, password.expose_secret());
             request.secrets.add(password.expose_secret());
             request.secrets.add_authorization(&authorization);
             request.set_header("authorization", authorization);
@@ -459,7 +464,7 @@ fn sign_ocp(
             let authorization = ocp::authorization(
                 &SignableRequest::from(&*request),
                 &context.host,
-                &access_key_id,
+                access_key_id,
                 access_key_secret.expose_secret().as_bytes(),
             );
             request.secrets.add(access_key_secret.expose_secret());
