@@ -459,7 +459,9 @@ impl ServiceClient {
 
     /// The URL for `request`, checked to carry exactly the signed path and query.
     fn url_for(&self, request: &HttpRequest) -> Result<reqwest::Url, Error> {
-        self.inner.target_urls.url(&request.path, &request.query)
+        self.inner
+            .target_urls
+            .url(&request.path, &request.query, &request.secrets)
     }
 
     async fn dispatch(

@@ -5,9 +5,11 @@
 //! A client sends the same few targets again and again (a create, then the same status
 //! path polled until the backup ends), so each client keeps the last few it built.
 
+use std::borrow::Cow;
 use std::sync::Mutex;
 
 use crate::Error;
+use crate::redact::Secrets;
 
 /// How many targets a client keeps: a vendor client's operations on a handful of
 /// resources, with room to spare. Past it, the oldest entry is replaced.
@@ -16,14 +18,15 @@ const CAPACITY: usize = 16;
 /// A bounded memo of `target → URL` over one base URL (scheme, host and port).
 ///
 /// Only URLs that carry exactly the path and query they were built from are kept, so a hit
-/// is a target already checked; a refused target is refused again on every call.
-#[derive(Debug)]
+/// is a target already checked; a refused target is refused again on every call. A target
+/// holding one of its request's secrets is never kept: it lives no longer than its call.
+/// Deliberately not `Debug`: targets may name resources.
 pub(crate) struct TargetUrls {
     base: reqwest::Url,
     recent: Mutex<Recent>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Recent {
     urls: Vec<reqwest::Url>,
     /// Where the next entry goes once `urls` is full.
@@ -43,8 +46,14 @@ impl TargetUrls {
     /// The base URL with `path` and `query` (without `?`, empty for none), checked to
     /// carry exactly them: URL parsing normalises `.`/`..` segments and escapes some
     /// bytes, and either would make the server see a request-target other than the one
-    /// that was signed, or reach another resource.
-    pub(crate) fn url(&self, path: &str, query: &str) -> Result<reqwest::Url, Error> {
+    /// that was signed, or reach another resource. `secrets` are the request's: a target
+    /// holding one is built for this call only.
+    pub(crate) fn url(
+        &self,
+        path: &str,
+        query: &str,
+        secrets: &Secrets,
+    ) -> Result<reqwest::Url, Error> {
         if !path.starts_with('/') {
             return Err(Error::invalid_input("path", "must start with `/`"));
         }
@@ -64,7 +73,10 @@ impl TargetUrls {
                 "would be rewritten by URL normalisation (a `.` or `..` segment, or an unencoded byte)",
             ));
         }
-        if let Ok(mut recent) = self.recent.try_lock() {
+        let holds_a_secret = [path, query]
+            .into_iter()
+            .any(|part| matches!(secrets.scrub(part), Cow::Owned(_)));
+        if !holds_a_secret && let Ok(mut recent) = self.recent.try_lock() {
             recent.keep(url.clone());
         }
         Ok(url)
@@ -116,7 +128,7 @@ mod tests {
         ];
         for round in 0..3 {
             for (path, query) in targets {
-                let url = urls.url(path, query).unwrap();
+                let url = urls.url(path, query, &Secrets::new()).unwrap();
                 let expected = match query {
                     "" => format!("https://api.example.com:8443{path}"),
                     q => format!("https://api.example.com:8443{path}?{q}"),
@@ -138,7 +150,7 @@ mod tests {
                 ("/a", "x=#"),
                 ("relative", ""),
             ] {
-                let refused = urls.url(path, query);
+                let refused = urls.url(path, query, &Secrets::new());
                 assert!(
                     matches!(refused, Err(Error::InvalidInput(_))),
                     "{path:?} {query:?}: {refused:?}"
@@ -149,11 +161,33 @@ mod tests {
     }
 
     #[test]
+    fn a_target_holding_a_secret_of_its_request_is_never_kept() {
+        let urls = urls();
+        let mut secrets = Secrets::new();
+        secrets.add("s3cr3t-t0ken-value");
+        for _ in 0..3 {
+            for (path, query) in [
+                ("/a/s3cr3t-t0ken-value", ""),
+                ("/a", "token=s3cr3t-t0ken-value"),
+            ] {
+                let url = urls.url(path, query, &secrets).unwrap();
+                assert_eq!(url.path(), path);
+                assert_eq!(url.query().unwrap_or(""), query);
+            }
+        }
+        assert_eq!(urls.built(), 0);
+        assert!(urls.recent.lock().unwrap().urls.is_empty());
+        // The same request's other targets are kept as usual.
+        urls.url("/a", "limit=1", &secrets).unwrap();
+        assert_eq!(urls.built(), 1);
+    }
+
+    #[test]
     fn past_capacity_the_oldest_targets_make_room_and_answers_stay_right() {
         let urls = urls();
         let paths: Vec<String> = (0..CAPACITY * 2 + 3).map(|i| format!("/r/{i}")).collect();
         for path in paths.iter().chain(paths.iter().rev()) {
-            let url = urls.url(path, "").unwrap();
+            let url = urls.url(path, "", &Secrets::new()).unwrap();
             assert_eq!(url.path(), path);
         }
         let recent = urls.recent.lock().unwrap();
