@@ -332,8 +332,9 @@ impl OcpCredentials {
 }
 
 /// A source of credentials. Implement it to plug in a source of your own (a vault, a
-/// metadata service); the SDK calls it before signing each attempt, so an implementation
-/// that does I/O should cache.
+/// metadata service); the SDK calls it before signing each attempt (unless it lends
+/// [`fixed_credentials`](Self::fixed_credentials)), so an implementation that does I/O
+/// should cache.
 pub trait ProvideCredentials: Send + Sync + fmt::Debug {
     /// The kind of credentials provided.
     type Credentials: Clone + Send + Sync + 'static;
